@@ -1,0 +1,35 @@
+package urlparse
+
+import "strconv"
+
+// BuildOptions are the keyword arguments of the chapter's build_api_url.
+// The zero value is its defaults.
+type BuildOptions struct {
+	// Scheme of the URL. Default "https".
+	Scheme string
+	// Port is appended to the host when not 0. Default 0: no port, as
+	// Python's "if port" treats 0 and None alike.
+	Port int
+	// Fragment, sent as it is after "#" when not empty. Default "".
+	Fragment string
+}
+
+// BuildAPIURL is the chapter's build_api_url(host, path, params, scheme=,
+// port=, fragment=): the path escaped with Quote (keeping "/"), the
+// parameters encoded with Urlencode and Doseq (a slice value becomes a
+// repeated key), assembled with Unparse.
+func BuildAPIURL(host, path string, params []Param, opt BuildOptions) string {
+	scheme := opt.Scheme
+	if scheme == "" {
+		scheme = "https"
+	}
+	netloc := host
+	if opt.Port != 0 {
+		netloc = host + ":" + strconv.Itoa(opt.Port)
+	}
+	var query string
+	if len(params) > 0 {
+		query = Urlencode(params, EncodeOptions{Doseq: true})
+	}
+	return Unparse(scheme, netloc, Quote(path, QuoteDefaultSafe), "", query, opt.Fragment)
+}
