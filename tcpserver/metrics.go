@@ -1,0 +1,57 @@
+package tcpserver
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Collector exports a server's Stats as Prometheus metrics, each labelled
+// service=<name>, so several servers share one registry.
+type Collector struct {
+	srv   *Server
+	descs []*prometheus.Desc
+}
+
+// metric order matches values below.
+var metricDefs = []struct {
+	name, help string
+	gauge      bool
+}{
+	{"netkit_tcp_connections_accepted_total", "TCP connections accepted, rejected ones included.", false},
+	{"netkit_tcp_connections_active", "TCP connections being served.", true},
+	{"netkit_tcp_connections_rejected_total", "TCP connections closed at once because of the connection limit or shutdown.", false},
+	{"netkit_tcp_requests_total", "Requests begun on TCP connections.", false},
+	{"netkit_tcp_errors_total", "Connection handlers that returned an error or panicked.", false},
+	{"netkit_tcp_panics_total", "Connection handler panics recovered.", false},
+	{"netkit_tcp_idle_timeouts_total", "TCP connections closed by the idle timeout.", false},
+	{"netkit_tcp_read_bytes_total", "Bytes read from TCP clients.", false},
+	{"netkit_tcp_written_bytes_total", "Bytes written to TCP clients.", false},
+}
+
+// NewCollector returns a collector for srv's stats labelled with service.
+func NewCollector(srv *Server, service string) *Collector {
+	c := &Collector{srv: srv}
+	for _, m := range metricDefs {
+		c.descs = append(c.descs, prometheus.NewDesc(m.name, m.help, nil, prometheus.Labels{"service": service}))
+	}
+	return c
+}
+
+// Describe implements prometheus.Collector.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	st := c.srv.Stats()
+	values := []int64{st.Accepted, st.Active, st.Rejected, st.Requests, st.Errors, st.Panics, st.Timeouts, st.BytesIn, st.BytesOut}
+	for i, d := range c.descs {
+		vt := prometheus.CounterValue
+		if metricDefs[i].gauge {
+			vt = prometheus.GaugeValue
+		}
+		ch <- prometheus.MustNewConstMetric(d, vt, float64(values[i]))
+	}
+}
+
+var _ prometheus.Collector = (*Collector)(nil)

@@ -1,0 +1,319 @@
+package tcpserver
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ErrServerClosed is returned by Serve after Shutdown or Close.
+var ErrServerClosed = errors.New("tcpserver: server closed")
+
+// ErrIdleTimeout is returned by Conn.Err when Next gave up waiting for a
+// request after IdleTimeout.
+var ErrIdleTimeout = errors.New("tcpserver: idle timeout")
+
+// Defaults for the zero fields of Server.
+const (
+	DefaultMaxConns     = 10000
+	DefaultIdleTimeout  = 2 * time.Minute
+	DefaultWriteTimeout = 30 * time.Second
+	DefaultKeepAlive    = 15 * time.Second
+	DefaultLinger       = 500 * time.Millisecond
+)
+
+// A Handler serves one connection. ServeConn runs in the connection's own
+// goroutine; ctx is cancelled when Shutdown or Close begins. The server
+// closes the connection when ServeConn returns; a non-nil error is counted
+// in Stats().Errors and logged at debug level.
+type Handler interface {
+	ServeConn(ctx context.Context, c *Conn) error
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, c *Conn) error
+
+// ServeConn calls f(ctx, c).
+func (f HandlerFunc) ServeConn(ctx context.Context, c *Conn) error { return f(ctx, c) }
+
+// Server accepts TCP connections and serves each with Handler. The zero
+// value (with a Handler) is ready to use; its fields must not change once
+// Serve has been called.
+type Server struct {
+	// Handler serves each connection. Required.
+	Handler Handler
+
+	// MaxConns is the most connections served at once; more are accepted
+	// and closed at once (see the package doc). Zero means
+	// DefaultMaxConns (10,000); negative means no limit.
+	MaxConns int
+
+	// IdleTimeout bounds the wait in Conn.Next for the next request. Zero
+	// means DefaultIdleTimeout (2 minutes); negative means no limit.
+	IdleTimeout time.Duration
+
+	// ReadTimeout bounds the reading of one request, from its first byte
+	// (Next returning true) to the next call of Next, so a client that
+	// dribbles a byte a second is cut off. Zero means the IdleTimeout
+	// value; negative means no limit.
+	ReadTimeout time.Duration
+
+	// WriteTimeout bounds each Conn.Write, so a client that stops reading
+	// cannot hold a handler forever. Zero means DefaultWriteTimeout (30 s);
+	// negative means no limit.
+	WriteTimeout time.Duration
+
+	// KeepAlive is the TCP keep-alive period of accepted connections. Zero
+	// means DefaultKeepAlive (15 s, Go's own default); negative disables
+	// keep-alive probes.
+	KeepAlive time.Duration
+
+	// MaxRequest is the maximum unit of each connection's Reader (a line, a
+	// frame, an exact read). Zero means stream.DefaultMax (64 KiB).
+	MaxRequest int
+
+	// Linger bounds how long the server reads and discards after sending
+	// FIN on a connection it closes, waiting for the client's FIN. Zero
+	// means DefaultLinger (500 ms); negative closes at once.
+	Linger time.Duration
+
+	// Logger receives connection errors and recovered panics; nil is
+	// silent.
+	Logger *slog.Logger
+
+	initOnce sync.Once
+	ctx      context.Context // handlers' context, cancelled by Shutdown/Close
+	cancel   context.CancelFunc
+
+	mu         sync.Mutex
+	listeners  map[*net.Listener]struct{}
+	conns      map[*Conn]struct{}
+	inShutdown atomic.Bool
+	drained    chan struct{} // closed when shutting down and no conns remain
+	drainedSet bool
+
+	st counters
+}
+
+func (s *Server) init() {
+	s.initOnce.Do(func() {
+		s.ctx, s.cancel = context.WithCancel(context.Background())
+		s.listeners = make(map[*net.Listener]struct{})
+		s.conns = make(map[*Conn]struct{})
+		s.drained = make(chan struct{})
+	})
+}
+
+func (s *Server) maxConns() int64 {
+	switch {
+	case s.MaxConns == 0:
+		return DefaultMaxConns
+	case s.MaxConns < 0:
+		return 1<<63 - 1
+	}
+	return int64(s.MaxConns)
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+func (s *Server) idleTimeout() time.Duration { return orDefault(s.IdleTimeout, DefaultIdleTimeout) }
+func (s *Server) readTimeout() time.Duration { return orDefault(s.ReadTimeout, s.idleTimeout()) }
+func (s *Server) writeTimeout() time.Duration {
+	return orDefault(s.WriteTimeout, DefaultWriteTimeout)
+}
+func (s *Server) linger() time.Duration { return orDefault(s.Linger, DefaultLinger) }
+
+// ShuttingDown reports whether Shutdown or Close has begun; readiness
+// probes fail from then on so that load balancers drain the instance.
+func (s *Server) ShuttingDown() bool { return s.inShutdown.Load() }
+
+// Serve accepts connections on ln and serves each in a new goroutine. It
+// blocks until ln fails or the server shuts down, and then returns
+// ErrServerClosed (after Shutdown or Close) or the accept error. Serve takes
+// ownership of ln and closes it. Serve may be called for several listeners.
+func (s *Server) Serve(ln net.Listener) error {
+	s.init()
+	if s.Handler == nil {
+		ln.Close()
+		return errors.New("tcpserver: nil Handler")
+	}
+	if !s.trackListener(&ln, true) {
+		ln.Close()
+		return ErrServerClosed
+	}
+	defer s.trackListener(&ln, false)
+
+	var backoff time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.ShuttingDown() {
+				return ErrServerClosed
+			}
+			// Too many open files and other resource errors pass; back off
+			// as net/http does rather than spin.
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.logf(slog.LevelWarn, "accept error; retrying", "err", err, "delay", backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		s.st.accepted.Add(1)
+		if s.st.active.Load() >= s.maxConns() {
+			// Turned away before any goroutine or buffer exists for it.
+			s.st.rejected.Add(1)
+			nc.Close()
+			continue
+		}
+		c := s.newConn(nc)
+		if !s.trackConn(c, true) {
+			s.st.rejected.Add(1)
+			nc.Close()
+			continue
+		}
+		go c.serve(s.ctx)
+	}
+}
+
+func isTemporary(err error) bool {
+	t, ok := err.(interface{ Temporary() bool })
+	return ok && t.Temporary()
+}
+
+func (s *Server) trackListener(ln *net.Listener, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		if s.inShutdown.Load() {
+			return false
+		}
+		s.listeners[ln] = struct{}{}
+	} else {
+		delete(s.listeners, ln)
+	}
+	return true
+}
+
+func (s *Server) trackConn(c *Conn, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		if s.inShutdown.Load() {
+			return false
+		}
+		s.conns[c] = struct{}{}
+		s.st.active.Add(1)
+		return true
+	}
+	delete(s.conns, c)
+	s.st.active.Add(-1)
+	s.checkDrained()
+	return true
+}
+
+// checkDrained closes s.drained once shutting down with no connections; the
+// caller holds s.mu.
+func (s *Server) checkDrained() {
+	if s.inShutdown.Load() && len(s.conns) == 0 && !s.drainedSet {
+		s.drainedSet = true
+		close(s.drained)
+	}
+}
+
+// beginShutdown stops accepting, cancels handler contexts, and returns the
+// first listener close error.
+func (s *Server) beginShutdown() error {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inShutdown.Store(true)
+	s.cancel()
+	var err error
+	for ln := range s.listeners {
+		if cerr := (*ln).Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+		delete(s.listeners, ln)
+	}
+	s.checkDrained()
+	return err
+}
+
+// Shutdown shuts the server down gracefully: it closes the listeners,
+// cancels the handlers' context, closes idle connections, lets busy ones
+// finish their current request, and waits for all handlers to return. If
+// ctx ends first, Shutdown closes the remaining connections and returns
+// ctx.Err(); otherwise it returns the error of closing the listeners.
+// Serve returns ErrServerClosed at once. Shutdown may be called more than
+// once.
+func (s *Server) Shutdown(ctx context.Context) error {
+	lnErr := s.beginShutdown()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.interruptIfIdle()
+	}
+	s.mu.Unlock()
+	select {
+	case <-s.drained:
+		return lnErr
+	case <-ctx.Done():
+		s.closeConns()
+		return ctx.Err()
+	}
+}
+
+// Close closes the listeners and every connection at once, cancelling the
+// handlers' context. Handlers see their reads and writes fail and return.
+func (s *Server) Close() error {
+	err := s.beginShutdown()
+	s.closeConns()
+	return err
+}
+
+func (s *Server) closeConns() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.forceClose()
+	}
+}
+
+// Wait blocks until Shutdown or Close has begun and every connection
+// handler has returned, or ctx ends.
+func (s *Server) Wait(ctx context.Context) error {
+	s.init()
+	select {
+	case <-s.drained:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Server) logf(level slog.Level, msg string, args ...any) {
+	if s.Logger != nil {
+		s.Logger.Log(context.Background(), level, msg, args...)
+	}
+}
+
+func (s *Server) recovered(c *Conn, p any) {
+	s.st.panics.Add(1)
+	s.st.errors.Add(1)
+	if s.Logger != nil {
+		s.Logger.Error("panic serving connection", "remote", c.RemoteAddr().String(), "panic", p, "stack", string(debug.Stack()))
+	}
+}

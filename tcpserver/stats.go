@@ -1,0 +1,38 @@
+package tcpserver
+
+import "sync/atomic"
+
+// Stats is a snapshot of a server's counters, the Go counterpart of the
+// chapter's ServerStats dataclass.
+type Stats struct {
+	Accepted int64 // connections accepted, rejected ones included
+	Active   int64 // connections being served now
+	Rejected int64 // connections closed at once because of MaxConns or shutdown
+	Requests int64 // requests begun (Conn.Next returning true)
+	Errors   int64 // handlers that returned an error or panicked
+	Panics   int64 // handler panics recovered
+	Timeouts int64 // connections closed by the idle timeout
+	BytesIn  int64 // bytes read from clients
+	BytesOut int64 // bytes written to clients
+}
+
+type counters struct {
+	accepted, active, rejected, requests, errors, panics, timeouts atomic.Int64
+	bytesIn, bytesOut                                              atomic.Int64
+}
+
+// Stats returns the current counters. Each is read atomically; the set is
+// not one atomic snapshot.
+func (s *Server) Stats() Stats {
+	return Stats{
+		Accepted: s.st.accepted.Load(),
+		Active:   s.st.active.Load(),
+		Rejected: s.st.rejected.Load(),
+		Requests: s.st.requests.Load(),
+		Errors:   s.st.errors.Load(),
+		Panics:   s.st.panics.Load(),
+		Timeouts: s.st.timeouts.Load(),
+		BytesIn:  s.st.bytesIn.Load(),
+		BytesOut: s.st.bytesOut.Load(),
+	}
+}
