@@ -1,0 +1,166 @@
+package jsonrpc_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/netkit-dev/netkit/frame"
+	"github.com/netkit-dev/netkit/internal/testnet"
+	"github.com/netkit-dev/netkit/jsonrpc"
+)
+
+// specServer registers the methods the examples of the JSON-RPC 2.0
+// specification (section 7) call.
+func specServer() *jsonrpc.Server {
+	s := &jsonrpc.Server{MaxInFlight: 1} // in order, so "no response" is observable
+	type subtractParams struct {
+		Minuend    float64 `json:"minuend"`
+		Subtrahend float64 `json:"subtrahend"`
+	}
+	jsonrpc.Register(s, "subtract", func(_ context.Context, p subtractParams) (float64, error) {
+		return p.Minuend - p.Subtrahend, nil
+	})
+	jsonrpc.Register(s, "sum", func(_ context.Context, p []float64) (float64, error) {
+		var t float64
+		for _, v := range p {
+			t += v
+		}
+		return t, nil
+	})
+	noop := func(context.Context, json.RawMessage) (any, error) { return nil, nil }
+	s.Handle("update", noop)
+	s.Handle("notify_hello", noop)
+	s.Handle("notify_sum", noop)
+	s.Handle("get_data", func(context.Context, json.RawMessage) (any, error) {
+		return []any{"hello", 5}, nil
+	})
+	return s
+}
+
+// specExamples are the request and response pairs of section 7 of the
+// specification, verbatim; an empty want means no response at all.
+var specExamples = []struct {
+	name, req, want string
+}{
+	{"positional params", `{"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}`,
+		`{"jsonrpc": "2.0", "result": 19, "id": 1}`},
+	{"positional params reversed", `{"jsonrpc": "2.0", "method": "subtract", "params": [23, 42], "id": 2}`,
+		`{"jsonrpc": "2.0", "result": -19, "id": 2}`},
+	{"named params", `{"jsonrpc": "2.0", "method": "subtract", "params": {"subtrahend": 23, "minuend": 42}, "id": 3}`,
+		`{"jsonrpc": "2.0", "result": 19, "id": 3}`},
+	{"named params reordered", `{"jsonrpc": "2.0", "method": "subtract", "params": {"minuend": 42, "subtrahend": 23}, "id": 4}`,
+		`{"jsonrpc": "2.0", "result": 19, "id": 4}`},
+	{"notification", `{"jsonrpc": "2.0", "method": "update", "params": [1,2,3,4,5]}`, ``},
+	{"notification of unknown method", `{"jsonrpc": "2.0", "method": "foobar"}`, ``},
+	{"non-existent method", `{"jsonrpc": "2.0", "method": "foobar", "id": "1"}`,
+		`{"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": "1"}`},
+	{"invalid JSON", `{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]`,
+		`{"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"}, "id": null}`},
+	{"invalid request object", `{"jsonrpc": "2.0", "method": 1, "params": "bar"}`,
+		`{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}`},
+	{"batch, invalid JSON", `[
+  {"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},
+  {"jsonrpc": "2.0", "method"
+]`, `{"jsonrpc": "2.0", "error": {"code": -32700, "message": "Parse error"}, "id": null}`},
+	{"empty array", `[]`,
+		`{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}`},
+	{"invalid batch, not empty", `[1]`,
+		`[{"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}]`},
+	{"invalid batch", `[1,2,3]`, `[
+  {"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null},
+  {"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null},
+  {"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null}
+]`},
+	{"mixed batch", `[
+  {"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},
+  {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
+  {"jsonrpc": "2.0", "method": "subtract", "params": [42,23], "id": "2"},
+  {"foo": "boo"},
+  {"jsonrpc": "2.0", "method": "foo.get", "params": {"name": "myself"}, "id": "5"},
+  {"jsonrpc": "2.0", "method": "get_data", "id": "9"}
+]`, `[
+  {"jsonrpc": "2.0", "result": 7, "id": "1"},
+  {"jsonrpc": "2.0", "result": 19, "id": "2"},
+  {"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request"}, "id": null},
+  {"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": "5"},
+  {"jsonrpc": "2.0", "result": ["hello", 5], "id": "9"}
+]`},
+	{"batch of notifications", `[
+  {"jsonrpc": "2.0", "method": "notify_sum", "params": [1,2,4]},
+  {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]}
+]`, ``},
+}
+
+// equalJSON compares two JSON texts as parsed values.
+func equalJSON(t *testing.T, name string, got, want []byte) {
+	t.Helper()
+	var g, w any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Errorf("%s: response %q is not JSON: %v", name, got, err)
+		return
+	}
+	if err := json.Unmarshal(want, &w); err != nil {
+		t.Fatalf("%s: bad expectation %q: %v", name, want, err)
+	}
+	if diff := cmp.Diff(w, g); diff != "" {
+		t.Errorf("%s: response mismatch (-want +got):\n%s", name, diff)
+	}
+}
+
+func TestConformanceFrames(t *testing.T) {
+	addr := serveFrames(t, specServer())
+	conn := testnet.Dial(t, addr)
+	r, w := frame.NewReader(conn, 0), frame.NewWriter(conn, 0)
+	for _, ex := range specExamples {
+		if err := w.WriteFrame([]byte(ex.req)); err != nil {
+			t.Fatalf("%s: write: %v", ex.name, err)
+		}
+		// A marker request after each example: when the example gets no
+		// response, the marker's response comes first.
+		if err := w.WriteFrame([]byte(`{"jsonrpc":"2.0","method":"get_data","id":"marker"}`)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.ReadFrame()
+		if err != nil {
+			t.Fatalf("%s: read: %v", ex.name, err)
+		}
+		if ex.want != "" {
+			equalJSON(t, ex.name, got, []byte(ex.want))
+			if got, err = r.ReadFrame(); err != nil {
+				t.Fatalf("%s: read marker: %v", ex.name, err)
+			}
+		}
+		equalJSON(t, ex.name+" (marker)", got, []byte(`{"jsonrpc":"2.0","result":["hello",5],"id":"marker"}`))
+	}
+}
+
+func TestConformanceHTTP(t *testing.T) {
+	ts := httptest.NewServer(specServer())
+	defer ts.Close()
+	for _, ex := range specExamples {
+		t.Run(ex.name, func(t *testing.T) {
+			resp, err := http.Post(ts.URL, "application/json", strings.NewReader(ex.req))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if ex.want == "" {
+				if resp.StatusCode != http.StatusNoContent || len(body) != 0 {
+					t.Errorf("POST %s = %s with %q, want 204 and no body", ex.req, resp.Status, body)
+				}
+				return
+			}
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("POST = %s, %s; want 200 OK, application/json", resp.Status, resp.Header.Get("Content-Type"))
+			}
+			equalJSON(t, ex.name, body, []byte(ex.want))
+		})
+	}
+}

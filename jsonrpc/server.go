@@ -1,0 +1,491 @@
+package jsonrpc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/netkit-dev/netkit/frame"
+)
+
+// Defaults of the Server fields left zero.
+const (
+	DefaultMaxBatch     = 100
+	DefaultMaxDepth     = 64
+	DefaultCallTimeout  = 30 * time.Second
+	DefaultMaxInFlight  = 64
+	DefaultReadTimeout  = 30 * time.Second
+	DefaultWriteTimeout = 30 * time.Second
+)
+
+// HandlerFunc runs one call. params is the request's params member as sent
+// (nil when absent). It returns a value encoded as the result, or an error:
+// an *Error is sent as it is, a context deadline becomes CodeTimeout, and
+// anything else CodeServerError with the error's text as message.
+// A HandlerFunc must return when ctx is done.
+type HandlerFunc func(ctx context.Context, params json.RawMessage) (any, error)
+
+// Server dispatches JSON-RPC calls to registered handlers. Serve it on
+// framed connections with ServeConn and over HTTP as an http.Handler.
+// The zero value is ready to use with the defaults below; set the fields
+// before serving and do not change them afterwards. Handlers may be
+// registered at any time.
+type Server struct {
+	// MaxFrameSize bounds a request frame or HTTP body and a response.
+	// 0 means frame.DefaultMaxSize (4 MiB).
+	MaxFrameSize int
+
+	// MaxBatch bounds the requests in one batch; a longer batch is answered
+	// with a single CodeTooLarge error, as go-ethereum learned to do.
+	// 0 means DefaultMaxBatch (100).
+	MaxBatch int
+
+	// MaxDepth bounds the nesting of arrays and objects in a request.
+	// 0 means DefaultMaxDepth (64).
+	MaxDepth int
+
+	// CallTimeout bounds each call: its context is cancelled then and the
+	// response is a CodeTimeout error. 0 means DefaultCallTimeout (30s);
+	// negative means no limit.
+	CallTimeout time.Duration
+
+	// MaxInFlight bounds the calls (frames) running at once on one
+	// connection; the server stops reading the connection while it is
+	// reached. 0 means DefaultMaxInFlight (64); 1 runs calls one after
+	// another, in order.
+	MaxInFlight int
+
+	// ReadTimeout bounds the time to receive the rest of a frame once its
+	// first byte has arrived. 0 means DefaultReadTimeout (30s); negative
+	// means no limit. How long a connection may sit idle between frames is
+	// the connection owner's business (tcpserver's idle timeout).
+	ReadTimeout time.Duration
+
+	// WriteTimeout bounds writing one response. 0 means
+	// DefaultWriteTimeout (30s); negative means no limit.
+	WriteTimeout time.Duration
+
+	// Logger receives panics of handlers and connection errors; nil is
+	// silent.
+	Logger *slog.Logger
+
+	mu      sync.RWMutex
+	methods map[string]HandlerFunc
+}
+
+// Handle registers h for method, replacing any earlier handler.
+func (s *Server) Handle(method string, h HandlerFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.methods == nil {
+		s.methods = make(map[string]HandlerFunc)
+	}
+	s.methods[method] = h
+}
+
+// Methods returns the registered method names in no particular order.
+func (s *Server) Methods() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	names := make([]string, 0, len(s.methods))
+	for n := range s.methods {
+		names = append(names, n)
+	}
+	return names
+}
+
+func (s *Server) lookup(method string) HandlerFunc {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.methods[method]
+}
+
+// Register registers a typed handler on s. The request's params are
+// decoded into P: from an object by name, or from an array by position
+// (the array's elements fill a struct's exported fields in declaration
+// order; any other P takes the array as it is). Absent params leave P at
+// its zero value. A decoding failure is answered with CodeInvalidParams.
+// The result R is encoded with encoding/json.
+func Register[P, R any](s *Server, method string, fn func(ctx context.Context, params P) (R, error)) {
+	positional := positionalNames(reflect.TypeFor[P]())
+	s.Handle(method, func(ctx context.Context, raw json.RawMessage) (any, error) {
+		var p P
+		if len(raw) > 0 && string(raw) != "null" {
+			if positional != nil && raw[0] == '[' {
+				obj, err := byPosition(raw, positional)
+				if err != nil {
+					return nil, NewError(CodeInvalidParams, "Invalid params", err.Error())
+				}
+				raw = obj
+			}
+			if err := json.Unmarshal(raw, &p); err != nil {
+				return nil, NewError(CodeInvalidParams, "Invalid params", err.Error())
+			}
+		}
+		return fn(ctx, p)
+	})
+}
+
+// positionalNames returns the JSON names of a struct type's exported
+// fields in order, or nil when t is not a struct (or pointer to one).
+func positionalNames(t reflect.Type) []string {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	names := []string{}
+	for f := range t.Fields() {
+		if !f.IsExported() || f.Anonymous {
+			continue
+		}
+		name := f.Name
+		if tag, ok := f.Tag.Lookup("json"); ok {
+			n, _, _ := strings.Cut(tag, ",")
+			if n == "-" {
+				continue
+			}
+			if n != "" {
+				name = n
+			}
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
+// byPosition turns a params array into an object keyed by names.
+func byPosition(raw json.RawMessage, names []string) (json.RawMessage, error) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, err
+	}
+	if len(items) > len(names) {
+		return nil, fmt.Errorf("%d positional params, the method takes at most %d", len(items), len(names))
+	}
+	b := []byte{'{'}
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b, _ = appendString(b, names[i])
+		b = append(b, ':')
+		b = append(b, it...)
+	}
+	return append(b, '}'), nil
+}
+
+func appendString(b []byte, s string) ([]byte, error) {
+	q, err := json.Marshal(s)
+	return append(b, q...), err
+}
+
+func (s *Server) maxFrame() int {
+	if s.MaxFrameSize <= 0 {
+		return frame.DefaultMaxSize
+	}
+	return min(s.MaxFrameSize, frame.MaxSizeLimit)
+}
+
+func (s *Server) maxBatch() int    { return orDefault(s.MaxBatch, DefaultMaxBatch) }
+func (s *Server) maxDepth() int    { return orDefault(s.MaxDepth, DefaultMaxDepth) }
+func (s *Server) maxInFlight() int { return orDefault(s.MaxInFlight, DefaultMaxInFlight) }
+
+func orDefault(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+func durDefault(v, def time.Duration) time.Duration {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+// HandleMessage processes one message (a frame's payload or an HTTP body): a
+// request or a batch, in either dialect. It returns the response to send,
+// or nil when there is none (notifications). It is what ServeConn and
+// ServeHTTP call; use it to serve other transports.
+func (s *Server) HandleMessage(ctx context.Context, msg []byte) []byte {
+	if depth(msg) > s.maxDepth() {
+		return errorResponse(nil, nil, NewError(CodeTooLarge, "Request too large", fmt.Sprintf("nesting deeper than %d", s.maxDepth())))
+	}
+	switch firstByte(msg) {
+	case '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(msg, &items); err != nil {
+			return errorResponse(nil, nil, errParse)
+		}
+		if len(items) == 0 {
+			return errorResponse(nil, nil, errInvalidRequest)
+		}
+		if len(items) > s.maxBatch() {
+			return errorResponse(nil, nil, NewError(CodeTooLarge, "Batch too large", fmt.Sprintf("%d requests, at most %d", len(items), s.maxBatch())))
+		}
+		out := []byte{'['}
+		for _, it := range items {
+			if r := s.handleOne(ctx, it, true); r != nil {
+				if len(out) > 1 {
+					out = append(out, ',')
+				}
+				out = append(out, r...)
+			}
+		}
+		if len(out) == 1 {
+			return nil // a batch of notifications is answered with nothing
+		}
+		return append(out, ']')
+	case '{':
+		if !json.Valid(msg) {
+			return errorResponse(nil, nil, errParse)
+		}
+		return s.handleOne(ctx, msg, false)
+	default:
+		if !json.Valid(msg) {
+			return errorResponse(nil, nil, errParse)
+		}
+		return errorResponse(nil, nil, errInvalidRequest)
+	}
+}
+
+var (
+	errParse          = &Error{Code: CodeParseError, Message: "Parse error"}
+	errInvalidRequest = &Error{Code: CodeInvalidRequest, Message: "Invalid Request"}
+	errMethodNotFound = &Error{Code: CodeMethodNotFound, Message: "Method not found"}
+	errInternal       = &Error{Code: CodeInternalError, Message: "Internal error"}
+	errTimeout        = &Error{Code: CodeTimeout, Message: "Call timed out"}
+)
+
+// wireRequest holds a request's members as sent; a nil field is absent.
+type wireRequest struct {
+	JSONRPC json.RawMessage `json:"jsonrpc"`
+	Method  json.RawMessage `json:"method"`
+	Params  json.RawMessage `json:"params"`
+	ID      json.RawMessage `json:"id"`
+}
+
+// handleOne answers one valid JSON value: a request object or not.
+func (s *Server) handleOne(ctx context.Context, msg json.RawMessage, inBatch bool) []byte {
+	if firstByte(msg) != '{' {
+		return errorResponse(nil, nil, errInvalidRequest)
+	}
+	var req wireRequest
+	if err := json.Unmarshal(msg, &req); err != nil {
+		return errorResponse(nil, nil, errInvalidRequest)
+	}
+	if req.JSONRPC == nil && !inBatch {
+		return s.handleChapter(ctx, &req)
+	}
+	id := req.ID
+	if id != nil && !validID(id) {
+		return errorResponse(nil, nil, errInvalidRequest)
+	}
+	if string(req.JSONRPC) != `"2.0"` {
+		var v string
+		if json.Unmarshal(req.JSONRPC, &v) != nil || v != "2.0" {
+			return errorResponse(nil, id, errInvalidRequest)
+		}
+	}
+	var method string
+	if firstByte(req.Method) != '"' || json.Unmarshal(req.Method, &method) != nil {
+		return errorResponse(nil, id, errInvalidRequest)
+	}
+	if p := firstByte(req.Params); req.Params != nil && p != '{' && p != '[' {
+		return errorResponse(nil, id, errInvalidRequest)
+	}
+	h := s.lookup(method)
+	if h == nil {
+		if id == nil {
+			return nil
+		}
+		return errorResponse(nil, id, errMethodNotFound)
+	}
+	result, rerr := s.call(ctx, method, h, req.Params)
+	if id == nil {
+		return nil // notification: run, answer nothing (section 4.1)
+	}
+	if rerr != nil {
+		return errorResponse(nil, id, rerr)
+	}
+	if len(result) > s.maxFrame()-64-len(id) {
+		return errorResponse(nil, id, NewError(CodeTooLarge, "Response too large", nil))
+	}
+	return resultResponse(true, id, result)
+}
+
+// handleChapter answers a request of the chapter's dialect as its
+// json_rpc_server does: method and id read with defaults, every outcome a
+// result.
+func (s *Server) handleChapter(ctx context.Context, req *wireRequest) []byte {
+	id := req.ID
+	if id == nil {
+		id = json.RawMessage("0") // request.get("id", 0)
+	}
+	method := "unknown" // request.get("method", "unknown")
+	if req.Method != nil {
+		if json.Unmarshal(req.Method, &method) != nil {
+			method = string(req.Method)
+		}
+	}
+	h := s.lookup(method)
+	if h == nil {
+		return chapterError(id, "Unknown method: "+method)
+	}
+	result, rerr := s.call(ctx, method, h, req.Params)
+	if rerr != nil {
+		return chapterError(id, rerr.Message)
+	}
+	if len(result) > s.maxFrame()-64-len(id) {
+		return chapterError(id, "Response too large")
+	}
+	return resultResponse(false, id, result)
+}
+
+func chapterError(id json.RawMessage, msg string) []byte {
+	b := []byte(`{"error":`)
+	b, _ = appendString(b, msg)
+	return resultResponse(false, id, append(b, '}'))
+}
+
+// call runs h with the call timeout and turns its outcome into an encoded
+// result or an *Error.
+func (s *Server) call(ctx context.Context, method string, h HandlerFunc, params json.RawMessage) (result []byte, rerr *Error) {
+	if t := durDefault(s.CallTimeout, DefaultCallTimeout); t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t)
+		defer cancel()
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if s.Logger != nil {
+				s.Logger.Error("jsonrpc: handler panic", "method", method, "panic", p, "stack", string(debug.Stack()))
+			}
+			result, rerr = nil, errInternal
+		}
+	}()
+	v, err := h(ctx, params)
+	if err != nil {
+		var e *Error
+		switch {
+		case errors.As(err, &e):
+			return nil, e
+		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
+			return nil, errTimeout
+		}
+		return nil, &Error{Code: CodeServerError, Message: err.Error()}
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return nil, errTimeout
+	}
+	if raw, ok := v.(json.RawMessage); ok && json.Valid(raw) {
+		return raw, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, NewError(CodeInternalError, "Internal error", "result not encodable as JSON: "+err.Error())
+	}
+	return b, nil
+}
+
+// resultResponse encodes a success response.
+func resultResponse(v2 bool, id, result json.RawMessage) []byte {
+	b := make([]byte, 0, len(result)+len(id)+32)
+	if v2 {
+		b = append(b, `{"jsonrpc":"2.0","result":`...)
+		b = append(b, result...)
+		b = append(b, `,"id":`...)
+		b = append(b, id...)
+		return append(b, '}')
+	}
+	b = append(b, `{"id":`...)
+	b = append(b, id...)
+	b = append(b, `,"result":`...)
+	b = append(b, result...)
+	return append(b, '}')
+}
+
+// errorResponse encodes a JSON-RPC 2.0 error response; a nil id is sent as
+// null, as section 5 asks when the id could not be read.
+func errorResponse(dst []byte, id json.RawMessage, e *Error) []byte {
+	if id == nil {
+		id = json.RawMessage("null")
+	}
+	eb, err := json.Marshal(e)
+	if err != nil {
+		eb, _ = json.Marshal(errInternal)
+	}
+	dst = append(dst, `{"jsonrpc":"2.0","error":`...)
+	dst = append(dst, eb...)
+	dst = append(dst, `,"id":`...)
+	dst = append(dst, id...)
+	return append(dst, '}')
+}
+
+// validID reports whether id is a string, a number or null (section 4).
+func validID(id json.RawMessage) bool {
+	switch c := firstByte(id); {
+	case c == '"', c == '-', c >= '0' && c <= '9':
+		return true
+	case c == 'n':
+		return string(id) == "null"
+	}
+	return false
+}
+
+// firstByte returns the first byte of b that is not JSON whitespace.
+func firstByte(b []byte) byte {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c
+	}
+	return 0
+}
+
+// depth returns the deepest nesting of arrays and objects in b, which need
+// not be valid JSON; it stops counting once past any useful limit.
+func depth(b []byte) int {
+	d, deepest := 0, 0
+	inString, escaped := false, false
+	for _, c := range b {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '[', '{':
+			d++
+			if d > deepest {
+				deepest = d
+			}
+		case ']', '}':
+			d--
+		}
+	}
+	return deepest
+}
