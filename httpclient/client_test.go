@@ -1,0 +1,434 @@
+package httpclient
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/netkit-dev/netkit/retry"
+	"github.com/netkit-dev/netkit/urlparse"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// call runs c.Do under a deadline and checks that it returned within it.
+func call(t *testing.T, c *Client, deadline time.Duration, r *Request) (*Response, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	start := time.Now()
+	resp, err := c.Do(ctx, r)
+	if el := time.Since(start); el > deadline+100*time.Millisecond {
+		t.Errorf("Do took %v, past its %v deadline", el, deadline)
+	}
+	return resp, err
+}
+
+// wantErr checks err's class and attempt count.
+func wantErr(t *testing.T, err error, class Class, attempts int) *Error {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("Do error = %v (%T), want *Error of class %s", err, err, class)
+	}
+	if e.Class != class || e.Attempts != attempts {
+		t.Errorf("Do error = %v: class %s after %d attempts, want %s after %d", err, e.Class, e.Attempts, class, attempts)
+	}
+	return e
+}
+
+func TestRetry503Then200(t *testing.T) {
+	s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n < 2 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok")
+	})
+	c := newTestClient(t)
+	resp, err := call(t, c, 5*time.Second, &Request{URL: s.URL})
+	if err != nil || resp.StatusCode != 200 || string(resp.Body) != "ok" || resp.Attempts != 3 {
+		t.Fatalf("Do = %+v, %v; want 200 ok after 3 attempts", resp, err)
+	}
+	if got := s.hits.Load(); got != 3 {
+		t.Errorf("server saw %d requests, want 3", got)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	tests := []struct {
+		name  string
+		value func() string
+		lo    time.Duration
+		hi    time.Duration
+	}{
+		{"seconds", func() string { return "1" }, time.Second, time.Second},
+		// An HTTP-date has whole seconds: 2s ahead is 1s to 2s away.
+		{"http-date", func() string { return time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat) }, time.Millisecond, 2 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {
+				if n == 0 {
+					w.Header().Set("Retry-After", tt.value())
+					http.Error(w, "slow down", http.StatusTooManyRequests)
+					return
+				}
+				io.WriteString(w, "ok")
+			})
+			c := newTestClient(t)
+			var delays []time.Duration
+			c.Retry.OnRetry = func(a retry.Attempt) {
+				if a.Hinted {
+					delays = append(delays, a.Delay)
+				}
+			}
+			resp, err := call(t, c, 5*time.Second, &Request{URL: s.URL})
+			if err != nil || resp.Attempts != 2 {
+				t.Fatalf("Do = %v, %v; want success after 2 attempts", resp, err)
+			}
+			if len(delays) != 1 || delays[0] < tt.lo || delays[0] > tt.hi {
+				t.Errorf("hinted delays = %v, want one in [%v, %v]", delays, tt.lo, tt.hi)
+			}
+		})
+	}
+}
+
+func TestRetryAfterCappedAndDeadline(t *testing.T) {
+	s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "3600")
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	})
+	c := newTestClient(t)
+	// An hour's Retry-After, capped to 5s, still passes a 300ms deadline:
+	// the client gives up at once with the last response.
+	resp, err := call(t, c, 300*time.Millisecond, &Request{URL: s.URL})
+	e := wantErr(t, err, ClassStatus, 1)
+	if !errors.Is(err, retry.ErrDeadline) || e.StatusCode != 503 || resp == nil || resp.StatusCode != 503 {
+		t.Errorf("Do = %v, %v; want the 503 response and retry.ErrDeadline", resp, err)
+	}
+}
+
+func TestResetMidResponse(t *testing.T) {
+	addr, hits := resetServer(t)
+	c := newTestClient(t)
+	c.Retry.MaxAttempts = 3
+	resp, err := call(t, c, 5*time.Second, &Request{URL: "http://" + addr + "/"})
+	e := wantErr(t, err, ClassReset, 3)
+	if resp != nil || !e.Retryable() || hits.Load() != 3 {
+		t.Errorf("Do = %v, %v (retryable %v), server saw %d connections; want no response and 3 connections", resp, err, e.Retryable(), hits.Load())
+	}
+}
+
+func TestNeverAnswers(t *testing.T) {
+	addr, hits := blackhole(t)
+	c := newTestClient(t)
+	c.Timeout = 100 * time.Millisecond
+	c.Retry.MaxAttempts = 10
+	c.Retry.BaseDelay = 10 * time.Millisecond
+	c.Retry.Jitter = retry.NoJitter
+	_, err := call(t, c, 350*time.Millisecond, &Request{URL: "http://" + addr + "/"})
+	var e *Error
+	if !errors.As(err, &e) || e.Class != ClassTimeout {
+		t.Fatalf("Do = %v, want a timeout", err)
+	}
+	// Per-attempt timeouts of 100ms under a 350ms deadline: 2 to 4
+	// attempts, the last one cut by the deadline.
+	if e.Attempts < 2 || e.Attempts > 4 || int(hits.Load()) != e.Attempts {
+		t.Errorf("attempts = %d, connections = %d; want 2 to 4 of each", e.Attempts, hits.Load())
+	}
+}
+
+func TestRefused(t *testing.T) {
+	c := newTestClient(t)
+	c.Retry.MaxAttempts = 3
+	_, err := call(t, c, 5*time.Second, &Request{URL: "http://" + refusedAddr(t) + "/"})
+	e := wantErr(t, err, ClassRefused, 3)
+	if !e.Retryable() {
+		t.Errorf("refused error not retryable")
+	}
+}
+
+func TestUnresolvable(t *testing.T) {
+	c := newTestClient(t)
+	// RFC 6761 reserves .invalid: it never resolves, and "no such host"
+	// is an answer, so it is not retried.
+	_, err := call(t, c, 5*time.Second, &Request{URL: "http://netkit-test.invalid/"})
+	var e *Error
+	if !errors.As(err, &e) || (e.Class != ClassDNS && e.Class != ClassTimeout) {
+		t.Fatalf("Do = %v, want a dns error", err)
+	}
+	if e.Class == ClassDNS && (e.Attempts != 1 || e.Retryable()) {
+		t.Errorf("Do = %v after %d attempts (retryable %v); want 1 attempt, not retryable", err, e.Attempts, e.Retryable())
+	}
+}
+
+func TestLatin1Body(t *testing.T) {
+	s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/default" {
+			w.Header().Set("Content-Type", "text/plain")
+		} else {
+			w.Header().Set("Content-Type", `text/plain; Charset="ISO-8859-1"`)
+		}
+		w.Write([]byte("R\xe9sum\xe9"))
+	})
+	c := newTestClient(t)
+	for _, path := range []string{"/declared", "/default"} {
+		resp, err := call(t, c, 5*time.Second, &Request{URL: s.URL + path})
+		if err != nil || resp.Attempts != 1 {
+			t.Fatalf("Do(%s) = %v, %v", path, resp, err)
+		}
+		text, err := resp.Text()
+		if text != "Résumé" || err != nil {
+			t.Errorf("Text() of %s = %q, %v; want %q", path, text, err, "Résumé")
+		}
+	}
+}
+
+func TestBodyOverCap(t *testing.T) {
+	s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Write(bytes.Repeat([]byte("x"), 4096))
+	})
+	c := newTestClient(t)
+	c.MaxBody = 1024
+	resp, err := call(t, c, 5*time.Second, &Request{URL: s.URL})
+	e := wantErr(t, err, ClassBodyTooLarge, 1)
+	if resp != nil || e.Retryable() || !errors.Is(err, ErrBodyTooLarge) {
+		t.Errorf("Do = %v, %v; want no response and ErrBodyTooLarge, not retryable", resp, err)
+	}
+	// Exactly at the cap is fine.
+	c.MaxBody = 4096
+	if resp, err := call(t, c, 5*time.Second, &Request{URL: s.URL}); err != nil || len(resp.Body) != 4096 {
+		t.Errorf("Do with MaxBody 4096 = %v, %v; want the whole body", resp, err)
+	}
+}
+
+func TestPost503(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []string
+	s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	})
+	c := newTestClient(t)
+	c.Retry.MaxAttempts = 3
+
+	resp, err := c.PostJSON(context.Background(), s.URL, map[string]string{"name": "Zoë"})
+	wantErr(t, err, ClassStatus, 1)
+	if resp == nil || resp.StatusCode != 503 || s.hits.Load() != 1 {
+		t.Fatalf("POST without Idempotency-Key: %v, %d requests; want the 503 response after 1", resp, s.hits.Load())
+	}
+
+	r := NewRequest("POST", s.URL)
+	if err := r.SetJSON(map[string]string{"name": "Zoë"}); err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set(IdempotencyKeyHeader, "key-1")
+	resp, err = call(t, c, 5*time.Second, r)
+	e := wantErr(t, err, ClassStatus, 3)
+	if resp == nil || resp.StatusCode != 503 || e.StatusCode != 503 || !errors.Is(err, retry.ErrAttempts) {
+		t.Errorf("POST with Idempotency-Key: %v, %v; want the last 503 and ErrAttempts", resp, err)
+	}
+	if !strings.Contains(err.Error(), "3 attempts") {
+		t.Errorf("error %q does not say how many attempts", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := `{"name":"Zoë"}`
+	if len(bodies) != 4 {
+		t.Fatalf("server saw %d requests, want 1 + 3", len(bodies))
+	}
+	for i, b := range bodies {
+		if b != want {
+			t.Errorf("request %d body = %q, want %q (replayed)", i, b, want)
+		}
+	}
+}
+
+// TestBudget: 100 requests against an upstream that always answers 503,
+// each allowed 4 attempts, make at most 100 + 20% + the initial burst.
+func TestBudget(t *testing.T) {
+	s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	})
+	c := &Client{Retry: retry.Policy{MaxAttempts: 4, BaseDelay: time.Microsecond, MaxDelay: time.Millisecond}}
+	defer c.CloseIdleConnections()
+	budgetStops := 0
+	for range 100 {
+		_, err := c.Get(context.Background(), s.URL, nil)
+		if errors.Is(err, retry.ErrBudget) {
+			budgetStops++
+		}
+	}
+	limit := int64(100 + 20 + retry.DefaultBudgetBurst)
+	if got := s.hits.Load(); got > limit || budgetStops == 0 {
+		t.Errorf("100 requests made %d attempts (%d stopped by the budget), want at most %d", got, budgetStops, limit)
+	}
+	t.Logf("100 requests against an always-503 upstream: %d attempts", s.hits.Load())
+}
+
+func TestTLSFailure(t *testing.T) {
+	s := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer s.Close()
+	c := newTestClient(t)
+	_, err := call(t, c, 5*time.Second, &Request{URL: s.URL})
+	e := wantErr(t, err, ClassTLS, 1)
+	if e.Retryable() {
+		t.Errorf("TLS error retryable")
+	}
+}
+
+func TestTooManyRedirects(t *testing.T) {
+	s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/again", http.StatusFound)
+	})
+	c := newTestClient(t)
+	c.MaxRedirects = 3
+	_, err := call(t, c, 5*time.Second, &Request{URL: s.URL})
+	wantErr(t, err, ClassRedirects, 1)
+	if got := s.hits.Load(); got != 4 {
+		t.Errorf("server saw %d requests, want 1 + 3 redirects", got)
+	}
+	c2 := newTestClient(t)
+	c2.MaxRedirects = -1
+	resp, err := call(t, c2, 5*time.Second, &Request{URL: s.URL})
+	if err != nil || resp.StatusCode != http.StatusFound {
+		t.Errorf("MaxRedirects -1: %v, %v; want the 302 itself", resp, err)
+	}
+}
+
+func TestCanceled(t *testing.T) {
+	addr, _ := blackhole(t)
+	c := newTestClient(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	_, err := c.Do(ctx, &Request{URL: "http://" + addr})
+	wantErr(t, err, ClassCanceled, 1)
+}
+
+func TestRequestBuilding(t *testing.T) {
+	var got *http.Request
+	var gotBody string
+	s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		got = r
+		b, _ := io.ReadAll(r.Body)
+		gotBody = string(b)
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		io.WriteString(w, `{"id": 42, "name": "Zoë"}`)
+	})
+	c := newTestClient(t)
+	c.BaseURL = s.URL + "/v2/"
+	c.Header = http.Header{"Accept": {"application/json"}, "X-Team": {"net"}}
+	r := NewRequest("", "users?page=1")
+	r.Query = urlparse.Query{{Key: "b", Value: "2"}, {Key: "a", Value: "x y"}}
+	r.Header.Set("X-Team", "kit")
+	r.SetForm(urlparse.Query{{Key: "z", Value: "1"}, {Key: "a", Value: "é"}})
+	resp, err := c.Do(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Method != "POST" || got.URL.Path != "/v2/users" || got.URL.RawQuery != "page=1&b=2&a=x+y" {
+		t.Errorf("request line = %s %s, want POST /v2/users?page=1&b=2&a=x+y", got.Method, got.URL)
+	}
+	if ua := got.Header.Get("User-Agent"); ua != DefaultUserAgent {
+		t.Errorf("User-Agent = %q, want %q", ua, DefaultUserAgent)
+	}
+	if got.Header.Get("X-Team") != "kit" || got.Header.Get("Accept") != "application/json" {
+		t.Errorf("headers = %v, want the request's over the client's", got.Header)
+	}
+	if gotBody != "z=1&a=%C3%A9" || got.Header.Get("Content-Type") != ContentTypeForm {
+		t.Errorf("form body = %q (%s)", gotBody, got.Header.Get("Content-Type"))
+	}
+	var v struct {
+		ID   int
+		Name string
+	}
+	if err := resp.JSON(&v); err != nil || v.ID != 42 || v.Name != "Zoë" || !resp.ContentType.IsJSON() {
+		t.Errorf("JSON() = %+v, %v", v, err)
+	}
+}
+
+func TestMultipart(t *testing.T) {
+	s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		f, h, err := r.FormFile("doc")
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		b, _ := io.ReadAll(f)
+		io.WriteString(w, r.FormValue("title")+"|"+h.Filename+"|"+string(b))
+	})
+	c := newTestClient(t)
+	r := NewRequest("POST", s.URL)
+	if err := r.SetMultipart(urlparse.Query{{Key: "title", Value: "notes"}}, []File{{Field: "doc", Name: "a.txt", Data: []byte("hello")}}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Do(context.Background(), r)
+	if err != nil || string(resp.Body) != "notes|a.txt|hello" {
+		t.Errorf("multipart upload = %v, %v", resp, err)
+	}
+}
+
+func TestTransport(t *testing.T) {
+	s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if n%4 < 2 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write(b)
+	})
+	tr := &Transport{Base: http.DefaultTransport.(*http.Transport).Clone(), Policy: retry.Policy{MaxAttempts: 3, BaseDelay: time.Millisecond}}
+	defer tr.Base.(*http.Transport).CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	req, _ := http.NewRequest("PUT", s.URL, strings.NewReader("payload"))
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "payload" || s.hits.Load() != 3 {
+		t.Errorf("PUT through Transport = %d %q after %d requests; want 200 payload after 3", resp.StatusCode, b, s.hits.Load())
+	}
+	// Retries run out at 2 attempts: the last 503 comes back, body intact.
+	tr.Policy.MaxAttempts = 2
+	s.hits.Store(0)
+	resp, err = hc.Get(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 503 || !strings.Contains(string(b), "busy") || s.hits.Load() != 2 {
+		t.Errorf("GET through Transport = %d %q after %d requests; want the last 503 after 2", resp.StatusCode, b, s.hits.Load())
+	}
+	// POST without a key is sent once.
+	s.hits.Store(0)
+	resp, err = hc.Post(s.URL, "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if s.hits.Load() != 1 {
+		t.Errorf("POST through Transport made %d requests, want 1", s.hits.Load())
+	}
+}
