@@ -163,11 +163,13 @@ func Str(v any) string {
 			return x.String()
 		}
 	}
-	return repr(v)
+	return Repr(v)
 }
 
-// repr formats v as Python's repr().
-func repr(v any) string {
+// Repr formats v as Python's repr(): a string in quotes with Python's
+// escapes (Repr("it's") is the text "it's" in double quotes), other values
+// as Str formats them.
+func Repr(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "None"
@@ -188,13 +190,13 @@ func repr(v any) string {
 		return x.String()
 	case Tuple:
 		if len(x) == 1 {
-			return "(" + repr(x[0]) + ",)"
+			return "(" + Repr(x[0]) + ",)"
 		}
 		return "(" + joinRepr(x) + ")"
 	case Dict:
 		parts := make([]string, len(x))
 		for i, p := range x {
-			parts[i] = repr(p.Key) + ": " + repr(p.Value)
+			parts[i] = Repr(p.Key) + ": " + Repr(p.Value)
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case fmt.Stringer:
@@ -209,7 +211,7 @@ func repr(v any) string {
 	case reflect.Float32, reflect.Float64:
 		return floatRepr(rv.Float())
 	case reflect.Bool:
-		return repr(rv.Bool())
+		return Repr(rv.Bool())
 	case reflect.String:
 		return pyRepr(rv.String())
 	case reflect.Slice, reflect.Array:
@@ -219,14 +221,14 @@ func repr(v any) string {
 		keys := sortedKeys(rv)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = repr(k.Interface()) + ": " + repr(rv.MapIndex(k).Interface())
+			parts[i] = Repr(k.Interface()) + ": " + Repr(rv.MapIndex(k).Interface())
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case reflect.Pointer, reflect.Interface:
 		if rv.IsNil() {
 			return "None"
 		}
-		return repr(rv.Elem().Interface())
+		return Repr(rv.Elem().Interface())
 	}
 	return fmt.Sprint(v)
 }
@@ -234,12 +236,12 @@ func repr(v any) string {
 func joinRepr(elems []any) string {
 	parts := make([]string, len(elems))
 	for i, e := range elems {
-		parts[i] = repr(e)
+		parts[i] = Repr(e)
 	}
 	return strings.Join(parts, ", ")
 }
 
-// floatRepr is Python's repr(float): the shortest digits that round-trip,
+// floatRepr is Python's Repr(float): the shortest digits that round-trip,
 // in positional form when the decimal exponent is in [-4, 16) (with ".0"
 // for integral values), otherwise as d.ddde+XX with at least two exponent
 // digits.
@@ -286,7 +288,7 @@ func floatRepr(f float64) string {
 	return out
 }
 
-// bytesRepr is Python's repr(bytes): b'...' with printable ASCII as it is.
+// bytesRepr is Python's Repr(bytes): b'...' with printable ASCII as it is.
 func bytesRepr(p []byte) string {
 	q := byte('\'')
 	if slices.Contains(p, '\'') && !slices.Contains(p, '"') {
