@@ -96,6 +96,12 @@ func (r *Reader) Max() int { return r.max }
 // from the underlying reader.
 func (r *Reader) Buffered() int { return r.w - r.r }
 
+// Peek returns the buffered, unread data without consuming it, so a server
+// can tell whether a complete request is already buffered (and answer a
+// batch of pipelined requests with one write). The slice is valid until the
+// next call on r.
+func (r *Reader) Peek() []byte { return r.buf[r.r:r.w] }
+
 // Release gives r's buffer back to the pool if r holds no unread data.
 // Servers call it before waiting for the next request so that idle
 // connections hold no buffer. Slices returned earlier become invalid.
