@@ -25,6 +25,10 @@ func ParseContentType(header string) (ContentType, error) {
 	if err != nil {
 		return ContentType{}, fmt.Errorf("httpclient: content type %q: %w", header, err)
 	}
+	// mime accepts a bare token; RFC 9110, 8.3.1, wants type "/" subtype.
+	if i := strings.IndexByte(mt, '/'); i <= 0 || i == len(mt)-1 {
+		return ContentType{}, fmt.Errorf("httpclient: content type %q: media type is not type/subtype", header)
+	}
 	return ContentType{MediaType: mt, Charset: params["charset"], Boundary: params["boundary"], Params: params}, nil
 }
 
