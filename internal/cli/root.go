@@ -38,7 +38,10 @@ func NewRootCmd(streams *IOStreams) *cobra.Command {
 
 // commandGroups lists the constructors of the top-level commands, one per
 // file of this package, in the order `netkit --help` shows them.
-var commandGroups = []func(*IOStreams) *cobra.Command{}
+var commandGroups = []func(*IOStreams) *cobra.Command{
+	func(s *IOStreams) *cobra.Command { return newServeCmd(s, nil) },
+	func(s *IOStreams) *cobra.Command { return newEchoCmd(s, nil) },
+}
 
 // Main runs the netkit command line with args and returns the exit status.
 func Main(ctx context.Context, args []string, streams *IOStreams) int {

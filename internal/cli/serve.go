@@ -1,0 +1,244 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netkit-dev/netkit/admin"
+	"github.com/netkit-dev/netkit/echo"
+	"github.com/netkit-dev/netkit/tcpserver"
+)
+
+// serveService is one TCP service `netkit serve` can start. Adding a
+// service is one entry in serveServices: netkit serve gets an --NAME-addr
+// flag, a listener, a tcpserver.Server with the shared limits, metrics
+// labelled service=NAME, and graceful shutdown.
+type serveService struct {
+	Name        string // flag prefix and metrics label: "echo" gives --echo-addr
+	DefaultAddr string // "off" to leave the service off unless asked for
+	Usage       string
+	// Setup sets srv.Handler (and may adjust srv's limits) for one run of
+	// netkit serve; env gives the logger and the admin server, where a
+	// service can mount HTTP handlers (admin.Handle) or readiness checks.
+	Setup func(env serveEnv, srv *tcpserver.Server) error
+}
+
+// serveEnv is what a service's Setup may use.
+type serveEnv struct {
+	Logger *slog.Logger
+	Admin  *admin.Server
+}
+
+// serveServices lists the services in start order.
+var serveServices = []serveService{
+	{
+		Name: "echo", DefaultAddr: "127.0.0.1:7001", Usage: "line echo service (ECHO: <line>)",
+		Setup: func(env serveEnv, srv *tcpserver.Server) error {
+			srv.Handler = echo.Handler{}
+			return nil
+		},
+	},
+}
+
+type serveOptions struct {
+	Streams *IOStreams
+
+	Addrs       map[string]*string // service name -> address or "off"
+	AdminAddr   string
+	MaxConns    int
+	IdleTimeout time.Duration
+	Grace       time.Duration
+	LogFormat   string // "text" or "json"
+	LogLevel    string // "debug", "info", "warn", "error"
+}
+
+func newServeCmd(streams *IOStreams, runF func(context.Context, *serveOptions) error) *cobra.Command {
+	opts := &serveOptions{Streams: streams, Addrs: map[string]*string{}}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run netkit's TCP services and the admin HTTP listener",
+		Long: `Run netkit's TCP services on 127.0.0.1 (echo on 7001) and the admin HTTP
+listener (9090: /metrics, /healthz, /readyz). Each --NAME-addr takes an
+address, with port 0 for a free port, or "off". One log line per listener
+reports its bound address when it is ready.
+
+SIGINT or SIGTERM starts a graceful shutdown: /readyz fails, listeners close,
+idle connections close, requests in progress finish within --grace; a second
+signal ends the process at once. The exit status is 0 after a clean shutdown.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.LogFormat != "text" && opts.LogFormat != "json" {
+				return fmt.Errorf("invalid --log-format %q: want text or json", opts.LogFormat)
+			}
+			if _, err := parseLevel(opts.LogLevel); err != nil {
+				return err
+			}
+			if runF == nil {
+				runF = runServe
+			}
+			return runF(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	for _, svc := range serveServices {
+		opts.Addrs[svc.Name] = f.String(svc.Name+"-addr", svc.DefaultAddr, svc.Usage+` address, or "off"`)
+	}
+	f.StringVar(&opts.AdminAddr, "admin-addr", "127.0.0.1:9090", `admin HTTP address (/metrics, /healthz, /readyz), or "off"`)
+	f.IntVar(&opts.MaxConns, "max-conns", tcpserver.DefaultMaxConns, "most connections per service; more are closed at once")
+	f.Var(newDurationValue(&opts.IdleTimeout, tcpserver.DefaultIdleTimeout), "idle-timeout", "close connections idle (or dribbling one request) this long")
+	f.Var(newDurationValue(&opts.Grace, 10*time.Second), "grace", "how long shutdown waits for requests in progress")
+	f.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	return cmd
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("invalid --log-level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+func newLogger(w io.Writer, format, level string) *slog.Logger {
+	l, _ := parseLevel(level)
+	ho := &slog.HandlerOptions{Level: l}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, ho))
+	}
+	return slog.New(slog.NewTextHandler(w, ho))
+}
+
+// running is one started listener of netkit serve.
+type running struct {
+	name string
+	tcp  *tcpserver.Server
+}
+
+func runServe(ctx context.Context, opts *serveOptions) error {
+	log := newLogger(opts.Streams.ErrOut, opts.LogFormat, opts.LogLevel)
+	var adm *admin.Server
+	if opts.AdminAddr != "off" {
+		adm = admin.New(nil, log)
+	}
+	failed := make(chan error, len(serveServices)+1)
+	var runs []*running
+	var wg sync.WaitGroup
+	closeAll := func() {
+		for _, r := range runs {
+			if r.tcp != nil {
+				r.tcp.Close()
+			}
+		}
+		if adm != nil {
+			adm.Close()
+		}
+		wg.Wait()
+	}
+	start := func(name string, serve func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := serve(); err != nil && !errors.Is(err, tcpserver.ErrServerClosed) && !errors.Is(err, http.ErrServerClosed) {
+				failed <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+
+	for _, svc := range serveServices {
+		addr := *opts.Addrs[svc.Name]
+		if addr == "off" || addr == "" {
+			continue
+		}
+		srv := &tcpserver.Server{
+			MaxConns:    opts.MaxConns,
+			IdleTimeout: opts.IdleTimeout,
+			Logger:      log.With("service", svc.Name),
+		}
+		if err := svc.Setup(serveEnv{Logger: log.With("service", svc.Name), Admin: adm}, srv); err != nil {
+			closeAll()
+			return fmt.Errorf("%s: %w", svc.Name, err)
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("%s: %w", svc.Name, err)
+		}
+		if adm != nil {
+			adm.Registry().MustRegister(tcpserver.NewCollector(srv, svc.Name))
+		}
+		runs = append(runs, &running{name: svc.Name, tcp: srv})
+		start(svc.Name, func() error { return srv.Serve(ln) })
+		log.Info("listening", "service", svc.Name, "addr", ln.Addr().String())
+	}
+	if adm != nil {
+		ln, err := net.Listen("tcp", opts.AdminAddr)
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("admin: %w", err)
+		}
+		start("admin", func() error { return adm.Serve(ln) })
+		log.Info("listening", "service", "admin", "addr", ln.Addr().String(), "endpoints", "/metrics /healthz /readyz")
+	}
+	if len(runs) == 0 && adm == nil {
+		return errors.New("every service is off: nothing to serve")
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "grace", opts.Grace.String())
+	case runErr = <-failed:
+		log.Error("listener failed; shutting down", "err", runErr)
+	}
+	if adm != nil {
+		adm.Drain()
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), opts.Grace)
+	defer cancel()
+	var forced []string
+	var mu sync.Mutex
+	var swg sync.WaitGroup
+	for _, r := range runs {
+		swg.Add(1)
+		go func() {
+			defer swg.Done()
+			if err := r.tcp.Shutdown(sctx); err != nil {
+				mu.Lock()
+				forced = append(forced, r.name)
+				mu.Unlock()
+			}
+		}()
+	}
+	swg.Wait()
+	if adm != nil {
+		if err := adm.Shutdown(sctx); err != nil {
+			adm.Close()
+			forced = append(forced, "admin")
+		}
+	}
+	wg.Wait()
+	for _, r := range runs {
+		st := r.tcp.Stats()
+		log.Info("stopped", "service", r.name, "accepted", st.Accepted, "requests", st.Requests,
+			"errors", st.Errors, "rejected", st.Rejected, "timeouts", st.Timeouts, "bytes_in", st.BytesIn, "bytes_out", st.BytesOut)
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if len(forced) > 0 {
+		return fmt.Errorf("shutdown: grace period %v ended with connections still open (%s); closed them", opts.Grace, strings.Join(forced, ", "))
+	}
+	log.Info("shutdown complete")
+	return nil
+}
