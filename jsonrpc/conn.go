@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/netkit-dev/netkit/frame"
+	"github.com/netkit-dev/netkit/tcpserver"
 )
 
 // ServeConn serves framed JSON-RPC on conn, then closes it. Requests run
@@ -29,21 +30,30 @@ import (
 // and returns. No request that was read goes unanswered. Calls get a context
 // that carries ctx's values but not its cancellation; it is cancelled when
 // a write fails (the peer is gone) and when ServeConn returns.
+//
+// To serve with tcpserver's limits, timeouts and Shutdown instead, use
+// TCPHandler.
 func (s *Server) ServeConn(ctx context.Context, conn net.Conn) error {
-	c := &serverConn{
-		srv:  s,
-		conn: conn,
-		w:    frame.NewWriter(conn, s.maxFrame()),
-		sem:  make(chan struct{}, s.maxInFlight()),
-	}
-	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	defer c.cancel()
+	w := frame.NewWriter(conn, s.maxFrame())
+	writeTimeout := durDefault(s.WriteTimeout, DefaultWriteTimeout)
+	core := newConnCore(ctx, s, func(resp []byte) error {
+		if writeTimeout > 0 {
+			conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+		}
+		err := w.WriteFrame(resp)
+		if err != nil {
+			conn.SetReadDeadline(time.Unix(1, 0)) // stop reading a dead peer
+		}
+		return err
+	})
+	defer core.cancel()
+	c := &serverConn{core: core, conn: conn}
 	stop := context.AfterFunc(ctx, c.stopReading)
 	defer stop()
 
 	err := c.readLoop()
-	c.calls.Wait()
-	if werr := c.writeErr(); werr != nil {
+	core.calls.Wait()
+	if werr := core.writeErr(); werr != nil {
 		err = werr // the read loop only stopped because of it
 	}
 	conn.Close()
@@ -53,19 +63,121 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) error {
 	return err
 }
 
-type serverConn struct {
+// TCPHandler returns a tcpserver.Handler serving framed JSON-RPC on each
+// connection, as ServeConn does but with tcpserver's request cycle: the
+// connection is idle while it waits for a frame (Conn.Next) and busy from a
+// frame's first byte, so Shutdown closes it only between frames, and the
+// calls already read are answered before the handler returns. The frame
+// limit is MaxFrameSize, whatever the tcpserver's MaxRequest; read, write
+// and idle timeouts are the tcpserver's.
+func (s *Server) TCPHandler() tcpserver.Handler {
+	return tcpserver.HandlerFunc(s.serveTCP)
+}
+
+func (s *Server) serveTCP(ctx context.Context, c *tcpserver.Conn) error {
+	core := newConnCore(ctx, s, func(resp []byte) error {
+		_, err := c.Write(frame.Append(make([]byte, 0, frame.HeaderLen+len(resp)), resp))
+		return err
+	})
+	defer core.cancel()
+	fr := frame.NewReader(c.Reader(), s.maxFrame())
+	var err error
+	for core.writeErr() == nil && c.Next() {
+		var msg []byte
+		msg, err = fr.ReadFrame()
+		if errors.Is(err, frame.ErrTooLarge) {
+			core.write(errorResponse(nil, nil, NewError(CodeTooLarge, "Request too large", err.Error())))
+		}
+		if err != nil {
+			err = fmt.Errorf("jsonrpc: read: %w", err)
+			break
+		}
+		core.dispatch(msg)
+	}
+	core.calls.Wait()
+	if werr := core.writeErr(); werr != nil {
+		return werr
+	}
+	if err != nil {
+		return err
+	}
+	return c.Err()
+}
+
+// connCore runs the calls of one connection and writes their responses.
+type connCore struct {
 	srv    *Server
-	conn   net.Conn
-	w      *frame.Writer
+	send   func([]byte) error // writes one response frame; safe for concurrent use
 	sem    chan struct{}
 	calls  sync.WaitGroup
 	ctx    context.Context // the calls' context
 	cancel context.CancelFunc
 
+	mu   sync.Mutex
+	werr error
+}
+
+func newConnCore(ctx context.Context, s *Server, send func([]byte) error) *connCore {
+	c := &connCore{srv: s, send: send, sem: make(chan struct{}, s.maxInFlight())}
+	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	return c
+}
+
+// dispatch runs the message's calls: here when one call at a time is
+// allowed, else in a goroutine once a slot is free.
+func (c *connCore) dispatch(msg []byte) {
+	if cap(c.sem) == 1 {
+		c.serve(msg)
+		return
+	}
+	c.sem <- struct{}{}
+	c.calls.Add(1)
+	go func() {
+		defer func() { <-c.sem; c.calls.Done() }()
+		c.serve(msg)
+	}()
+}
+
+func (c *connCore) serve(msg []byte) {
+	if resp := c.srv.HandleMessage(c.ctx, msg); resp != nil {
+		if len(resp) > c.srv.maxFrame() {
+			// A batch whose responses add up past the frame size.
+			resp = errorResponse(nil, nil, NewError(CodeTooLarge, "Response too large", nil))
+		}
+		c.write(resp)
+	}
+}
+
+// write sends one response; after a failed write the connection is dead
+// and the calls still running are cancelled.
+func (c *connCore) write(resp []byte) {
+	if c.writeErr() != nil {
+		return
+	}
+	if err := c.send(resp); err != nil {
+		c.mu.Lock()
+		if c.werr == nil {
+			c.werr = fmt.Errorf("jsonrpc: write: %w", err)
+		}
+		c.mu.Unlock()
+		c.cancel()
+	}
+}
+
+func (c *connCore) writeErr() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.werr
+}
+
+// serverConn is ServeConn's reading side.
+type serverConn struct {
+	core *connCore
+	conn net.Conn
+
 	mu       sync.Mutex
 	idle     bool // waiting for the first byte of a frame
 	stopping bool // ctx is done: read no new frame
-	werr     error
 }
 
 // stopReading runs when ServeConn's ctx is done.
@@ -104,15 +216,17 @@ func (c *serverConn) waitFrame(br *bufio.Reader) (bool, error) {
 		return true, nil
 	case stopping, err == io.EOF:
 		return false, nil
+	case c.core.writeErr() != nil:
+		return false, nil // the peer is gone; ServeConn reports the write error
 	}
 	return false, fmt.Errorf("jsonrpc: read: %w", err)
 }
 
 func (c *serverConn) readLoop() error {
 	br := bufio.NewReaderSize(c.conn, 64<<10)
-	fr := frame.NewReader(br, c.srv.maxFrame())
-	readTimeout := durDefault(c.srv.ReadTimeout, DefaultReadTimeout)
-	for {
+	fr := frame.NewReader(br, c.core.srv.maxFrame())
+	readTimeout := durDefault(c.core.srv.ReadTimeout, DefaultReadTimeout)
+	for c.core.writeErr() == nil {
 		ok, err := c.waitFrame(br)
 		if !ok {
 			return err
@@ -131,24 +245,15 @@ func (c *serverConn) readLoop() error {
 		}
 		if errors.Is(err, frame.ErrTooLarge) {
 			// The stream is out of step now: answer, then close.
-			c.write(errorResponse(nil, nil, NewError(CodeTooLarge, "Request too large", err.Error())))
+			c.core.write(errorResponse(nil, nil, NewError(CodeTooLarge, "Request too large", err.Error())))
 			return fmt.Errorf("jsonrpc: %w", err)
 		}
 		if err != nil {
 			return fmt.Errorf("jsonrpc: read: %w", err)
 		}
-		if cap(c.sem) == 1 {
-			// One call at a time: run it here, in order, with no goroutine.
-			c.serve(msg)
-			continue
-		}
-		c.sem <- struct{}{}
-		c.calls.Add(1)
-		go func() {
-			defer func() { <-c.sem; c.calls.Done() }()
-			c.serve(msg)
-		}()
+		c.core.dispatch(msg)
 	}
+	return nil
 }
 
 // frameBuffered reports whether br holds a whole frame.
@@ -160,43 +265,4 @@ func frameBuffered(br *bufio.Reader) bool {
 	h, _ := br.Peek(frame.HeaderLen)
 	size := int(h[0])<<24 | int(h[1])<<16 | int(h[2])<<8 | int(h[3])
 	return n-frame.HeaderLen >= size
-}
-
-func (c *serverConn) serve(msg []byte) {
-	if resp := c.srv.HandleMessage(c.ctx, msg); resp != nil {
-		if len(resp) > c.srv.maxFrame() {
-			// A batch whose responses add up past the frame size.
-			resp = errorResponse(nil, nil, NewError(CodeTooLarge, "Response too large", nil))
-		}
-		c.write(resp)
-	}
-}
-
-// write sends one response frame; after a failed write the connection is
-// dead and the calls still running are cancelled.
-func (c *serverConn) write(resp []byte) {
-	c.mu.Lock()
-	if c.werr != nil {
-		c.mu.Unlock()
-		return
-	}
-	c.mu.Unlock()
-	if t := durDefault(c.srv.WriteTimeout, DefaultWriteTimeout); t > 0 {
-		c.conn.SetWriteDeadline(time.Now().Add(t))
-	}
-	if err := c.w.WriteFrame(resp); err != nil {
-		c.mu.Lock()
-		if c.werr == nil {
-			c.werr = fmt.Errorf("jsonrpc: write: %w", err)
-		}
-		c.mu.Unlock()
-		c.cancel()
-		c.conn.SetReadDeadline(time.Unix(1, 0)) // stop the read loop too
-	}
-}
-
-func (c *serverConn) writeErr() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.werr
 }

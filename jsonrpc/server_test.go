@@ -1,0 +1,484 @@
+package jsonrpc_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/netkit-dev/netkit/frame"
+	"github.com/netkit-dev/netkit/internal/testnet"
+	"github.com/netkit-dev/netkit/jsonrpc"
+	"github.com/netkit-dev/netkit/tcpserver"
+)
+
+func chapterServer() *jsonrpc.Server {
+	s := &jsonrpc.Server{}
+	jsonrpc.RegisterChapterMethods(s)
+	return s
+}
+
+// exchange writes req as a frame on conn and reads one response frame.
+func exchange(t *testing.T, conn net.Conn, req string) string {
+	t.Helper()
+	if err := frame.NewWriter(conn, 0).WriteFrame([]byte(req)); err != nil {
+		t.Fatalf("write %s: %v", req, err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := frame.NewReader(conn, 0).ReadFrame()
+	if err != nil {
+		t.Fatalf("response to %s: %v", req, err)
+	}
+	return string(resp)
+}
+
+func TestHandleMessage(t *testing.T) {
+	s := chapterServer()
+	s.MaxBatch = 3
+	s.MaxDepth = 8
+	s.Handle("panic", func(context.Context, json.RawMessage) (any, error) { panic("boom") })
+	s.Handle("fail", func(context.Context, json.RawMessage) (any, error) { return nil, errors.New("disk full") })
+	s.Handle("nojson", func(context.Context, json.RawMessage) (any, error) { return func() {}, nil })
+	tests := []struct {
+		name, req, want string
+	}{
+		// The chapter's dialect: no jsonrpc member.
+		{"chapter add", `{"id": 1, "method": "add", "params": {"a": 10, "b": 32}}`, `{"id":1,"result":42}`},
+		{"chapter add big", `{"id": 1, "method": "add", "params": {"a": 18446744073709551615, "b": 1}}`, `{"id":1,"result":18446744073709551616}`},
+		{"chapter add float", `{"id": 1, "method": "add", "params": {"a": 0.5, "b": 2}}`, `{"id":1,"result":2.5}`},
+		{"chapter add default", `{"id": 1, "method": "add", "params": {"b": 2}}`, `{"id":1,"result":2}`},
+		{"chapter greet default", `{"id": 2, "method": "greet"}`, `{"id":2,"result":"Hello, World!"}`},
+		{"chapter echo default", `{"id": 3, "method": "echo"}`, `{"id":3,"result":{}}`},
+		{"chapter no id", `{"method": "greet", "params": {"name": "x"}}`, `{"id":0,"result":"Hello, x!"}`},
+		{"chapter no method", `{"id": 7}`, `{"id":7,"result":{"error":"Unknown method: unknown"}}`},
+		{"chapter string id", `{"id": "a", "method": "nope"}`, `{"id":"a","result":{"error":"Unknown method: nope"}}`},
+		{"chapter handler error", `{"id": 1, "method": "fail"}`, `{"id":1,"result":{"error":"disk full"}}`},
+		// JSON-RPC 2.0 beyond the specification's examples.
+		{"v2 add positional", `{"jsonrpc":"2.0","id":1,"method":"add","params":[1,2]}`, `{"jsonrpc":"2.0","result":3,"id":1}`},
+		{"v2 too many positional", `{"jsonrpc":"2.0","id":1,"method":"add","params":[1,2,3]}`, `{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":"3 positional params, the method takes at most 2"},"id":1}`},
+		{"v2 null id", `{"jsonrpc":"2.0","id":null,"method":"greet"}`, `{"jsonrpc":"2.0","result":"Hello, World!","id":null}`},
+		{"v2 object id", `{"jsonrpc":"2.0","id":{},"method":"greet"}`, `{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":null}`},
+		{"v2 wrong version", `{"jsonrpc":"1.0","id":1,"method":"greet"}`, `{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":1}`},
+		{"v2 scalar params", `{"jsonrpc":"2.0","id":1,"method":"greet","params":3}`, `{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":1}`},
+		{"v2 panic", `{"jsonrpc":"2.0","id":1,"method":"panic"}`, `{"jsonrpc":"2.0","error":{"code":-32603,"message":"Internal error"},"id":1}`},
+		{"v2 handler error", `{"jsonrpc":"2.0","id":1,"method":"fail"}`, `{"jsonrpc":"2.0","error":{"code":-32000,"message":"disk full"},"id":1}`},
+		{"v2 unencodable result", `{"jsonrpc":"2.0","id":1,"method":"nojson"}`, `{"jsonrpc":"2.0","error":{"code":-32603,"message":"Internal error","data":"result not encodable as JSON: json: unsupported type: func()"},"id":1}`},
+		{"scalar", `42`, `{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":null}`},
+		{"empty", ``, `{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}`},
+		{"batch too large", `[1,2,3,4]`, `{"jsonrpc":"2.0","error":{"code":-32002,"message":"Batch too large","data":"4 requests, at most 3"},"id":null}`},
+		{"too deep", strings.Repeat("[", 9) + strings.Repeat("]", 9), `{"jsonrpc":"2.0","error":{"code":-32002,"message":"Request too large","data":"nesting deeper than 8"},"id":null}`},
+		{"deep in a string is fine", `{"id":1,"method":"greet","params":{"name":"[[[[[[[[[[[[{{{{{{"}}`, `{"id":1,"result":"Hello, [[[[[[[[[[[[{{{{{{!"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := string(s.HandleMessage(context.Background(), []byte(tt.req)))
+			if got != tt.want {
+				t.Errorf("HandleMessage(%s)\n got %s\nwant %s", tt.req, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCallTimeout(t *testing.T) {
+	s := &jsonrpc.Server{CallTimeout: 20 * time.Millisecond}
+	s.Handle("block", func(ctx context.Context, _ json.RawMessage) (any, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	got := string(s.HandleMessage(context.Background(), []byte(`{"jsonrpc":"2.0","id":1,"method":"block"}`)))
+	want := `{"jsonrpc":"2.0","error":{"code":-32001,"message":"Call timed out"},"id":1}`
+	if got != want {
+		t.Errorf("blocking call = %s, want %s", got, want)
+	}
+}
+
+func TestBadInputKeepsServing(t *testing.T) {
+	addr := serveFrames(t, chapterServer())
+	conn := testnet.Dial(t, addr)
+	if got, want := exchange(t, conn, `{"id": 1, "method": "add", "params": {"a": 1`), `{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}`; got != want {
+		t.Errorf("invalid JSON: %s, want %s", got, want)
+	}
+	if got, want := exchange(t, conn, `{"id": 2, "method": "greet"}`), `{"id":2,"result":"Hello, World!"}`; got != want {
+		t.Errorf("after invalid JSON: %s, want %s", got, want)
+	}
+	// Zero-length frames are frames too: an empty payload is not JSON.
+	if got, want := exchange(t, conn, ``), `{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}`; got != want {
+		t.Errorf("empty frame: %s, want %s", got, want)
+	}
+	// Another client is unaffected by all this.
+	other := testnet.Dial(t, addr)
+	if got, want := exchange(t, other, `{"id": 3, "method": "add", "params": {"a": 1, "b": 1}}`), `{"id":3,"result":2}`; got != want {
+		t.Errorf("other client: %s, want %s", got, want)
+	}
+}
+
+func TestOversizedFrameClosesConnection(t *testing.T) {
+	s := chapterServer()
+	s.MaxFrameSize = 1024
+	addr := serveFrames(t, s)
+	conn := testnet.Dial(t, addr)
+	// Declare 4 GiB - 1 and send nothing more.
+	if _, err := conn.Write([]byte{0xff, 0xff, 0xff, 0xff}); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	r := frame.NewReader(conn, 0)
+	resp, err := r.ReadFrame()
+	if err != nil {
+		t.Fatalf("response to an oversized frame: %v", err)
+	}
+	var e struct{ Error jsonrpc.Error }
+	if json.Unmarshal(resp, &e) != nil || e.Error.Code != jsonrpc.CodeTooLarge {
+		t.Errorf("response to an oversized frame = %s, want code %d", resp, jsonrpc.CodeTooLarge)
+	}
+	if _, err := r.ReadFrame(); err != io.EOF {
+		t.Errorf("after the error response: %v, want the connection closed (EOF)", err)
+	}
+	// The server still serves others.
+	if got, want := exchange(t, testnet.Dial(t, addr), `{"id": 1, "method": "greet"}`), `{"id":1,"result":"Hello, World!"}`; got != want {
+		t.Errorf("next client: %s, want %s", got, want)
+	}
+}
+
+// barrierServer has a method "wait" whose calls block until n of them are
+// running at once (or ctx ends), and reports the most seen together.
+func barrierServer(n int) (*jsonrpc.Server, *atomic.Int64) {
+	s := &jsonrpc.Server{MaxInFlight: n}
+	var running, peak atomic.Int64
+	all := make(chan struct{})
+	var once sync.Once
+	s.Handle("wait", func(ctx context.Context, params json.RawMessage) (any, error) {
+		cur := running.Add(1)
+		defer running.Add(-1)
+		for {
+			p := peak.Load()
+			if cur <= p || peak.CompareAndSwap(p, cur) {
+				break
+			}
+		}
+		if cur == int64(n) {
+			once.Do(func() { close(all) })
+		}
+		select {
+		case <-all:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return params, nil
+	})
+	return s, &peak
+}
+
+func TestPipelining(t *testing.T) {
+	const n = 64
+	s, peak := barrierServer(n)
+	addr := serveFrames(t, s)
+	conn := testnet.Dial(t, addr)
+	w := frame.NewWriter(conn, 0)
+	// 64 requests on one connection, none answered until all 64 run at
+	// once: the server must read ahead and run them concurrently.
+	for i := range n {
+		if err := w.WriteFrame(fmt.Appendf(nil, `{"jsonrpc":"2.0","id":%d,"method":"wait","params":[%d]}`, i, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	r := frame.NewReader(conn, 0)
+	seen := map[int]bool{}
+	for range n {
+		resp, err := r.ReadFrame()
+		if err != nil {
+			t.Fatalf("after %d responses: %v", len(seen), err)
+		}
+		var v struct {
+			ID     int
+			Result []int
+		}
+		if err := json.Unmarshal(resp, &v); err != nil || len(v.Result) != 1 || v.Result[0] != v.ID {
+			t.Fatalf("response %s does not carry its request's id and params", resp)
+		}
+		seen[v.ID] = true
+	}
+	if len(seen) != n || peak.Load() != n {
+		t.Errorf("%d distinct responses, %d calls at once; want %d and %d", len(seen), peak.Load(), n, n)
+	}
+}
+
+func TestMaxInFlight(t *testing.T) {
+	s := &jsonrpc.Server{MaxInFlight: 4}
+	var running, peak atomic.Int64
+	release := make(chan struct{})
+	s.Handle("hold", func(ctx context.Context, _ json.RawMessage) (any, error) {
+		cur := running.Add(1)
+		defer running.Add(-1)
+		for p := peak.Load(); cur > p && !peak.CompareAndSwap(p, cur); p = peak.Load() {
+		}
+		<-release
+		return true, nil
+	})
+	addr := serveFrames(t, s)
+	conn := testnet.Dial(t, addr)
+	w := frame.NewWriter(conn, 0)
+	for i := range 10 {
+		w.WriteFrame(fmt.Appendf(nil, `{"jsonrpc":"2.0","id":%d,"method":"hold"}`, i))
+	}
+	if !testnet.Eventually(5*time.Second, func() bool { return running.Load() == 4 }) {
+		t.Fatalf("%d calls running, want 4", running.Load())
+	}
+	close(release)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	r := frame.NewReader(conn, 0)
+	for i := range 10 {
+		if _, err := r.ReadFrame(); err != nil {
+			t.Fatalf("response %d: %v", i, err)
+		}
+	}
+	if peak.Load() != 4 {
+		t.Errorf("peak of %d calls at once, want MaxInFlight = 4", peak.Load())
+	}
+}
+
+// TestGracefulStop cancels ServeConn's context while a call runs: the call
+// finishes and its response arrives; an idle connection ends at once.
+func TestGracefulStop(t *testing.T) {
+	s := &jsonrpc.Server{}
+	started, release := make(chan struct{}), make(chan struct{})
+	s.Handle("slow", func(ctx context.Context, _ json.RawMessage) (any, error) {
+		close(started)
+		<-release
+		return ctx.Err() == nil, nil // the call's context survives the stop
+	})
+	ln := testnet.Listen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); serveListener(ctx, s, ln) }()
+
+	busy := testnet.Dial(t, ln.Addr().String())
+	idle := testnet.Dial(t, ln.Addr().String())
+	// Make sure the idle one is being served before stopping.
+	if got := exchange(t, idle, `{"jsonrpc":"2.0","id":0,"method":"nope"}`); !strings.Contains(got, "-32601") {
+		t.Fatalf("idle connection: %s", got)
+	}
+	frame.NewWriter(busy, 0).WriteFrame([]byte(`{"jsonrpc":"2.0","id":1,"method":"slow"}`))
+	<-started
+	cancel()
+	ln.Close()
+
+	idle.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := idle.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("idle connection after stop: %v, want EOF", err)
+	}
+	close(release)
+	busy.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := frame.NewReader(busy, 0).ReadFrame()
+	if err != nil || string(resp) != `{"jsonrpc":"2.0","result":true,"id":1}` {
+		t.Errorf("busy connection after stop: %s, %v; want its response", resp, err)
+	}
+	<-done
+}
+
+func TestTCPHandler(t *testing.T) {
+	s := chapterServer()
+	started, release := make(chan struct{}), make(chan struct{})
+	s.Handle("slow", func(ctx context.Context, _ json.RawMessage) (any, error) {
+		close(started)
+		<-release
+		return "done", nil
+	})
+	ts := &tcpserver.Server{Handler: s.TCPHandler(), MaxRequest: 1024}
+	ln := testnet.Listen(t)
+	served := make(chan error, 1)
+	go func() { served <- ts.Serve(ln) }()
+
+	conn := testnet.Dial(t, ln.Addr().String())
+	// A frame bigger than the tcpserver's MaxRequest is fine: the frame
+	// limit is the JSON-RPC server's.
+	big := strings.Repeat("x", 4000)
+	if got, want := exchange(t, conn, `{"id":1,"method":"greet","params":{"name":"`+big+`"}}`), `{"id":1,"result":"Hello, `+big+`!"}`; got != want {
+		t.Errorf("large frame: %.80s..., want %.80s...", got, want)
+	}
+	// Shutdown while a call runs: the call's response still arrives.
+	frame.NewWriter(conn, 0).WriteFrame([]byte(`{"jsonrpc":"2.0","id":2,"method":"slow"}`))
+	<-started
+	shut := make(chan error, 1)
+	go func() { shut <- ts.Shutdown(context.Background()) }()
+	if !testnet.Eventually(5*time.Second, ts.ShuttingDown) {
+		t.Fatal("server not shutting down")
+	}
+	close(release)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := frame.NewReader(conn, 0).ReadFrame()
+	if err != nil || string(resp) != `{"jsonrpc":"2.0","result":"done","id":2}` {
+		t.Errorf("response during shutdown: %s, %v", resp, err)
+	}
+	if err := <-shut; err != nil {
+		t.Errorf("Shutdown = %v", err)
+	}
+	if err := <-served; !errors.Is(err, tcpserver.ErrServerClosed) {
+		t.Errorf("Serve = %v, want ErrServerClosed", err)
+	}
+}
+
+func TestHTTP(t *testing.T) {
+	s := chapterServer()
+	s.MaxFrameSize = 256
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	tests := []struct {
+		name, method, body string
+		status             int
+		want               string
+	}{
+		{"chapter dialect", "POST", `{"id": 1, "method": "add", "params": {"a": 10, "b": 32}}`, 200, `{"id":1,"result":42}`},
+		{"get", "GET", ``, 405, "JSON-RPC takes POST requests\n"},
+		{"too large", "POST", `{"id": 1, "method": "echo", "params": {"x": "` + strings.Repeat("x", 300) + `"}}`, 413,
+			`{"jsonrpc":"2.0","error":{"code":-32002,"message":"Request too large","data":"body above 256 bytes"},"id":null}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, ts.URL+"/rpc", strings.NewReader(tt.body))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status || string(body) != tt.want {
+				t.Errorf("%s = %d %s, want %d %s", tt.method, resp.StatusCode, body, tt.status, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzHandleMessage(f *testing.F) {
+	for _, ex := range specExamples {
+		f.Add([]byte(ex.req))
+	}
+	f.Add([]byte(`{"id": 1, "method": "add", "params": {"a": 10, "b": 32}}`))
+	f.Add([]byte(`{"id": 3, "method": "echo", "params": {"data": [1, 2, 3], "nested": {"key": "value"}}}`))
+	f.Add([]byte(`[{"jsonrpc":"2.0","id":1,"method":"greet","params":["x"]},{"jsonrpc":"2.0","method":"add"}]`))
+	f.Add(bytes.Repeat([]byte("["), 100))
+	s := chapterServer()
+	s.MaxDepth = 16
+	s.MaxBatch = 8
+	ctx := context.Background()
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		resp := s.HandleMessage(ctx, msg)
+		if resp == nil {
+			return // notifications only
+		}
+		if !json.Valid(resp) {
+			t.Fatalf("HandleMessage(%q) = %q, not JSON", msg, resp)
+		}
+		// Whatever came in, what goes out is bounded by the input: echo
+		// is the largest answer and a batch holds at most MaxBatch.
+		if len(resp) > 8*len(msg)+4096 {
+			t.Fatalf("HandleMessage(%d bytes) answered %d bytes", len(msg), len(resp))
+		}
+	})
+}
+
+// TestDeclared4GiBDoesNotAllocate serves a connection whose first frame
+// declares 4 GiB: the server answers CodeTooLarge having allocated only
+// its usual per-connection buffers.
+func TestDeclared4GiBDoesNotAllocate(t *testing.T) {
+	s := chapterServer()
+	s.MaxFrameSize = frame.MaxSizeLimit // even with the cap at its highest
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	client, server := net.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- s.ServeConn(context.Background(), server) }()
+	// A pipe's Write returns once the server has read the bytes.
+	if _, err := client.Write([]byte{0xff, 0xff, 0xff, 0xff, '{'}); err != nil {
+		t.Fatal(err)
+	}
+	client.Close()
+	serveErr := <-done
+	runtime.ReadMemStats(&after)
+	if !errors.Is(serveErr, io.ErrUnexpectedEOF) {
+		t.Errorf("ServeConn = %v, want the frame cut short", serveErr)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Errorf("serving a declared 4 GiB frame allocated %d bytes, want under 1 MiB", n)
+	}
+
+	// With the default cap the frame is refused outright.
+	client, server = net.Pipe()
+	go func() { done <- chapterServer().ServeConn(context.Background(), server) }()
+	go client.Write([]byte{0xff, 0xff, 0xff, 0xff})
+	resp, err := frame.NewReader(client, 0).ReadFrame()
+	client.Close()
+	if serveErr := <-done; err != nil || !errors.Is(serveErr, frame.ErrTooLarge) || !bytes.Contains(resp, []byte(`"code":-32002`)) {
+		t.Errorf("4 GiB frame: response %s, %v; ServeConn = %v; want a -32002 error and ErrTooLarge", resp, err, serveErr)
+	}
+}
+
+// FuzzServeConn feeds arbitrary bytes, in fuzz-chosen pieces, to a
+// connection: the server must answer with well-formed frames of JSON within
+// its frame size, and end the connection by itself.
+func FuzzServeConn(f *testing.F) {
+	f.Add(frame.Append(nil, []byte(`{"id": 1, "method": "add", "params": {"a": 10, "b": 32}}`)), []byte{3, 7})
+	f.Add(frame.Append(frame.Append(nil, []byte(`[]`)), []byte(`{"jsonrpc":"2.0","method":"echo","params":[1],"id":"x"}`)), []byte{0})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff}, []byte{1})
+	f.Add(frame.Append(nil, nil), []byte{})
+	const max = 4096
+	s := chapterServer()
+	s.MaxFrameSize = max
+	s.MaxBatch = 8
+	s.MaxDepth = 16
+	ln := testnet.Listen(f)
+	addr := ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() { defer close(served); serveListener(ctx, s, ln) }()
+	f.Cleanup(func() { cancel(); ln.Close(); <-served })
+	f.Fuzz(func(t *testing.T, data, sizes []byte) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		client := conn.(*net.TCPConn)
+		go func() {
+			defer client.CloseWrite()
+			for len(data) > 0 {
+				n := len(data)
+				if len(sizes) > 0 {
+					n, sizes = min(int(sizes[0])+1, n), sizes[1:]
+				}
+				if _, err := client.Write(data[:n]); err != nil {
+					return
+				}
+				data = data[n:]
+			}
+		}()
+		client.SetReadDeadline(time.Now().Add(10 * time.Second))
+		r := frame.NewReader(client, max)
+		for {
+			resp, err := r.ReadFrame()
+			if err != nil {
+				if err != io.EOF && !errors.Is(err, syscall.ECONNRESET) {
+					t.Fatalf("reading responses: %v", err)
+				}
+				break
+			}
+			if !json.Valid(resp) {
+				t.Fatalf("response %q is not JSON", resp)
+			}
+		}
+	})
+}
