@@ -1,11 +1,8 @@
 package httpclient
 
 import (
-	"bufio"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,87 +43,6 @@ func newTestClient(t *testing.T) *Client {
 	return c
 }
 
-// resetServer accepts connections, reads a request head, sends a response
-// head promising 1000 bytes and 10 of them, then resets the connection
-// (SO_LINGER 0 makes close send RST). It counts connections.
-func resetServer(t *testing.T) (addr string, hits *atomic.Int64) {
-	t.Helper()
-	ln := testnet.Listen(t)
-	hits = new(atomic.Int64)
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			hits.Add(1)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				br := bufio.NewReader(c)
-				if _, err := http.ReadRequest(br); err != nil {
-					return
-				}
-				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n0123456789"))
-				if tc, ok := c.(*net.TCPConn); ok {
-					tc.SetLinger(0)
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String(), hits
-}
-
-// blackhole accepts connections and never answers; they are closed when
-// the test ends.
-func blackhole(t *testing.T) (addr string, hits *atomic.Int64) {
-	t.Helper()
-	ln := testnet.Listen(t)
-	hits = new(atomic.Int64)
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		wg    sync.WaitGroup
-	)
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			hits.Add(1)
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	return ln.Addr().String(), hits
-}
-
-// refusedAddr returns an address on which nothing listens.
-func refusedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
+func resetServer(t *testing.T) (string, *atomic.Int64) { return testnet.ResetHTTP(t) }
+func blackhole(t *testing.T) (string, *atomic.Int64)   { return testnet.Blackhole(t) }
+func refusedAddr(t *testing.T) string                  { return testnet.RefusedAddr(t) }
