@@ -41,6 +41,7 @@ func NewRootCmd(streams *IOStreams) *cobra.Command {
 var commandGroups = []func(*IOStreams) *cobra.Command{
 	func(s *IOStreams) *cobra.Command { return newServeCmd(s, nil) },
 	func(s *IOStreams) *cobra.Command { return newEchoCmd(s, nil) },
+	newURLCmd,
 }
 
 // Main runs the netkit command line with args and returns the exit status.

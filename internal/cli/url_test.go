@@ -1,0 +1,304 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/netkit-dev/netkit/urlparse"
+)
+
+
+func TestURLParseFlags(t *testing.T) {
+	streams, _, _ := Test("")
+	var got *urlParseOptions
+	cmd := newURLParseCmd(streams, "split", func(_ context.Context, o *urlParseOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--json", "--scheme", "https", "--no-fragments", "a", "b"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Split || !got.JSON || got.Scheme != "https" || !got.NoFragments || !cmp.Equal(got.Inputs, []string{"a", "b"}) {
+		t.Errorf("options = %+v", got)
+	}
+	cmd = newURLParseCmd(streams, "parse", func(_ context.Context, o *urlParseOptions) error { got = o; return nil })
+	cmd.SetArgs(nil)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Split || got.JSON || got.Inputs != nil {
+		t.Errorf("defaults = %+v; want parse, no --json, stdin (nil inputs)", got)
+	}
+}
+
+func TestURLParseOutput(t *testing.T) {
+	streams, out, errOut := Test("")
+	opts := &urlParseOptions{urlBatch: urlBatch{Streams: streams, JSON: true, Inputs: []string{
+		"https://api.example.com:8443/v2/users;v=2?page=1#results", "http://[::1", "http://u@h:http/",
+	}}}
+	err := runURLParse(context.Background(), opts)
+	if err != errSilent {
+		t.Errorf("runURLParse = %v, want errSilent for the bad input", err)
+	}
+	want := `{"scheme":"https","netloc":"api.example.com:8443","path":"/v2/users","params":"v=2","query":"page=1","fragment":"results","username":null,"password":null,"hostname":"api.example.com","port":8443}
+null
+{"scheme":"http","netloc":"u@h:http","path":"/","params":"","query":"","fragment":"","username":"u","password":null,"hostname":"h","port":null,"port_error":"port could not be cast to integer value as 'http'"}
+`
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("stdout mismatch (-want +got):\n%s", diff)
+	}
+	if got := errOut.String(); !strings.Contains(got, `"http://[::1"`) || strings.Count(got, "\n") != 1 {
+		t.Errorf("stderr = %q; want one line naming the bad URL", got)
+	}
+}
+
+func TestURLParseTable(t *testing.T) {
+	code, out, stderr := run(t, "", "url", "parse", "mailto:user@example.com")
+	want := `url       'mailto:user@example.com'
+scheme    'mailto'
+netloc    ''
+path      'user@example.com'
+params    ''
+query     ''
+fragment  ''
+username  None
+password  None
+hostname  None
+port      None
+
+`
+	if code != 0 || out != want {
+		t.Errorf("url parse = %d, %q (stderr %q); want 0,\n%s", code, out, stderr, want)
+	}
+}
+
+func TestURLSplitStdin(t *testing.T) {
+	// Lines as they are: the empty line is an empty URL, the last line has
+	// no newline, and "\t" inside a URL is removed as Python does.
+	code, out, stderr := run(t, "https://a/b;c\n\nht\ttp://x?q\n//h:99999", "url", "split", "--json", "--scheme", "ftp")
+	want := `{"scheme":"https","netloc":"a","path":"/b;c","query":"","fragment":"","username":null,"password":null,"hostname":"a","port":null}
+{"scheme":"ftp","netloc":"","path":"","query":"","fragment":"","username":null,"password":null,"hostname":null,"port":null}
+{"scheme":"http","netloc":"x","path":"","query":"q","fragment":"","username":null,"password":null,"hostname":"x","port":null}
+{"scheme":"ftp","netloc":"h:99999","path":"","query":"","fragment":"","username":null,"password":null,"hostname":"h","port":null,"port_error":"port out of range 0-65535"}
+`
+	if code != 0 || stderr != "" {
+		t.Errorf("url split = %d, stderr %q; want 0 and nothing", code, stderr)
+	}
+	if diff := cmp.Diff(want, out); diff != "" {
+		t.Errorf("stdout mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestURLParseNoFragments(t *testing.T) {
+	code, out, _ := run(t, "", "url", "parse", "--json", "--no-fragments", "http://h/p?q#f")
+	if code != 0 || !strings.Contains(out, `"query":"q#f","fragment":""`) {
+		t.Errorf("url parse --no-fragments = %d, %q", code, out)
+	}
+}
+
+func TestURLJoin(t *testing.T) {
+	streams, _, _ := Test("")
+	var got *urlJoinOptions
+	cmd := newURLJoinCmd(streams, func(_ context.Context, o *urlJoinOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--no-fragments", "http://b/", "x"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Base != "http://b/" || !got.NoFragments || !cmp.Equal(got.Inputs, []string{"x"}) {
+		t.Errorf("options = %+v", got)
+	}
+
+	code, out, _ := run(t, "", "url", "join", "https://api.example.com/v2/", "users", "users/123", "../v1/legacy", "/absolute/path")
+	want := "https://api.example.com/v2/users\nhttps://api.example.com/v2/users/123\nhttps://api.example.com/v1/legacy\nhttps://api.example.com/absolute/path\n"
+	if code != 0 || out != want {
+		t.Errorf("url join = %d, %q; want 0, %q", code, out, want)
+	}
+	// Stdin, with a reference that does not parse in the middle.
+	code, out, stderr := run(t, "g\n//[x\n../g\n", "url", "join", "--json", "http://a/b/c/d;p?q")
+	if want := "\"http://a/b/c/g\"\nnull\n\"http://a/b/g\"\n"; code != 1 || out != want || !strings.Contains(stderr, `"//[x"`) {
+		t.Errorf("url join (stdin) = %d, %q, %q; want 1, %q and the bad input named", code, out, stderr, want)
+	}
+}
+
+func TestURLQuoteFlags(t *testing.T) {
+	streams, _, _ := Test("")
+	var got *urlQuoteOptions
+	newCmd := func(unquote bool) func(...string) {
+		return func(args ...string) {
+			got = nil
+			cmd := newURLQuoteCmd(streams, unquote, func(_ context.Context, o *urlQuoteOptions) error { got = o; return nil })
+			cmd.SetArgs(args)
+			if err := cmd.Execute(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	newCmd(false)("a b")
+	if got.Safe != nil || got.Plus || got.Unquote {
+		t.Errorf("quote defaults = %+v; want Python's default safe (nil)", got)
+	}
+	newCmd(false)("--safe", "", "--plus", "x")
+	if got.Safe == nil || *got.Safe != "" || !got.Plus {
+		t.Errorf("quote --safe '' --plus = %+v", got)
+	}
+	newCmd(true)("--plus", "--json")
+	if !got.Unquote || !got.Plus || !got.JSON || got.Inputs != nil {
+		t.Errorf("unquote --plus --json = %+v", got)
+	}
+}
+
+func TestURLQuoteOutput(t *testing.T) {
+	tests := []struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		{[]string{"url", "quote", "/api/search/hello world & more"}, "", "/api/search/hello%20world%20%26%20more\n"},
+		{[]string{"url", "quote", "--safe", "", "/a b"}, "", "%2Fa%20b\n"},
+		{[]string{"url", "quote", "--plus", "hello world & friends", "/x+"}, "", "hello+world+%26+friends\n%2Fx%2B\n"},
+		{[]string{"url", "quote", "--plus", "--safe", "/", "/x y"}, "", "/x+y\n"},
+		{[]string{"url", "quote"}, "a b\n\nc/d\n", "a%20b\n\nc/d\n"},
+		{[]string{"url", "unquote", "caf%C3%A9", "%zz", "%E2%82"}, "", "café\n%zz\n\ufffd\n"},
+		{[]string{"url", "unquote", "--plus", "a+b%2B"}, "", "a b+\n"},
+		{[]string{"url", "unquote", "--json"}, "%0A\n%22\n", "\"\\n\"\n\"\\\"\"\n"},
+	}
+	for _, tt := range tests {
+		code, out, stderr := run(t, tt.stdin, tt.args...)
+		if code != 0 || out != tt.want {
+			t.Errorf("%q (stdin %q) = %d, %q (stderr %q); want 0, %q", tt.args, tt.stdin, code, out, stderr, tt.want)
+		}
+	}
+}
+
+func TestURLQueryParse(t *testing.T) {
+	streams, _, _ := Test("")
+	var got *urlQueryParseOptions
+	cmd := newURLQueryParseCmd(streams, func(_ context.Context, o *urlQueryParseOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--keep-blank", "--strict", "--separator", ";;", "--max-fields", "7", "q"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	want := urlparse.QueryOptions{KeepBlank: true, Strict: true, Separator: ";;", MaxNumFields: 7}
+	if got.Query != want || !cmp.Equal(got.Inputs, []string{"q"}) {
+		t.Errorf("options = %+v, want %+v", got, want)
+	}
+
+	tests := []struct {
+		args     []string
+		stdin    string
+		wantCode int
+		want     string
+	}{
+		{[]string{"q=python+sockets&page=2&lang=en&lang=fr"}, "", 0, `[["q","python sockets"],["page","2"],["lang","en"],["lang","fr"]]` + "\n"},
+		{[]string{"--keep-blank", "--separator", ";", "a=1;b=;c&d"}, "", 0, `[["a","1"],["b",""],["c&d",""]]` + "\n"},
+		{[]string{"a=1;b=2"}, "", 0, `[["a","1;b=2"]]` + "\n"},
+		{nil, "a=1\n\nb=%26\n", 0, "[[\"a\",\"1\"]]\n[]\n[[\"b\",\"&\"]]\n"},
+		{[]string{"--strict", "a=1&b", "c=2"}, "", 1, "\n[[\"c\",\"2\"]]\n"},
+		{[]string{"--strict", "--json", "a=1&b", "c=2"}, "", 1, "null\n[[\"c\",\"2\"]]\n"},
+		{[]string{"--max-fields", "1", "a=1&b=2"}, "", 1, "\n"},
+	}
+	for _, tt := range tests {
+		args := append([]string{"url", "query", "parse"}, tt.args...)
+		code, out, stderr := run(t, tt.stdin, args...)
+		if code != tt.wantCode || out != tt.want {
+			t.Errorf("%q = %d, %q (stderr %q); want %d, %q", args, code, out, stderr, tt.wantCode, tt.want)
+		}
+		if (code != 0) != (stderr != "") {
+			t.Errorf("%q: stderr %q with status %d", args, stderr, code)
+		}
+	}
+	if code, _, stderr := run(t, "", "url", "query", "parse", "--separator", "", "a"); code != 1 || !strings.Contains(stderr, "separator") {
+		t.Errorf("--separator '' = %d, %q; want an error", code, stderr)
+	}
+}
+
+func TestURLQueryEncode(t *testing.T) {
+	streams, _, _ := Test("")
+	var got *urlQueryEncodeOptions
+	cmd := newURLQueryEncodeCmd(streams, func(_ context.Context, o *urlQueryEncodeOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--doseq", "a=1", "b=x=y"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Doseq || !cmp.Equal(got.Inputs, []string{`[["a","1"],["b","x=y"]]`}) {
+		t.Errorf("options = %+v", got)
+	}
+
+	tests := []struct {
+		args     []string
+		stdin    string
+		wantCode int
+		want     string
+	}{
+		{[]string{"q=python networking", "page=1", "sort=relevance"}, "", 0, "q=python+networking&page=1&sort=relevance\n"},
+		{[]string{"--doseq", `tag=["python","networking","sockets"]`, `status=["published"]`}, "", 0, "tag=python&tag=networking&tag=sockets&status=published\n"},
+		{[]string{"--doseq", `n=[1,2.5,null,true]`}, "", 0, "n=1&n=2.5&n=None&n=True\n"},
+		{[]string{`tag=["a"]`}, "", 0, "tag=%5B%22a%22%5D\n"},
+		{nil, "[[\"a\",\"1 2\"]]\nnot json\n[]\n", 1, "a=1+2\n\n\n"},
+		{[]string{"--json", "a=&"}, "", 0, "\"a=%26\"\n"},
+	}
+	for _, tt := range tests {
+		args := append([]string{"url", "query", "encode"}, tt.args...)
+		code, out, stderr := run(t, tt.stdin, args...)
+		if code != tt.wantCode || out != tt.want {
+			t.Errorf("%q = %d, %q (stderr %q); want %d, %q", args, code, out, stderr, tt.wantCode, tt.want)
+		}
+	}
+	if code, _, stderr := run(t, "", "url", "query", "encode", "novalue"); code != 1 || !strings.Contains(stderr, "novalue") {
+		t.Errorf("encode novalue = %d, %q; want an error naming it", code, stderr)
+	}
+}
+
+func TestURLBuild(t *testing.T) {
+	streams, _, _ := Test("")
+	var got *urlBuildOptions
+	cmd := newURLBuildCmd(streams, func(_ context.Context, o *urlBuildOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--scheme", "http", "--host", "localhost", "--port", "8080", "--path", "/search",
+		"--param", "q=python sockets", "--param", "tag=networking", "--param", "tag=tutorial", "--fragment", "top"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	wantBuild := urlparse.BuildOptions{Scheme: "http", Port: 8080, Fragment: "top"}
+	if !got.HostSet || got.Host != "localhost" || got.Path != "/search" || got.Build != wantBuild ||
+		!cmp.Equal(got.Params, []string{"q=python sockets", "tag=networking", "tag=tutorial"}) {
+		t.Errorf("options = %+v", got)
+	}
+
+	tests := []struct {
+		args     []string
+		stdin    string
+		wantCode int
+		want     string
+	}{
+		{[]string{"--host", "api.example.com", "--path", "/v2/users", "--param", "page=1", "--param", "limit=50"}, "", 0,
+			"https://api.example.com/v2/users?page=1&limit=50\n"},
+		{[]string{"--scheme", "http", "--host", "localhost", "--port", "8080", "--path", "/search",
+			"--param", "q=python sockets", "--param", "tag=networking", "--param", "tag=tutorial"}, "", 0,
+			"http://localhost:8080/search?q=python+sockets&tag=networking&tag=tutorial\n"},
+		{[]string{"--host", "docs.example.com", "--path", "/api/Chapter 17/overview", "--fragment", "intro", "--json"}, "", 0,
+			"\"https://docs.example.com/api/Chapter%2017/overview#intro\"\n"},
+		{nil, `{"host":"h","path":"/a b","params":[["k","v"]]}` + "\n" + `{"path":"/x"}` + "\n" + `{"host":"h","port":70000}` + "\n" + `{"host":"x","scheme":"ftp","port":21}` + "\n", 1,
+			"https://h/a%20b?k=v\n\n\nftp://x:21\n"},
+	}
+	for _, tt := range tests {
+		args := append([]string{"url", "build"}, tt.args...)
+		code, out, stderr := run(t, tt.stdin, args...)
+		if code != tt.wantCode || out != tt.want {
+			t.Errorf("%q = %d, %q (stderr %q); want %d, %q", args, code, out, stderr, tt.wantCode, tt.want)
+		}
+	}
+	for _, args := range [][]string{{"--host", "h", "--param", "novalue"}, {"--host", "h", "--port", "70000"}} {
+		if code, _, _ := run(t, "", append([]string{"url", "build"}, args...)...); code != 1 {
+			t.Errorf("url build %q = %d, want 1", args, code)
+		}
+	}
+}
+
+func TestURLLongLine(t *testing.T) {
+	long := "http://h/" + strings.Repeat("a", maxURLInputLine+10)
+	code, out, stderr := run(t, "x\n"+long+"\ny", "url", "quote")
+	if code != 1 || out != "x\n\ny\n" || !strings.Contains(stderr, "longer than") {
+		t.Errorf("url quote with a long line = %d, %q, %q; want 1, aligned output and an error", code, out, stderr)
+	}
+}
