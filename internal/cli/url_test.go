@@ -10,7 +10,6 @@ import (
 	"github.com/netkit-dev/netkit/urlparse"
 )
 
-
 func TestURLParseFlags(t *testing.T) {
 	streams, _, _ := Test("")
 	var got *urlParseOptions
