@@ -42,6 +42,7 @@ var commandGroups = []func(*IOStreams) *cobra.Command{
 	func(s *IOStreams) *cobra.Command { return newServeCmd(s, nil) },
 	func(s *IOStreams) *cobra.Command { return newEchoCmd(s, nil) },
 	newURLCmd,
+	func(s *IOStreams) *cobra.Command { return newHTTPCmd(s, nil) },
 }
 
 // Main runs the netkit command line with args and returns the exit status.

@@ -1,0 +1,595 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netkit-dev/netkit/httpclient"
+	"github.com/netkit-dev/netkit/retry"
+	"github.com/netkit-dev/netkit/urlparse"
+)
+
+// Exit statuses of netkit http, as HTTPie uses them where it has one
+// (2 timeout, 3/4/5 with --check-status, 6 too many redirects there,
+// connection failures here).
+const (
+	exitHTTPTimeout = 2
+	exitHTTP3xx     = 3
+	exitHTTP4xx     = 4
+	exitHTTP5xx     = 5
+	exitHTTPConnect = 6 // dns, refused, reset
+	exitHTTPTLS     = 7
+)
+
+// maxUploadFile caps a file sent with name@file: the body is held in memory
+// so that retries can replay it.
+const maxUploadFile = 64 << 20
+
+type httpOptions struct {
+	Streams *IOStreams
+
+	Method string // "" until resolved: GET, or POST with a body
+	URL    string
+	Items  []string
+
+	Form          bool
+	Timeout       time.Duration // per attempt
+	Deadline      time.Duration // the whole call, retries included; 0 none
+	Retries       int
+	RetryMaxDelay time.Duration
+	RetryPOST     bool
+	MaxBody       int64
+	MaxRedirects  int
+	Follow        bool
+	CheckStatus   bool
+	Offline       bool
+	Verbose       bool
+	Output        string
+	JSON          bool
+}
+
+func newHTTPCmd(streams *IOStreams, runF func(context.Context, *httpOptions) error) *cobra.Command {
+	opts := &httpOptions{Streams: streams}
+	cmd := &cobra.Command{
+		Use:   "http [METHOD] URL [ITEM...]",
+		Short: "Send an HTTP request, with retries (HTTPie's syntax)",
+		Long: `Send one HTTP request and print the response body: pretty, coloured JSON on a
+terminal, the raw body when piped.
+
+Items, in HTTPie's syntax:
+  Header:Value   request header
+  name==value    query parameter (order kept)
+  name=value     JSON string field, or form field with --form
+  name:=json     raw JSON field (number, bool, array, object)
+  name@file      file upload (multipart, with --form)
+
+METHOD defaults to GET, or POST when there is a body. A URL without a scheme
+gets http://, and ":3000/x" means http://localhost:3000/x.
+
+Idempotent requests are retried on timeouts, resets, refused connections
+and 429/5xx (Retry-After honoured, capped by --retry-max-delay), with
+exponential backoff and jitter. POST and PATCH are retried only with
+--retry-post, which adds an Idempotency-Key header.
+
+Exit status: 0 success; with --check-status 3, 4, 5 for a 3xx, 4xx, 5xx
+response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
+1 usage and other errors (a body over --max-body among them).`,
+		Example: `  netkit http example.org/api/users page==2 Accept:application/json
+  netkit http POST :8080/users name=Alice age:=30 roles:='["admin"]'
+  netkit http --form POST :8080/upload title=notes doc@notes.txt
+  netkit http --offline PUT https://api.example.com/v2/users/1 name=Bob`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.parseArgs(args); err != nil {
+				return err
+			}
+			if opts.Follow && !cmd.Flags().Changed("max-redirects") {
+				opts.MaxRedirects = httpclient.DefaultMaxRedirects
+			}
+			if runF == nil {
+				runF = runHTTP
+			}
+			return runF(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&opts.Form, "form", "f", false, "send data items as a form (multipart when there are files)")
+	f.Var(newDurationValue(&opts.Timeout, 30*time.Second), "timeout", "limit for each attempt, body included")
+	f.Var(newDurationValue(&opts.Deadline, 0), "deadline", "limit for the whole call, retries included (0: none)")
+	f.IntVar(&opts.Retries, "retries", 2, "retries after the first attempt")
+	f.Var(newDurationValue(&opts.RetryMaxDelay, 10*time.Second), "retry-max-delay", "cap on each wait between attempts, Retry-After included")
+	f.BoolVar(&opts.RetryPOST, "retry-post", false, "retry POST and PATCH too, adding an Idempotency-Key header")
+	f.Var(newSizeValue(&opts.MaxBody, httpclient.DefaultMaxBody), "max-body", "largest response body accepted")
+	f.BoolVar(&opts.Follow, "follow", false, "follow redirects")
+	f.IntVar(&opts.MaxRedirects, "max-redirects", 0, "redirects followed with --follow (default 10)")
+	f.BoolVar(&opts.CheckStatus, "check-status", false, "exit 3, 4 or 5 on a 3xx, 4xx or 5xx response")
+	f.BoolVar(&opts.Offline, "offline", false, "print the request that would be sent and send nothing")
+	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "print the request and the response headers too")
+	f.StringVarP(&opts.Output, "output", "o", "", "write the response body to `FILE`")
+	f.BoolVar(&opts.JSON, "json", false, "print one JSON object: status, headers, body, attempts, error")
+	return cmd
+}
+
+// parseArgs splits [METHOD] URL [ITEM...] as HTTPie does: the first
+// argument is a method when it is all letters and a URL follows.
+func (o *httpOptions) parseArgs(args []string) error {
+	if len(args) >= 2 && isMethodWord(args[0]) {
+		o.Method, args = strings.ToUpper(args[0]), args[1:]
+	}
+	o.URL, o.Items = normalizeURL(args[0]), args[1:]
+	return nil
+}
+
+func isMethodWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// normalizeURL adds what HTTPie adds: http:// when there is no scheme, and
+// localhost for ":port/path".
+func normalizeURL(u string) string {
+	switch {
+	case strings.Contains(u, "://"):
+		return u
+	case strings.HasPrefix(u, ":"):
+		return "http://localhost" + u
+	}
+	return "http://" + u
+}
+
+// itemKind is the separator of a request item.
+type itemKind int
+
+const (
+	itemHeader  itemKind = iota // Header:Value
+	itemQuery                   // name==value
+	itemData                    // name=value
+	itemRawJSON                 // name:=json
+	itemFile                    // name@file
+)
+
+type requestItem struct {
+	Kind       itemKind
+	Key, Value string
+}
+
+// parseItem splits an item at its first unescaped separator; at the same
+// position the longer separator wins (":=" over ":", "==" over "="). A
+// backslash escapes a separator character in the key.
+func parseItem(s string) (requestItem, error) {
+	var key strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\\' && i+1 < len(s) && strings.IndexByte(`:=@\`, s[i+1]) >= 0 {
+			key.WriteByte(s[i+1])
+			i++
+			continue
+		}
+		rest := s[i:]
+		var it requestItem
+		switch {
+		case strings.HasPrefix(rest, ":="):
+			it = requestItem{itemRawJSON, key.String(), rest[2:]}
+		case strings.HasPrefix(rest, "=="):
+			it = requestItem{itemQuery, key.String(), rest[2:]}
+		case c == '=':
+			it = requestItem{itemData, key.String(), rest[1:]}
+		case c == '@':
+			it = requestItem{itemFile, key.String(), rest[1:]}
+		case c == ':':
+			it = requestItem{itemHeader, key.String(), strings.TrimLeft(rest[1:], " ")}
+		default:
+			key.WriteByte(c)
+			continue
+		}
+		if it.Key == "" {
+			return it, fmt.Errorf("invalid item %q: empty name", s)
+		}
+		if it.Kind == itemRawJSON && !json.Valid([]byte(it.Value)) {
+			return it, fmt.Errorf("invalid item %q: %q is not JSON", s, it.Value)
+		}
+		return it, nil
+	}
+	return requestItem{}, fmt.Errorf("invalid item %q: want Header:Value, name==value, name=value, name:=json or name@file", s)
+}
+
+// buildRequest turns the options into a request.
+func (o *httpOptions) buildRequest() (*httpclient.Request, error) {
+	r := httpclient.NewRequest(o.Method, o.URL)
+	var data []requestItem
+	var files []httpclient.File
+	for _, s := range o.Items {
+		it, err := parseItem(s)
+		if err != nil {
+			return nil, err
+		}
+		switch it.Kind {
+		case itemHeader:
+			r.Header.Add(it.Key, it.Value)
+		case itemQuery:
+			r.Query.Add(it.Key, it.Value)
+		case itemData, itemRawJSON:
+			data = append(data, it)
+		case itemFile:
+			if !o.Form {
+				return nil, fmt.Errorf("file item %q needs --form", s)
+			}
+			f, err := readUpload(it.Key, it.Value)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, f)
+		}
+	}
+	switch {
+	case o.Form && len(files) > 0:
+		var fields urlparse.Query
+		for _, it := range data {
+			if it.Kind == itemRawJSON {
+				return nil, fmt.Errorf("raw JSON item %q cannot go in a form", it.Key)
+			}
+			fields.Add(it.Key, it.Value)
+		}
+		if err := r.SetMultipart(fields, files); err != nil {
+			return nil, err
+		}
+	case o.Form && len(data) > 0:
+		var fields urlparse.Query
+		for _, it := range data {
+			if it.Kind == itemRawJSON {
+				return nil, fmt.Errorf("raw JSON item %q cannot go in a form", it.Key)
+			}
+			fields.Add(it.Key, it.Value)
+		}
+		r.SetForm(fields)
+	case len(data) > 0:
+		r.Body = jsonObject(data)
+		r.Header.Set("Content-Type", httpclient.ContentTypeJSON)
+		if r.Header.Get("Accept") == "" {
+			r.Header.Set("Accept", "application/json, */*;q=0.5")
+		}
+	}
+	if r.Method == "" && r.Body != nil {
+		r.Method = http.MethodPost
+	} else if r.Method == "" {
+		r.Method = http.MethodGet
+	}
+	if o.RetryPOST && r.Header.Get(httpclient.IdempotencyKeyHeader) == "" {
+		if m, ok := httpclient.LookupMethod(r.Method); !ok || !m.Idempotent {
+			r.Header.Set(httpclient.IdempotencyKeyHeader, newIdempotencyKey())
+		}
+	}
+	return r, nil
+}
+
+// jsonObject encodes the data items as one JSON object, keys in the order
+// given (HTTPie keeps it; encoding a Go map would sort them).
+func jsonObject(items []requestItem) []byte {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(it.Key)
+		b.Write(k)
+		b.WriteByte(':')
+		if it.Kind == itemRawJSON {
+			b.WriteString(it.Value)
+		} else {
+			v, _ := json.Marshal(it.Value)
+			b.Write(v)
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+func readUpload(field, path string) (httpclient.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return httpclient.File{}, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxUploadFile+1))
+	if err != nil {
+		return httpclient.File{}, err
+	}
+	if len(data) > maxUploadFile {
+		return httpclient.File{}, fmt.Errorf("file %s is over %s", path, formatSize(maxUploadFile))
+	}
+	return httpclient.File{Field: field, Name: filepath.Base(path), ContentType: http.DetectContentType(data), Data: data}, nil
+}
+
+func newIdempotencyKey() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func (o *httpOptions) client() *httpclient.Client {
+	c := &httpclient.Client{
+		UserAgent: "netkit/" + Version,
+		Timeout:   o.Timeout,
+		MaxBody:   o.MaxBody,
+		Retry: retry.Policy{
+			MaxAttempts: o.Retries + 1,
+			MaxDelay:    o.RetryMaxDelay,
+		},
+	}
+	if o.Timeout == 0 {
+		c.Timeout = -1
+	}
+	if o.MaxBody == 0 {
+		c.MaxBody = 1<<63 - 1
+	}
+	switch {
+	case !o.Follow:
+		c.MaxRedirects = -1
+	case o.MaxRedirects > 0:
+		c.MaxRedirects = o.MaxRedirects
+	}
+	return c
+}
+
+func runHTTP(ctx context.Context, opts *httpOptions) error {
+	if opts.Retries < 0 {
+		return fmt.Errorf("--retries %d: want 0 or more", opts.Retries)
+	}
+	req, err := opts.buildRequest()
+	if err != nil {
+		return err
+	}
+	c := opts.client()
+	defer c.CloseIdleConnections()
+	out := opts.Streams.Out
+
+	if opts.Offline {
+		hreq, err := c.Prepare(ctx, req)
+		if err != nil {
+			return err
+		}
+		if opts.JSON {
+			return json.NewEncoder(out).Encode(requestJSON(hreq, req.Body))
+		}
+		writeRequest(out, hreq, req.Body)
+		return nil
+	}
+
+	if opts.Deadline > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.Deadline)
+		defer cancel()
+	}
+	if opts.Verbose && !opts.JSON {
+		if hreq, err := c.Prepare(ctx, req); err == nil {
+			writeRequest(out, hreq, req.Body)
+			fmt.Fprintln(out)
+		}
+	}
+	resp, err := c.Do(ctx, req)
+	var herr *httpclient.Error
+	if err != nil && !errors.As(err, &herr) {
+		return err
+	}
+	if opts.JSON {
+		if werr := json.NewEncoder(out).Encode(responseJSON(req, resp, herr)); werr != nil {
+			return werr
+		}
+	} else if resp != nil {
+		if opts.Verbose {
+			writeResponseHead(out, resp)
+		}
+		if werr := opts.writeBody(resp); werr != nil {
+			return werr
+		}
+	}
+	return opts.exitFor(resp, herr)
+}
+
+// exitFor maps the outcome to netkit http's exit status, printing one line
+// on stderr that names the error class.
+func (o *httpOptions) exitFor(resp *httpclient.Response, herr *httpclient.Error) error {
+	if herr == nil || herr.Class == httpclient.ClassStatus {
+		if !o.CheckStatus || resp == nil {
+			return nil
+		}
+		code := 0
+		switch httpclient.StatusClassOf(resp.StatusCode) {
+		case httpclient.StatusRedirect:
+			code = exitHTTP3xx
+		case httpclient.StatusClientError:
+			code = exitHTTP4xx
+		case httpclient.StatusServerError:
+			code = exitHTTP5xx
+		}
+		if code == 0 {
+			return nil
+		}
+		if herr == nil {
+			return &exitError{Code: code, Err: fmt.Errorf("status: %s %s: HTTP %s", resp.Request.Method, resp.URL, resp.Status)}
+		}
+		return &exitError{Code: code, Err: herr}
+	}
+	code := ExitError
+	switch herr.Class {
+	case httpclient.ClassTimeout:
+		code = exitHTTPTimeout
+	case httpclient.ClassDNS, httpclient.ClassRefused, httpclient.ClassReset:
+		code = exitHTTPConnect
+	case httpclient.ClassTLS:
+		code = exitHTTPTLS
+	}
+	return &exitError{Code: code, Err: herr}
+}
+
+func (o *httpOptions) writeBody(resp *httpclient.Response) error {
+	if o.Output != "" {
+		return os.WriteFile(o.Output, resp.Body, 0o644)
+	}
+	out := o.Streams.Out
+	if !o.Streams.OutTTY {
+		_, err := out.Write(resp.Body)
+		return err
+	}
+	// On a terminal: decoded text, JSON indented and coloured.
+	text, err := resp.Text()
+	if err != nil {
+		return err
+	}
+	if resp.ContentType.IsJSON() && json.Valid([]byte(text)) {
+		var buf bytes.Buffer
+		json.Indent(&buf, []byte(text), "", "    ")
+		text = colorJSON(buf.String())
+	}
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	_, err = io.WriteString(out, text)
+	return err
+}
+
+// writeRequest prints the request as it goes on the wire, headers sorted.
+func writeRequest(w io.Writer, r *http.Request, body []byte) {
+	fmt.Fprintf(w, "%s %s HTTP/1.1\r\n", r.Method, r.URL.RequestURI())
+	fmt.Fprintf(w, "Host: %s\r\n", r.URL.Host)
+	h := r.Header.Clone()
+	if body != nil {
+		h.Set("Content-Length", fmt.Sprint(len(body)))
+	}
+	writeHeaders(w, h)
+	fmt.Fprint(w, "\r\n")
+	if len(body) > 0 {
+		w.Write(body)
+		fmt.Fprintln(w)
+	}
+}
+
+func writeResponseHead(w io.Writer, resp *httpclient.Response) {
+	fmt.Fprintf(w, "%s %s\r\n", resp.Proto, resp.Status)
+	writeHeaders(w, resp.Header)
+	fmt.Fprint(w, "\r\n")
+}
+
+func writeHeaders(w io.Writer, h http.Header) {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range h[k] {
+			fmt.Fprintf(w, "%s: %s\r\n", k, v)
+		}
+	}
+}
+
+type httpErrorJSON struct {
+	Class     string `json:"class"`
+	Message   string `json:"message"`
+	Retryable bool   `json:"retryable"`
+}
+
+type httpResultJSON struct {
+	Method   string              `json:"method"`
+	URL      string              `json:"url"`
+	Status   int                 `json:"status,omitempty"`
+	Headers  map[string][]string `json:"headers,omitempty"`
+	Body     *string             `json:"body,omitempty"`
+	JSON     json.RawMessage     `json:"json,omitempty"`
+	Attempts int                 `json:"attempts"`
+	Error    *httpErrorJSON      `json:"error,omitempty"`
+}
+
+func requestJSON(r *http.Request, body []byte) httpResultJSON {
+	res := httpResultJSON{Method: r.Method, URL: r.URL.String(), Headers: r.Header}
+	if body != nil {
+		s := string(body)
+		res.Body = &s
+	}
+	return res
+}
+
+func responseJSON(req *httpclient.Request, resp *httpclient.Response, herr *httpclient.Error) httpResultJSON {
+	res := httpResultJSON{Method: req.Method, URL: req.URL}
+	if resp != nil {
+		res.URL, res.Status, res.Headers, res.Attempts = resp.URL, resp.StatusCode, resp.Header, resp.Attempts
+		if text, err := resp.Text(); err == nil {
+			res.Body = &text
+			if resp.ContentType.IsJSON() && json.Valid([]byte(text)) {
+				res.JSON = json.RawMessage(text)
+			}
+		}
+	}
+	if herr != nil {
+		res.URL, res.Attempts = herr.URL, herr.Attempts
+		res.Error = &httpErrorJSON{Class: string(herr.Class), Message: herr.Error(), Retryable: herr.Retryable()}
+	}
+	return res
+}
+
+// ANSI colours for JSON on a terminal, as HTTPie's default style: keys
+// blue, strings green, numbers, booleans and null cyan.
+const (
+	ansiKey    = "\x1b[34m"
+	ansiString = "\x1b[32m"
+	ansiLit    = "\x1b[36m"
+	ansiReset  = "\x1b[0m"
+)
+
+// colorJSON colours indented, valid JSON token by token.
+func colorJSON(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '"':
+			j := i + 1
+			for j < len(s) && s[j] != '"' {
+				if s[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			j = min(j+1, len(s))
+			color := ansiString
+			if k := strings.IndexFunc(s[j:], func(r rune) bool { return r != ' ' }); k >= 0 && s[j+k] == ':' {
+				color = ansiKey
+			}
+			b.WriteString(color + s[i:j] + ansiReset)
+			i = j
+		case c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f' || c == 'n':
+			j := i
+			for j < len(s) && strings.IndexByte(",]} \n", s[j]) < 0 {
+				j++
+			}
+			b.WriteString(ansiLit + s[i:j] + ansiReset)
+			i = j
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
