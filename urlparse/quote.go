@@ -53,25 +53,24 @@ func quote(s, safe string, plus bool) string {
 	if s == "" {
 		return s
 	}
-	var t [256]bool
-	if safe == QuoteDefaultSafe {
-		t = defaultSafeTable
-	} else if safe == "" {
-		t = alwaysSafe
-	} else {
-		t = safeTable(safe)
+	t := &defaultSafeTable
+	if safe == "" {
+		t = &alwaysSafe
+	} else if safe != QuoteDefaultSafe {
+		st := safeTable(safe)
+		t = &st
 	}
-	if plus {
-		// quote_plus quotes with safe+" " then turns spaces into "+".
-		t[' '] = true
-	}
-	n := 0
+	// quote_plus quotes with safe+" " and then turns spaces into "+".
+	keep := func(c byte) bool { return t[c] || plus && c == ' ' }
+	n, spaces := 0, 0
 	for i := 0; i < len(s); i++ {
-		if !t[s[i]] {
+		if c := s[i]; !keep(c) {
 			n++
+		} else if c == ' ' {
+			spaces++
 		}
 	}
-	if n == 0 && (!plus || strings.IndexByte(s, ' ') < 0) {
+	if n == 0 && (!plus || spaces == 0) {
 		return s
 	}
 	var b strings.Builder
