@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -282,7 +283,9 @@ func TestBudget(t *testing.T) {
 }
 
 func TestTLSFailure(t *testing.T) {
-	s := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	s.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake failures are the point
+	s.StartTLS()
 	defer s.Close()
 	c := newTestClient(t)
 	_, err := call(t, c, 5*time.Second, &Request{URL: s.URL})

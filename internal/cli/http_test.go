@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -170,7 +171,9 @@ func TestHTTPExitStatus(t *testing.T) {
 		}
 	}))
 	defer statuses.Close()
-	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake failures are the point
+	tlsSrv.StartTLS()
 	defer tlsSrv.Close()
 	hole, _ := testnet.Blackhole(t)
 	reset, resets := testnet.ResetHTTP(t)

@@ -43,6 +43,7 @@ var commandGroups = []func(*IOStreams) *cobra.Command{
 	func(s *IOStreams) *cobra.Command { return newEchoCmd(s, nil) },
 	newURLCmd,
 	func(s *IOStreams) *cobra.Command { return newHTTPCmd(s, nil) },
+	func(s *IOStreams) *cobra.Command { return newFetchCmd(s, nil) },
 }
 
 // Main runs the netkit command line with args and returns the exit status.
