@@ -1,0 +1,406 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/netkit-dev/netkit/stream"
+	"github.com/netkit-dev/netkit/tcpserver"
+)
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultMaxQueue     = 96 << 10 // ergo's default IRC send queue
+	DefaultMaxLine      = 4096
+	DefaultRate         = 10 // lines per second
+	DefaultBurst        = 20
+	DefaultFloodLimit   = 10
+	DefaultRoom         = "lobby"
+	DefaultWriteTimeout = 30 * time.Second
+	DefaultCloseTimeout = 2 * time.Second
+)
+
+// Config configures a Server. The zero value is ready to use.
+type Config struct {
+	// MaxQueue bounds the bytes waiting to be sent to one client, the
+	// write in progress included. A client whose queue would grow past it
+	// is disconnected as a slow consumer. Zero means DefaultMaxQueue
+	// (96 KiB).
+	MaxQueue int
+
+	// MaxLine is the longest line, newline included, a client may send;
+	// longer ones are refused with an error line. Lines longer than the
+	// tcpserver's MaxRequest (64 KiB by default) end the connection, so
+	// MaxRequest should not be lower. Zero means DefaultMaxLine (4096).
+	MaxLine int
+
+	// Rate is how many lines a second a client may send on average, and
+	// Burst how many at once (a token bucket). Zero means DefaultRate (10)
+	// and DefaultBurst (20); a negative Rate means no limit.
+	Rate  float64
+	Burst int
+
+	// FloodLimit is how many lines over the rate a client may send (each
+	// dropped; the first answered with a warning) before it is
+	// disconnected. The count starts again once the client's bucket has
+	// refilled. Zero means DefaultFloodLimit (10).
+	FloodLimit int
+
+	// DefaultRoom is the room clients are in when they connect. Empty
+	// means DefaultRoom ("lobby").
+	DefaultRoom string
+
+	// WriteTimeout bounds each write to a client, for a client that stops
+	// reading in a room too quiet to fill its queue. Zero means
+	// DefaultWriteTimeout (30 s).
+	WriteTimeout time.Duration
+
+	// CloseTimeout bounds the sending of what is left in a leaving
+	// client's queue and its last notice (bye, shutdown, disconnection).
+	// Zero means DefaultCloseTimeout (2 s).
+	CloseTimeout time.Duration
+
+	// Now returns the time for timestamps and flood control. Nil means
+	// time.Now; tests and examples inject a clock.
+	Now func() time.Time
+
+	// Hub carries the rooms. Nil means a new LocalHub.
+	Hub Hub
+
+	// Logger receives disconnections of slow and flooding clients at
+	// info level and protocol errors at debug level. Nil is silent.
+	Logger *slog.Logger
+}
+
+// Server is the chat service: a tcpserver.Handler. Create it with
+// NewServer.
+type Server struct {
+	cfg Config
+	hub Hub
+
+	mu      sync.Mutex
+	clients map[*session]struct{}
+	nicks   map[string]*session            // folded nickname -> client
+	rooms   map[string]map[*session]string // this server's clients by room
+
+	st counters
+}
+
+var _ tcpserver.Handler = (*Server)(nil)
+
+// NewServer returns a chat server configured by cfg.
+func NewServer(cfg Config) *Server {
+	if cfg.MaxQueue <= 0 {
+		cfg.MaxQueue = DefaultMaxQueue
+	}
+	if cfg.MaxLine <= 0 {
+		cfg.MaxLine = DefaultMaxLine
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate = DefaultRate
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = DefaultBurst
+	}
+	if cfg.FloodLimit <= 0 {
+		cfg.FloodLimit = DefaultFloodLimit
+	}
+	if cfg.DefaultRoom == "" {
+		cfg.DefaultRoom = DefaultRoom
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if cfg.CloseTimeout <= 0 {
+		cfg.CloseTimeout = DefaultCloseTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{
+		cfg:     cfg,
+		hub:     cfg.Hub,
+		clients: make(map[*session]struct{}),
+		nicks:   make(map[string]*session),
+		rooms:   make(map[string]map[*session]string),
+	}
+	if s.hub == nil {
+		s.hub = NewLocalHub()
+	}
+	return s
+}
+
+// Stats is a snapshot of a server's counters.
+type Stats struct {
+	Clients      int64 // clients connected now
+	Rooms        int64 // rooms with at least one client of this server
+	Received     int64 // lines received from clients, commands included
+	Published    int64 // lines published to rooms (messages and notices)
+	Delivered    int64 // lines written to clients
+	BytesOut     int64 // bytes written to clients
+	QueuedBytes  int64 // bytes waiting in send queues now
+	DroppedSlow  int64 // clients disconnected because their send queue was full
+	DroppedFlood int64 // clients disconnected for flooding
+}
+
+type counters struct {
+	received, published, delivered, bytesOut, queued atomic.Int64
+	droppedSlow, droppedFlood                        atomic.Int64
+}
+
+// Stats returns the current counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	clients, rooms := len(s.clients), len(s.rooms)
+	s.mu.Unlock()
+	return Stats{
+		Clients:      int64(clients),
+		Rooms:        int64(rooms),
+		Received:     s.st.received.Load(),
+		Published:    s.st.published.Load(),
+		Delivered:    s.st.delivered.Load(),
+		BytesOut:     s.st.bytesOut.Load(),
+		QueuedBytes:  s.st.queued.Load(),
+		DroppedSlow:  s.st.droppedSlow.Load(),
+		DroppedFlood: s.st.droppedFlood.Load(),
+	}
+}
+
+func (s *Server) logf(level slog.Level, msg string, args ...any) {
+	if s.cfg.Logger != nil {
+		s.cfg.Logger.Log(context.Background(), level, msg, args...)
+	}
+}
+
+// peerName is the chapter's client_id: f"{addr[0]}:{addr[1]}", so an IPv6
+// peer is "::1:50000", not "[::1]:50000".
+func peerName(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host + ":" + port
+}
+
+// ending says how and why a client's session ends.
+type ending struct {
+	reason   string // for the room's quit notice; "" announces nothing
+	farewell []byte // last line for the client itself, or nil
+	err      error  // returned to tcpserver
+}
+
+// ServeConn implements tcpserver.Handler: it runs one client's session.
+func (s *Server) ServeConn(ctx context.Context, c *tcpserver.Conn) error {
+	ss := newSession(s, c)
+	n := s.register(ss)
+	// The welcome is queued before the client joins its room, and the
+	// writer starts after it has joined: the welcome is the first line the
+	// client reads, and by then it is in the room.
+	ss.Deliver(welcome(ss.addr, n))
+	if err := s.join(ctx, ss, s.cfg.DefaultRoom, false); err != nil {
+		s.unregister(ss)
+		return err
+	}
+	go ss.writeLoop()
+	end := ss.readLoop(ctx)
+	s.finish(ctx, ss, end)
+	return end.err
+}
+
+func (s *Server) register(ss *session) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clients[ss] = struct{}{}
+	return len(s.clients)
+}
+
+func (s *Server) unregister(ss *session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.clients, ss)
+	if ss.nick {
+		delete(s.nicks, foldNick(ss.name))
+	}
+}
+
+// finish takes the client out of its room and the server, sends what is
+// left in its queue and its farewell, and waits for its writer to end.
+func (s *Server) finish(ctx context.Context, ss *session, end ending) {
+	shuttingDown := ctx.Err() != nil
+	if dr := ss.dropReason(); dr != "" {
+		end = ending{reason: dr}
+	}
+	notice := ""
+	if end.reason != "" && !shuttingDown {
+		// Every client hears the shutdown notice itself; a quit notice
+		// for each would cost the room a line per leaving client.
+		notice = ss.name + " quit (" + end.reason + ")"
+	}
+	s.leave(context.WithoutCancel(ctx), ss, notice)
+	s.unregister(ss)
+	if end.farewell != nil {
+		ss.Deliver(end.farewell)
+	}
+	ss.close()
+	<-ss.done
+}
+
+// join puts ss in room. With announceToSelf the joining client reads its
+// own join notice (a /join's confirmation); without (on connect), the
+// notice is published before it subscribes, so only the others read it.
+func (s *Server) join(ctx context.Context, ss *session, room string, announceToSelf bool) error {
+	s.mu.Lock()
+	members := s.rooms[room]
+	if members == nil {
+		members = make(map[*session]string)
+		s.rooms[room] = members
+	}
+	members[ss] = ss.name
+	ss.room = room
+	name := ss.name
+	s.mu.Unlock()
+
+	notice := formatNotice(s.cfg.Now(), name+" joined "+room)
+	if !announceToSelf {
+		s.publish(ctx, room, notice)
+	}
+	unsub, err := s.hub.Subscribe(ctx, room, ss)
+	if err != nil {
+		s.mu.Lock()
+		s.removeMember(ss)
+		s.mu.Unlock()
+		return fmt.Errorf("chat: join %s: %w", room, err)
+	}
+	ss.unsub = unsub
+	if announceToSelf {
+		s.publish(ctx, room, notice)
+	}
+	return nil
+}
+
+// leave takes ss out of its room and publishes notice there if it is not
+// empty.
+func (s *Server) leave(ctx context.Context, ss *session, notice string) {
+	if ss.unsub != nil {
+		ss.unsub()
+		ss.unsub = nil
+	}
+	s.mu.Lock()
+	room := ss.room
+	s.removeMember(ss)
+	s.mu.Unlock()
+	if notice != "" && room != "" {
+		s.publish(ctx, room, formatNotice(s.cfg.Now(), notice))
+	}
+}
+
+// removeMember takes ss out of the presence table; the caller holds s.mu.
+func (s *Server) removeMember(ss *session) {
+	if members := s.rooms[ss.room]; members != nil {
+		delete(members, ss)
+		if len(members) == 0 {
+			delete(s.rooms, ss.room)
+		}
+	}
+	ss.room = ""
+}
+
+func (s *Server) publish(ctx context.Context, room string, line []byte) {
+	s.st.published.Add(1)
+	if err := s.hub.Publish(ctx, room, line); err != nil {
+		s.logf(slog.LevelWarn, "publish failed", "room", room, "err", err)
+	}
+}
+
+// setNick gives ss the nickname nick and returns its previous name.
+func (s *Server) setNick(ss *session, nick string) (old string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := foldNick(nick)
+	if other, taken := s.nicks[key]; taken && other != ss {
+		return "", errNickTaken
+	}
+	old = ss.name
+	if ss.nick {
+		delete(s.nicks, foldNick(old))
+	}
+	s.nicks[key] = ss
+	ss.name, ss.nick = nick, true
+	if members := s.rooms[ss.room]; members != nil {
+		members[ss] = nick
+	}
+	return old, nil
+}
+
+var errNickTaken = errors.New("chat: nickname taken")
+
+// maxListed bounds the names a /who reply lists, so that its line stays
+// short in a room of thousands.
+const maxListed = 100
+
+// who describes the members of ss's room.
+func (s *Server) who(ss *session) string {
+	s.mu.Lock()
+	room := ss.room
+	names := make([]string, 0, len(s.rooms[room]))
+	for _, name := range s.rooms[room] {
+		names = append(names, name)
+	}
+	s.mu.Unlock()
+	sort.Strings(names)
+	more := ""
+	if len(names) > maxListed {
+		more = fmt.Sprintf(" and %d more", len(names)-maxListed)
+		names = names[:maxListed]
+	}
+	return fmt.Sprintf("%s (%d): %s%s", room, len(names), strings.Join(names, ", "), more)
+}
+
+// roomList describes the rooms and their sizes.
+func (s *Server) roomList() string {
+	type room struct {
+		name string
+		n    int
+	}
+	s.mu.Lock()
+	rooms := make([]room, 0, len(s.rooms))
+	for name, members := range s.rooms {
+		rooms = append(rooms, room{name, len(members)})
+	}
+	s.mu.Unlock()
+	slices.SortFunc(rooms, func(a, b room) int { return strings.Compare(a.name, b.name) })
+	more := ""
+	if len(rooms) > maxListed {
+		more = fmt.Sprintf(" and %d more", len(rooms)-maxListed)
+		rooms = rooms[:maxListed]
+	}
+	parts := make([]string, len(rooms))
+	for i, r := range rooms {
+		parts[i] = fmt.Sprintf("%s (%d)", r.name, r.n)
+	}
+	return "rooms: " + strings.Join(parts, ", ") + more
+}
+
+// newLimiter returns the client's token bucket, nil for no limit.
+func (s *Server) newLimiter() *rate.Limiter {
+	if s.cfg.Rate < 0 {
+		return nil
+	}
+	// The bucket starts full; it is always read with the injected clock
+	// (AllowN, TokensAt), never with time.Now.
+	return rate.NewLimiter(rate.Limit(s.cfg.Rate), s.cfg.Burst)
+}
+
+// isTooLong reports a line longer than the tcpserver's MaxRequest.
+func isTooLong(err error) bool { return errors.Is(err, stream.ErrTooLong) }

@@ -1,0 +1,395 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/netkit-dev/netkit/stream"
+	"github.com/netkit-dev/netkit/tcpserver"
+)
+
+// Reasons a client is disconnected, as its room's quit notice gives them.
+const (
+	reasonSlow   = "send queue exceeded"
+	reasonFlood  = "flooding"
+	reasonClosed = "connection closed"
+)
+
+// aLongTimeAgo is a deadline in the past, used to wake a blocked write.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// session is one connected client. The handler goroutine reads and runs
+// its commands; the writer goroutine (writeLoop) sends its queue.
+type session struct {
+	srv  *Server
+	conn *tcpserver.Conn
+	nc   net.Conn
+	addr string // HOST:PORT
+
+	// Guarded by srv.mu; written only by the handler goroutine, which may
+	// read them without the lock.
+	name string // the nickname, else addr
+	nick bool
+	room string
+
+	// Handler goroutine only.
+	unsub   func()
+	lim     *rate.Limiter
+	strikes int // lines over the rate since the bucket was last full
+
+	mu       sync.Mutex
+	cond     sync.Cond // signalled when the writer has work or must stop
+	queue    [][]byte
+	queued   int    // bytes in queue
+	inflight int    // bytes of the write in progress
+	writing  bool   // a write is in progress with the deadline set under mu
+	closing  bool   // the handler is done: flush the queue and stop
+	drop     string // why the client is dropped; the writer says goodbye and closes
+	dead     bool   // the writer has stopped
+	partial  bool   // the last write stopped inside a line
+
+	done chan struct{} // closed when the writer has stopped
+}
+
+func newSession(s *Server, c *tcpserver.Conn) *session {
+	addr := peerName(c.RemoteAddr())
+	ss := &session{
+		srv:  s,
+		conn: c,
+		nc:   c.NetConn(),
+		addr: addr,
+		name: addr,
+		lim:  s.newLimiter(),
+		done: make(chan struct{}),
+	}
+	ss.cond.L = &ss.mu
+	return ss
+}
+
+var _ Subscriber = (*session)(nil)
+
+// Deliver implements Subscriber: it queues line without blocking. A line
+// that would take the queue past MaxQueue drops the client instead: its
+// queue is discarded, a write in progress is interrupted, and the writer
+// says goodbye and closes the connection. This is IRC's "SendQ exceeded"
+// and NATS's slow consumer: a client that does not read cannot make the
+// room wait or the server's memory grow.
+func (ss *session) Deliver(line []byte) {
+	s := ss.srv
+	ss.mu.Lock()
+	if ss.dead || ss.closing || ss.drop != "" {
+		ss.mu.Unlock()
+		return
+	}
+	if ss.queued+ss.inflight+len(line) > s.cfg.MaxQueue {
+		ss.drop = reasonSlow
+		s.st.queued.Add(-int64(ss.queued))
+		clear(ss.queue)
+		ss.queue, ss.queued = nil, 0
+		if ss.writing {
+			ss.nc.SetWriteDeadline(aLongTimeAgo)
+		}
+		ss.cond.Signal()
+		ss.mu.Unlock()
+		s.st.droppedSlow.Add(1)
+		s.logf(slog.LevelInfo, "slow client disconnected", "client", ss.addr, "max_queue", s.cfg.MaxQueue)
+		return
+	}
+	ss.queue = append(ss.queue, line)
+	ss.queued += len(line)
+	s.st.queued.Add(int64(len(line)))
+	ss.cond.Signal()
+	ss.mu.Unlock()
+}
+
+func (ss *session) dropReason() string {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.drop
+}
+
+// close tells the writer to send what is queued and stop.
+func (ss *session) close() {
+	ss.mu.Lock()
+	ss.closing = true
+	ss.cond.Signal()
+	ss.mu.Unlock()
+}
+
+// writeBufs holds the buffers a writer joins a batch of lines into; they go
+// back after each write so that idle clients hold none.
+var writeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// writeLoop sends the queue, one write per batch of queued lines, until the
+// handler closes the session, the client is dropped, or a write fails; a
+// failed write closes the connection, which ends the handler's read.
+func (ss *session) writeLoop() {
+	s := ss.srv
+	defer close(ss.done)
+	for {
+		ss.mu.Lock()
+		for len(ss.queue) == 0 && !ss.closing && ss.drop == "" {
+			ss.cond.Wait()
+		}
+		if ss.drop != "" {
+			ss.dead = true
+			partial := ss.partial
+			ss.mu.Unlock()
+			ss.sayGoodbye(partial)
+			return
+		}
+		if len(ss.queue) == 0 { // closing, and everything is sent
+			ss.dead = true
+			ss.mu.Unlock()
+			return
+		}
+		batch := ss.queue
+		ss.queue = nil
+		ss.inflight, ss.queued = ss.queued, 0
+		timeout := s.cfg.WriteTimeout
+		if ss.closing {
+			timeout = s.cfg.CloseTimeout
+		}
+		// The deadline is set under mu so that Deliver, which shortens it
+		// to interrupt this write, cannot be overwritten by it.
+		ss.nc.SetWriteDeadline(time.Now().Add(timeout))
+		ss.writing = true
+		ss.mu.Unlock()
+
+		bufp := writeBufs.Get().(*[]byte)
+		buf := (*bufp)[:0]
+		for _, line := range batch {
+			buf = append(buf, line...)
+		}
+		clear(batch)
+		n, err := ss.nc.Write(buf)
+		if cap(buf) <= 64<<10 {
+			*bufp = buf[:0]
+			writeBufs.Put(bufp)
+		}
+		s.st.bytesOut.Add(int64(n))
+		s.st.queued.Add(-int64(ss.inflight))
+
+		ss.mu.Lock()
+		ss.writing = false
+		ss.inflight = 0
+		ss.partial = n > 0 && n < len(buf) && buf[n-1] != '\n'
+		if err == nil {
+			s.st.delivered.Add(int64(len(batch)))
+			ss.mu.Unlock()
+			continue
+		}
+		if ss.drop != "" {
+			ss.mu.Unlock()
+			continue // say goodbye at the top of the loop
+		}
+		ss.dead = true
+		s.st.queued.Add(-int64(ss.queued))
+		clear(ss.queue)
+		ss.queue, ss.queued = nil, 0
+		ss.mu.Unlock()
+		ss.nc.Close()
+		return
+	}
+}
+
+// sayGoodbye tries, briefly, to tell a dropped client why, and closes the
+// connection. A client that does not read will usually not get the line;
+// one that was merely slow may.
+func (ss *session) sayGoodbye(partial bool) {
+	s := ss.srv
+	msg := formatError(s.cfg.Now(), fmt.Sprintf("disconnected: %s (%d bytes)", ss.dropReason(), s.cfg.MaxQueue))
+	if partial {
+		msg = append([]byte{'\n'}, msg...)
+	}
+	ss.nc.SetWriteDeadline(time.Now().Add(min(s.cfg.CloseTimeout, 200*time.Millisecond)))
+	ss.nc.Write(msg)
+	ss.nc.Close()
+}
+
+// reply queues a notice for this client alone.
+func (ss *session) reply(text string) { ss.Deliver(formatNotice(ss.srv.cfg.Now(), text)) }
+
+// replyError queues an error line for this client alone.
+func (ss *session) replyError(text string) { ss.Deliver(formatError(ss.srv.cfg.Now(), text)) }
+
+// readLoop reads and handles the client's lines until the session ends.
+func (ss *session) readLoop(ctx context.Context) ending {
+	c := ss.conn
+	r := c.Reader()
+	for c.Next() {
+		line, err := r.ReadLine()
+		last := false
+		if err != nil {
+			var ie *stream.IncompleteError
+			switch {
+			case errors.As(err, &ie):
+				// asyncio's readline returns a last line without its
+				// newline, and the chapter's server answers it.
+				line, last = ie.Partial, true
+			case isTooLong(err):
+				return ending{
+					reason:   "line too long",
+					farewell: formatError(ss.srv.cfg.Now(), fmt.Sprintf("line too long (over %d bytes); closing", r.Max())),
+				}
+			case errors.Is(err, io.EOF):
+				return ending{reason: reasonClosed}
+			default:
+				return ss.readError(ctx, err)
+			}
+		}
+		if end := ss.handleLine(ctx, line); end != nil {
+			return *end
+		}
+		if last {
+			return ending{reason: reasonClosed}
+		}
+	}
+	if ctx.Err() != nil {
+		return ending{farewell: formatNotice(ss.srv.cfg.Now(), "server shutting down")}
+	}
+	return ss.readError(ctx, c.Err())
+}
+
+func (ss *session) readError(ctx context.Context, err error) ending {
+	switch {
+	case err == nil:
+		return ending{reason: reasonClosed}
+	case ctx.Err() != nil:
+		return ending{farewell: formatNotice(ss.srv.cfg.Now(), "server shutting down")}
+	case errors.Is(err, tcpserver.ErrIdleTimeout):
+		return ending{reason: "idle timeout", farewell: formatNotice(ss.srv.cfg.Now(), "idle timeout; closing")}
+	case ss.dropReason() != "":
+		return ending{reason: ss.dropReason()}
+	}
+	ss.srv.logf(slog.LevelDebug, "read error", "client", ss.addr, "err", err)
+	return ending{reason: reasonClosed, err: err}
+}
+
+// handleLine runs one line from the client; a non-nil ending ends the
+// session.
+func (ss *session) handleLine(ctx context.Context, b []byte) *ending {
+	s := ss.srv
+	s.st.received.Add(1)
+	now := s.cfg.Now()
+	if ss.lim != nil {
+		if !ss.lim.AllowN(now, 1) {
+			ss.strikes++
+			if ss.strikes > s.cfg.FloodLimit {
+				s.st.droppedFlood.Add(1)
+				s.logf(slog.LevelInfo, "flooding client disconnected", "client", ss.addr)
+				return &ending{reason: reasonFlood, farewell: formatError(now, "disconnected: flooding")}
+			}
+			if ss.strikes == 1 {
+				ss.replyError(fmt.Sprintf("slow down: more than %g lines a second; lines are dropped, and the connection closed if it goes on", s.cfg.Rate))
+			}
+			return nil
+		}
+		if ss.strikes > 0 && ss.lim.TokensAt(now) >= float64(s.cfg.Burst)-1 {
+			ss.strikes = 0
+		}
+	}
+	if len(b) > s.cfg.MaxLine {
+		ss.replyError(fmt.Sprintf("line too long (over %d bytes); not sent", s.cfg.MaxLine))
+		return nil
+	}
+	text := sanitize(b)
+	if text == "" {
+		return nil
+	}
+	cmd := parseCommand(text)
+	switch cmd.name {
+	case "":
+		s.publish(ctx, ss.room, formatMessage(now, ss.name, cmd.arg))
+	case "me":
+		if cmd.arg == "" {
+			ss.replyError("usage: /me ACTION")
+			return nil
+		}
+		s.publish(ctx, ss.room, formatNotice(now, ss.name+" "+cmd.arg))
+	case "nick":
+		ss.nickCmd(ctx, now, cmd.arg)
+	case "join":
+		ss.joinCmd(ctx, cmd.arg)
+	case "rooms":
+		ss.reply(s.roomList())
+	case "who":
+		ss.reply(s.who(ss))
+	case "help":
+		for _, h := range helpLines {
+			ss.reply(h)
+		}
+	case "quit":
+		reason := "quit"
+		if cmd.arg != "" {
+			reason = cmd.arg
+		}
+		return &ending{reason: reason, farewell: formatNotice(now, "bye")}
+	default:
+		ss.replyError("unknown command /" + cmd.name + "; try /help")
+	}
+	return nil
+}
+
+var helpLines = []string{
+	"commands:",
+	"/nick NAME    take a nickname",
+	"/join ROOM    move to ROOM",
+	"/rooms        list the rooms",
+	"/who          list the clients of your room",
+	"/me ACTION    say what you do",
+	"/quit [TEXT]  leave",
+	"/help         this list",
+	"other lines are sent to your room; start a line with // to send one beginning with /",
+}
+
+func (ss *session) nickCmd(ctx context.Context, now time.Time, nick string) {
+	if nick == "" {
+		ss.replyError("usage: /nick NAME")
+		return
+	}
+	if ValidNick(nick) != nil {
+		ss.replyError(fmt.Sprintf("invalid nickname %q: a letter, then letters, digits, - or _, at most %d", nick, MaxNickLen))
+		return
+	}
+	if nick == ss.name {
+		ss.reply("you are " + nick)
+		return
+	}
+	old, err := ss.srv.setNick(ss, nick)
+	if err != nil {
+		ss.replyError("nickname " + nick + " is taken")
+		return
+	}
+	ss.srv.publish(ctx, ss.room, formatNotice(now, old+" is now known as "+nick))
+}
+
+func (ss *session) joinCmd(ctx context.Context, arg string) {
+	room := CanonicalRoom(arg)
+	if arg == "" {
+		ss.replyError("usage: /join ROOM")
+		return
+	}
+	if ValidRoom(room) != nil {
+		ss.replyError(fmt.Sprintf("invalid room %q: letters, digits, - or _, at most %d", arg, MaxRoomLen))
+		return
+	}
+	if room == ss.room {
+		ss.replyError("you are in " + room + " already")
+		return
+	}
+	old := ss.room
+	ss.srv.leave(ctx, ss, ss.name+" left "+old)
+	if err := ss.srv.join(ctx, ss, room, true); err != nil {
+		ss.replyError(strings.TrimPrefix(err.Error(), "chat: "))
+	}
+}
