@@ -1,0 +1,155 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// dialer opens the run's connections: bound in turn to each source
+// address, and during set-up paced by RampRate and DialConcurrency.
+type dialer struct {
+	cfg     *Config
+	dialers []*net.Dialer
+	next    atomic.Uint64
+	dials   atomic.Int64
+	sem     chan struct{}
+
+	rampMu   sync.Mutex
+	rampNext time.Time
+}
+
+func newDialer(cfg *Config) (*dialer, error) {
+	d := &dialer{cfg: cfg, sem: make(chan struct{}, cfg.dialConcurrency())}
+	if len(cfg.SourceAddrs) == 0 {
+		d.dialers = []*net.Dialer{{Timeout: cfg.timeout()}}
+	}
+	for _, a := range cfg.SourceAddrs {
+		d.dialers = append(d.dialers, &net.Dialer{
+			Timeout:   cfg.timeout(),
+			LocalAddr: &net.TCPAddr{IP: a.AsSlice()},
+		})
+	}
+	return d, nil
+}
+
+// dial opens one connection to addr from the next source address.
+func (d *dialer) dial(ctx context.Context, addr string) (net.Conn, error) {
+	nd := d.dialers[int(d.next.Add(1)-1)%len(d.dialers)]
+	c, err := nd.DialContext(ctx, "tcp", addr)
+	d.dials.Add(1)
+	if err != nil {
+		return nil, &RequestError{Op: "dial", Class: Classify(err), Err: err}
+	}
+	return c, nil
+}
+
+// paced waits for a set-up dial slot (concurrency and ramp rate), then
+// runs fn.
+func (d *dialer) paced(ctx context.Context, fn func() error) error {
+	select {
+	case d.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-d.sem }()
+	if r := d.cfg.RampRate; r > 0 {
+		d.rampMu.Lock()
+		now := time.Now()
+		at := d.rampNext
+		if at.Before(now) {
+			at = now
+		}
+		d.rampNext = at.Add(time.Duration(float64(time.Second) / r))
+		d.rampMu.Unlock()
+		if wait := time.Until(at); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			}
+		}
+	}
+	return fn()
+}
+
+// openIdle opens up to n connections to the target's address and returns
+// those that succeeded. A connection the server closes is not replaced.
+func (d *dialer) openIdle(ctx context.Context, n int) []net.Conn {
+	if n <= 0 {
+		return nil
+	}
+	var (
+		mu    sync.Mutex
+		conns = make([]net.Conn, 0, n)
+		wg    sync.WaitGroup
+		fails atomic.Int64
+	)
+	for range n {
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = d.paced(ctx, func() error {
+				c, err := d.dial(ctx, d.cfg.Addr)
+				if err != nil {
+					fails.Add(1)
+					return err
+				}
+				mu.Lock()
+				conns = append(conns, c)
+				mu.Unlock()
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	if f := fails.Load(); f > 0 {
+		d.cfg.logf(slog.LevelWarn, "idle connections failed", "failed", f, "open", len(conns))
+	}
+	return conns
+}
+
+// Classify names the class of a request error as Result.Errors counts it:
+// "timeout", "refused", "reset", "eof", "protocol", "addr" (no local
+// address or port left), "http_4xx", "http_5xx", "canceled" or "other".
+func Classify(err error) string {
+	var re *RequestError
+	if errors.As(err, &re) && re.Class != "" {
+		return re.Class
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, ErrProtocol):
+		return "protocol"
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, net.ErrClosed):
+		return "reset"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "eof"
+	case errors.Is(err, syscall.EADDRNOTAVAIL), errors.Is(err, syscall.EADDRINUSE), errors.Is(err, syscall.EMFILE):
+		return "addr"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	return "other"
+}
+
+func reqErr(op string, err error) error {
+	return &RequestError{Op: op, Class: Classify(err), Err: err}
+}

@@ -1,0 +1,177 @@
+package loadgen
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// session is one client's request loop state: a connection (line, rpc
+// slot, chat), an HTTP transport, or nothing (connect). A session redials
+// by itself on the request after an error.
+type session interface {
+	// connect sets the session up before the measured run (a dial, a
+	// welcome line); a failure leaves it to redial on its first request.
+	connect(ctx context.Context) error
+	// do sends one request at now, intended at intended, and waits for
+	// its reply.
+	do(ctx context.Context, now, intended time.Time) error
+	// reset drops the connection after an error.
+	reset()
+	// interrupt unblocks a request in progress at the end of the run; it
+	// may be called concurrently with do.
+	interrupt()
+	// close releases everything; do is not running any more.
+	close()
+}
+
+// worker runs one session's request loop.
+type worker struct {
+	sess session
+	// selfRecorded is set for chat, whose latencies are recorded by the
+	// receiving clients: the sender records only errors.
+	selfRecorded bool
+}
+
+func newWorkers(ctx context.Context, st *runState, d *dialer) ([]*worker, error) {
+	cfg := st.cfg
+	n := cfg.conns()
+	var ws []*worker
+	switch cfg.Target {
+	case Line:
+		for range n {
+			ws = append(ws, &worker{sess: newLineSession(st, d)})
+		}
+	case Connect:
+		for range n {
+			ws = append(ws, &worker{sess: &connectSession{connSlot: connSlot{st: st}, d: d, req: []byte(cfg.message() + "\n")}})
+		}
+	case RPC:
+		for c := range n {
+			h := &rpcHolder{st: st, d: d, pipeline: cfg.pipeline()}
+			for slot := range cfg.pipeline() {
+				ws = append(ws, &worker{sess: &rpcSlot{h: h, slot: slot, client: c}})
+			}
+		}
+	case Chat:
+		for i := range n {
+			ws = append(ws, &worker{sess: newChatSession(st, d, i), selfRecorded: true})
+		}
+	case HTTP:
+		for range n {
+			ws = append(ws, &worker{sess: newHTTPSession(st, d)})
+		}
+	}
+
+	// Set up every session, paced, before the clock starts.
+	var wg sync.WaitGroup
+	var ok atomic.Int64
+	needsDial := cfg.Target != Connect && cfg.Target != HTTP
+	for _, w := range ws {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := d.paced(ctx, func() error { return w.sess.connect(ctx) }); err == nil {
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if needsDial && ok.Load() == 0 && len(ws) > 0 {
+		for _, w := range ws {
+			w.sess.close()
+		}
+		err := ctx.Err()
+		if err == nil {
+			// Try once more to report the actual reason.
+			_, err = d.dial(ctx, cfg.Addr)
+		}
+		return nil, &RequestError{Op: "dial", Class: Classify(err), Err: joinNoConn(err)}
+	}
+	for _, w := range ws {
+		st.track(w.sess, true)
+	}
+	return ws, nil
+}
+
+type noConnError struct{ err error }
+
+func (e *noConnError) Error() string {
+	if e.err == nil {
+		return ErrNoConnections.Error()
+	}
+	return ErrNoConnections.Error() + ": " + e.err.Error()
+}
+func (e *noConnError) Unwrap() []error { return []error{ErrNoConnections, e.err} }
+
+func joinNoConn(err error) error { return &noConnError{err: err} }
+
+// run is the request loop of worker i of n. In the open model worker i
+// sends at start + (i + k·n)/Rate for k = 0, 1, ..., so the n workers
+// together keep a constant rate; a worker that falls behind its schedule
+// sends at once and its latency still counts from the scheduled time.
+func (w *worker) run(ctx context.Context, st *runState, i, n int) {
+	sh := st.rec.shard(i)
+	rate := st.cfg.Rate
+	var (
+		next  time.Time
+		every time.Duration
+		timer *time.Timer
+	)
+	if rate > 0 {
+		every = time.Duration(float64(n) / rate * float64(time.Second))
+		next = st.start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+		timer = time.NewTimer(time.Hour)
+		timer.Stop()
+		defer timer.Stop()
+	}
+	var backoff time.Duration
+	for st.claim() {
+		now := time.Now()
+		intended := now
+		if rate > 0 {
+			if wait := next.Sub(now); wait > 0 {
+				timer.Reset(wait)
+				select {
+				case <-timer.C:
+				case <-ctx.Done():
+					return
+				}
+				now = time.Now()
+			}
+			intended = next
+			next = next.Add(every)
+		}
+		err := w.sess.do(ctx, now, intended)
+		end := time.Now()
+		if st.stopped.Load() {
+			return
+		}
+		if err != nil {
+			sh.failure(err)
+			w.sess.reset()
+			if rate <= 0 {
+				// A closed-model client facing a dead server would spin
+				// on refused dials; back off a little, growing to 100 ms.
+				backoff = min(max(2*backoff, time.Millisecond), 100*time.Millisecond)
+				t := time.NewTimer(backoff)
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					return
+				}
+			}
+			continue
+		}
+		backoff = 0
+		if w.selfRecorded {
+			sh.sentOne()
+		} else {
+			sh.success(end.Sub(intended), end.Sub(now))
+		}
+	}
+}
+
+func (w *worker) close() { w.sess.close() }
