@@ -21,14 +21,14 @@ const chatMarker = "nkb"
 // everyone in the room, sender included, as "[HH:MM:SS] NAME: message".
 type chatSession struct {
 	connSlot
-	d      *dialer
-	id     int
-	seq    uint64
-	wbuf   []byte
-	own    chan uint64   // sequence numbers of our own messages coming back
-	done   chan struct{} // closed when the current reader ends
-	err    error
-	timer  *time.Timer
+	d     *dialer
+	id    int
+	seq   uint64
+	wbuf  []byte
+	own   chan uint64   // sequence numbers of our own messages coming back
+	done  chan struct{} // closed when the current reader ends
+	err   error
+	timer *time.Timer
 }
 
 func newChatSession(st *runState, d *dialer, id int) *chatSession {
