@@ -304,6 +304,7 @@ type runState struct {
 	cfg     *Config
 	rec     *recorder
 	start   time.Time
+	end     time.Time // start + Duration
 	stopped atomic.Bool
 	budget  atomic.Int64 // requests left to claim when cfg.Requests > 0
 	dials   atomic.Int64
@@ -397,6 +398,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	runCtx, cancel := context.WithTimeout(ctx, cfg.duration())
 	defer cancel()
 	st.start = time.Now()
+	st.end = st.start.Add(cfg.duration())
 	rec.begin(st.start)
 
 	var wg sync.WaitGroup

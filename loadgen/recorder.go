@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"maps"
+	"math"
 	"runtime"
 	"sync"
 	"time"
@@ -194,7 +195,7 @@ func summarize(h *hdr.Histogram) Summary {
 	}
 	return Summary{
 		Min:  micros(h.Min()),
-		Mean: Duration(time.Duration(h.Mean() * float64(time.Microsecond))),
+		Mean: micros(int64(math.Round(h.Mean()))),
 		P50:  micros(h.ValueAtQuantile(50)),
 		P90:  micros(h.ValueAtQuantile(90)),
 		P99:  micros(h.ValueAtQuantile(99)),

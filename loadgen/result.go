@@ -68,6 +68,8 @@ type Progress struct {
 
 // Result is the outcome of a run.
 type Result struct {
+	// Label names the run in reports; empty means "TARGET ADDR".
+	Label    string  `json:"label,omitempty"`
 	Target   Target  `json:"target"`
 	Addr     string  `json:"addr,omitempty"`
 	URL      string  `json:"url,omitempty"`

@@ -131,6 +131,9 @@ func (w *worker) run(ctx context.Context, st *runState, i, n int) {
 		now := time.Now()
 		intended := now
 		if rate > 0 {
+			if !next.Before(st.end) {
+				return
+			}
 			if wait := next.Sub(now); wait > 0 {
 				timer.Reset(wait)
 				select {
@@ -142,6 +145,9 @@ func (w *worker) run(ctx context.Context, st *runState, i, n int) {
 			}
 			intended = next
 			next = next.Add(every)
+			if !intended.Before(st.end) {
+				return // scheduled past the end of the run
+			}
 		}
 		err := w.sess.do(ctx, now, intended)
 		end := time.Now()
