@@ -28,8 +28,11 @@ import (
 // frame (an idle connection), or after the frame it is receiving (a busy
 // one); it then lets the calls already read finish, writes their responses
 // and returns. No request that was read goes unanswered. Calls get a context
-// that carries ctx's values but not its cancellation; it is cancelled when
-// a write fails (the peer is gone) and when ServeConn returns.
+// that carries ctx's values but not its cancellation. It is cancelled when
+// the peer closes the connection or reading fails, as net/http cancels a
+// request's context when its client goes (a call that ends anyway still has
+// its response written, which a half-closed peer receives), and when a
+// write fails.
 //
 // To serve with tcpserver's limits, timeouts and Shutdown instead, use
 // TCPHandler.
@@ -52,6 +55,9 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) error {
 	defer stop()
 
 	err := c.readLoop()
+	if ctx.Err() == nil {
+		core.cancel() // the peer is gone (or going): stop its calls
+	}
 	core.calls.Wait()
 	if werr := core.writeErr(); werr != nil {
 		err = werr // the read loop only stopped because of it
@@ -93,6 +99,9 @@ func (s *Server) serveTCP(ctx context.Context, c *tcpserver.Conn) error {
 			break
 		}
 		core.dispatch(msg)
+	}
+	if ctx.Err() == nil {
+		core.cancel() // the peer is gone (or going), not a shutdown: stop its calls
 	}
 	core.calls.Wait()
 	if werr := core.writeErr(); werr != nil {
