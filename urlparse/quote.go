@@ -61,16 +61,16 @@ func quote(s, safe string, plus bool) string {
 		t = &st
 	}
 	// quote_plus quotes with safe+" " and then turns spaces into "+".
-	keep := func(c byte) bool { return t[c] || plus && c == ' ' }
-	n, spaces := 0, 0
+	n, change := 0, false
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; !keep(c) {
+		switch c := s[i]; {
+		case plus && c == ' ':
+			change = true
+		case !t[c]:
 			n++
-		} else if c == ' ' {
-			spaces++
 		}
 	}
-	if n == 0 && (!plus || spaces == 0) {
+	if n == 0 && !change {
 		return s
 	}
 	var b strings.Builder
