@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/netkit-dev/netkit/internal/testnet"
+	"github.com/netkit-dev/netkit/jsonrpc"
+	"github.com/netkit-dev/netkit/loadgen"
+	"github.com/netkit-dev/netkit/tcpserver"
+)
+
+func TestBenchFlags(t *testing.T) {
+	def := benchOptions{
+		Target: loadgen.Line, Addr: "127.0.0.1:7001", Conns: 10, Duration: 10 * time.Second,
+		Pipeline: 1, Timeout: 5 * time.Second, Message: "ping", Method: "GET", Interval: time.Second,
+	}
+	with := func(f func(o *benchOptions)) benchOptions { o := def; f(&o); return o }
+	tests := []struct {
+		args    []string
+		want    benchOptions
+		wantErr bool
+	}{
+		{[]string{"line"}, def, false},
+		{[]string{"rpc"}, with(func(o *benchOptions) { o.Target, o.Addr = loadgen.RPC, "127.0.0.1:7003" }), false},
+		{[]string{"chat"}, with(func(o *benchOptions) { o.Target, o.Addr = loadgen.Chat, "127.0.0.1:7002" }), false},
+		{
+			[]string{"rpc", "h:1", "-c", "100", "-d", "2.5", "-n", "1000", "--pipeline", "8", "--json", "--html", "r.html", "--timeout", "1s"},
+			with(func(o *benchOptions) {
+				o.Target, o.Addr, o.Conns, o.Duration, o.Requests, o.Pipeline = loadgen.RPC, "h:1", 100, 2500*time.Millisecond, 1000, 8
+				o.JSON, o.HTML, o.Timeout = true, "r.html", time.Second
+			}),
+			false,
+		},
+		{
+			[]string{"line", "127.0.0.1:6379", "--message", "PING", "--expect", "+PONG", "--rate", "5000", "--label", "redis"},
+			with(func(o *benchOptions) {
+				o.Addr, o.Message, o.Expect, o.Rate, o.Label = "127.0.0.1:6379", "PING", "+PONG", 5000, "redis"
+			}),
+			false,
+		},
+		{
+			[]string{"connect", "--idle-conns", "30000", "--source-addrs", "4", "--ramp", "5000", "--interval", "250ms"},
+			with(func(o *benchOptions) {
+				o.Target, o.IdleConns, o.SourceAddrs, o.Ramp, o.Interval = loadgen.Connect, 30000, 4, 5000, 250*time.Millisecond
+			}),
+			false,
+		},
+		{
+			[]string{"http", "http://127.0.0.1:9090/healthz", "-X", "POST", "--body", "{}"},
+			with(func(o *benchOptions) {
+				o.Target, o.Addr, o.Method, o.Body = loadgen.HTTP, "http://127.0.0.1:9090/healthz", "POST", "{}"
+			}),
+			false,
+		},
+		{nil, def, true},
+		{[]string{"smtp"}, def, true},
+		{[]string{"http"}, def, true},
+		{[]string{"line", "--conns", "0"}, def, true},
+		{[]string{"line", "--pipeline", "0"}, def, true},
+		{[]string{"line", "--duration", "0"}, def, true},
+		{[]string{"line", "--rate", "-1"}, def, true},
+		{[]string{"line", "--source-addrs", "300"}, def, true},
+		{[]string{"line", "a:1", "b:2"}, def, true},
+	}
+	for _, tt := range tests {
+		streams, _, _ := Test("")
+		var got *benchOptions
+		cmd := newBenchCmd(streams, func(_ context.Context, o *benchOptions) error { got = o; return nil })
+		cmd.SetArgs(tt.args)
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		err := cmd.Execute()
+		if (err != nil) != tt.wantErr {
+			t.Errorf("bench %q: error %v, want error %v", tt.args, err, tt.wantErr)
+			continue
+		}
+		if err == nil {
+			got.Streams = nil
+			if diff := cmp.Diff(tt.want, *got); diff != "" {
+				t.Errorf("bench %q options (-want +got):\n%s", tt.args, diff)
+			}
+		}
+	}
+}
+
+func TestBenchConfig(t *testing.T) {
+	o := benchOptions{Target: loadgen.HTTP, Addr: "http://h/", SourceAddrs: 3, Body: "x"}
+	cfg := o.config()
+	if cfg.URL != "http://h/" || cfg.Addr != "" || string(cfg.Body) != "x" {
+		t.Errorf("http config: URL %q Addr %q Body %q", cfg.URL, cfg.Addr, cfg.Body)
+	}
+	want := []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3")}
+	if diff := cmp.Diff(want, cfg.SourceAddrs, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
+		t.Errorf("source addresses (-want +got):\n%s", diff)
+	}
+}
+
+func benchRPCServer(t *testing.T) string {
+	t.Helper()
+	s := &jsonrpc.Server{}
+	jsonrpc.RegisterChapterMethods(s)
+	srv := &tcpserver.Server{Handler: s.TCPHandler()}
+	ln := testnet.Listen(t)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		<-done
+	})
+	return ln.Addr().String()
+}
+
+func TestBenchRun(t *testing.T) {
+	echoAddr := echoServer(t)
+	rpcAddr := benchRPCServer(t)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(hs.Close)
+
+	t.Run("text", func(t *testing.T) {
+		code, out, stderr := run(t, "", "bench", "line", echoAddr, "-c", "2", "-n", "200", "--expect", "ECHO: ping")
+		if code != 0 {
+			t.Fatalf("exit %d, stderr %q", code, stderr)
+		}
+		for _, want := range []string{"line " + echoAddr + ": 2 connections, closed model", "requests   200 (", "errors     0\n", "latency    p50 "} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+		if stderr != "" {
+			t.Errorf("stderr %q, want nothing when not on a terminal", stderr)
+		}
+	})
+
+	t.Run("json", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"bench", "rpc", rpcAddr, "-c", "2", "--pipeline", "4", "-n", "400", "--json"},
+			{"bench", "connect", echoAddr, "-c", "2", "-n", "50", "--json"},
+			{"bench", "http", hs.URL, "-c", "2", "--rate", "200", "-d", "300ms", "--json"},
+			{"bench", "line", echoAddr, "-c", "2", "--rate", "400", "-d", "300ms", "--json"},
+		} {
+			code, out, stderr := run(t, "", args...)
+			if code != 0 {
+				t.Fatalf("%q: exit %d, stderr %q", args, code, stderr)
+			}
+			var res loadgen.Result
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatalf("%q: output is not a result: %v\n%s", args, err, out)
+			}
+			if res.Requests == 0 || res.Errors != 0 || res.Latency.P99 == 0 || string(res.Target) != args[1] {
+				t.Errorf("%q: result %+v", args, res)
+			}
+			if res.Target == loadgen.HTTP || res.Target == loadgen.Line && res.Rate > 0 {
+				if res.Model != "open" || res.ServiceTime == nil {
+					t.Errorf("%q: model %q, service time %v; want open with a service time", args, res.Model, res.ServiceTime)
+				}
+			}
+		}
+	})
+
+	t.Run("html", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "report.html")
+		code, _, stderr := run(t, "", "bench", "line", echoAddr, "-c", "2", "-d", "300ms", "--interval", "100ms", "--html", path)
+		if code != 0 {
+			t.Fatalf("exit %d, stderr %q", code, stderr)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page := string(b); !strings.Contains(page, "<svg") || !strings.Contains(page, "Throughput over time") {
+			t.Errorf("report lacks its plots: %.300s", page)
+		}
+	})
+
+	t.Run("progress on a terminal", func(t *testing.T) {
+		streams, out, errOut := Test("")
+		streams.ErrTTY = true
+		code := Main(context.Background(), []string{"bench", "line", echoAddr, "-c", "2", "-d", "350ms", "--interval", "100ms"}, streams)
+		if code != 0 {
+			t.Fatalf("exit %d, stderr %q", code, errOut)
+		}
+		progress := errOut.String()
+		if strings.Count(progress, "req/s") < 2 || !strings.Contains(progress, "\r") || !strings.Contains(progress, "p99 ") {
+			t.Errorf("progress lines on a terminal: %q", progress)
+		}
+		if !strings.HasSuffix(progress, "\r\033[K") {
+			t.Errorf("the progress line is not cleared at the end: %q", progress)
+		}
+		if strings.Contains(out.String(), "req/s") {
+			t.Errorf("progress went to stdout: %q", out)
+		}
+	})
+
+	t.Run("nothing answers", func(t *testing.T) {
+		ln := testnet.Listen(t)
+		addr := ln.Addr().String()
+		ln.Close()
+		code, _, stderr := run(t, "", "bench", "line", addr, "-c", "1", "-d", "200ms")
+		if code != ExitError || !strings.Contains(stderr, "no connection") {
+			t.Errorf("bench against a closed port: exit %d, stderr %q", code, stderr)
+		}
+	})
+}
