@@ -216,9 +216,15 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		p.Logger = c.Logger
 	}
 
+	// Built once, headers merged once; each attempt takes a shallow copy
+	// with its own context and a fresh body reader.
+	base, err := c.newHTTPRequest(ctx, r, u)
+	if err != nil {
+		return nil, err
+	}
 	var last *Response
 	attempts, err := retry.DoCount(ctx, p, func(ctx context.Context) error {
-		resp, err := c.attempt(ctx, r, u)
+		resp, err := c.attempt(ctx, base)
 		if resp != nil {
 			last = resp
 		}
@@ -241,7 +247,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 // attempt sends the request once and reads the body, all within the
 // per-attempt timeout, so that a body cut off or stalled is retried like a
 // failed connection.
-func (c *Client) attempt(ctx context.Context, r *Request, u *url.URL) (*Response, error) {
+func (c *Client) attempt(ctx context.Context, base *http.Request) (*Response, error) {
 	timeout := c.Timeout
 	if timeout == 0 {
 		timeout = DefaultTimeout
@@ -251,9 +257,13 @@ func (c *Client) attempt(ctx context.Context, r *Request, u *url.URL) (*Response
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	req, err := c.newHTTPRequest(ctx, r, u)
-	if err != nil {
-		return nil, retry.Permanent(err)
+	req := base.WithContext(ctx)
+	if base.GetBody != nil {
+		body, err := base.GetBody()
+		if err != nil {
+			return nil, retry.Permanent(err)
+		}
+		req.Body = body
 	}
 	hresp, err := c.hc.Do(req)
 	if err != nil {
@@ -269,12 +279,9 @@ func (c *Client) attempt(ctx context.Context, r *Request, u *url.URL) (*Response
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBody
 	}
-	body, err := io.ReadAll(io.LimitReader(hresp.Body, maxBody+1))
+	body, err := readBody(hresp.Body, hresp.ContentLength, maxBody)
 	if err != nil {
-		return nil, fmt.Errorf("reading body: %w", err)
-	}
-	if int64(len(body)) > maxBody {
-		return nil, retry.Permanent(fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, maxBody))
+		return nil, err
 	}
 	ct, _ := ParseContentType(hresp.Header.Get("Content-Type"))
 	resp := &Response{
@@ -301,4 +308,32 @@ func (c *Client) attempt(ctx context.Context, r *Request, u *url.URL) (*Response
 		}
 	}
 	return resp, serr
+}
+
+// readBody reads a whole body of at most maxBody bytes. A declared length
+// over the cap fails before reading; a declared length within it is read
+// into a buffer of that size, and anything else in growing chunks up to the
+// cap plus one byte, to tell "exactly the cap" from "over it".
+func readBody(r io.Reader, declared, maxBody int64) ([]byte, error) {
+	tooLarge := func() error {
+		return retry.Permanent(fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, maxBody))
+	}
+	if declared > maxBody {
+		return nil, tooLarge()
+	}
+	if declared >= 0 {
+		body := make([]byte, declared)
+		if _, err := io.ReadFull(r, body); err != nil {
+			return nil, fmt.Errorf("reading body: %w", err)
+		}
+		return body, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r, maxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading body: %w", err)
+	}
+	if int64(len(body)) > maxBody {
+		return nil, tooLarge()
+	}
+	return body, nil
 }

@@ -199,19 +199,34 @@ func TestLatin1Body(t *testing.T) {
 
 func TestBodyOverCap(t *testing.T) {
 	s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/chunked" {
+			// Flushing before the end sends no Content-Length: the cap
+			// is found while reading.
+			w.Write(bytes.Repeat([]byte("x"), 2048))
+			w.(http.Flusher).Flush()
+			w.Write(bytes.Repeat([]byte("x"), 2048))
+			return
+		}
 		w.Write(bytes.Repeat([]byte("x"), 4096))
 	})
 	c := newTestClient(t)
 	c.MaxBody = 1024
-	resp, err := call(t, c, 5*time.Second, &Request{URL: s.URL})
-	e := wantErr(t, err, ClassBodyTooLarge, 1)
-	if resp != nil || e.Retryable() || !errors.Is(err, ErrBodyTooLarge) {
-		t.Errorf("Do = %v, %v; want no response and ErrBodyTooLarge, not retryable", resp, err)
+	for _, path := range []string{"/", "/chunked"} {
+		resp, err := call(t, c, 5*time.Second, &Request{URL: s.URL + path})
+		e := wantErr(t, err, ClassBodyTooLarge, 1)
+		if resp != nil || e.Retryable() || !errors.Is(err, ErrBodyTooLarge) {
+			t.Errorf("Do(%s) = %v, %v; want no response and ErrBodyTooLarge, not retryable", path, resp, err)
+		}
+	}
+	if got := s.hits.Load(); got != 2 {
+		t.Errorf("server saw %d requests, want 2 (not retried)", got)
 	}
 	// Exactly at the cap is fine.
 	c.MaxBody = 4096
-	if resp, err := call(t, c, 5*time.Second, &Request{URL: s.URL}); err != nil || len(resp.Body) != 4096 {
-		t.Errorf("Do with MaxBody 4096 = %v, %v; want the whole body", resp, err)
+	for _, path := range []string{"/", "/chunked"} {
+		if resp, err := call(t, c, 5*time.Second, &Request{URL: s.URL + path}); err != nil || len(resp.Body) != 4096 {
+			t.Errorf("Do(%s) with MaxBody 4096 = %v, %v; want the whole body", path, resp, err)
+		}
 	}
 }
 
