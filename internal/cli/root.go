@@ -44,6 +44,7 @@ var commandGroups = []func(*IOStreams) *cobra.Command{
 	newURLCmd,
 	func(s *IOStreams) *cobra.Command { return newHTTPCmd(s, nil) },
 	func(s *IOStreams) *cobra.Command { return newFetchCmd(s, nil) },
+	newRPCCmd,
 	func(s *IOStreams) *cobra.Command { return newBenchCmd(s, nil) },
 }
 
