@@ -114,9 +114,9 @@ func TestRPCCall(t *testing.T) {
 	hs := httptest.NewServer(s)
 	defer hs.Close()
 	tests := []struct {
-		name       string
-		args       []string
-		code       int
+		name        string
+		args        []string
+		code        int
 		out, errOut string
 	}{
 		{"add items", []string{addr, "add", "a:=10", "b:=32"}, 0, "42\n", ""},
