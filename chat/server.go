@@ -61,6 +61,14 @@ type Config struct {
 	// means DefaultRoom ("lobby").
 	DefaultRoom string
 
+	// SendBuffer, if positive, sets the kernel's send buffer (SO_SNDBUF)
+	// of each client connection. Linux grows a socket's send buffer up to
+	// net.ipv4.tcp_wmem's maximum (4 MiB by default) on its own; a small
+	// one bounds the kernel memory a client that stops reading can hold
+	// and makes its queue, and the slow-consumer check, take effect
+	// sooner. Zero leaves the system's default.
+	SendBuffer int
+
 	// WriteTimeout bounds each write to a client, for a client that stops
 	// reading in a room too quiet to fill its queue. Zero means
 	// DefaultWriteTimeout (30 s).

@@ -72,6 +72,9 @@ func newSession(s *Server, c *tcpserver.Conn) *session {
 		done: make(chan struct{}),
 	}
 	ss.cond.L = &ss.mu
+	if tc, ok := ss.nc.(*net.TCPConn); ok && s.cfg.SendBuffer > 0 {
+		tc.SetWriteBuffer(s.cfg.SendBuffer)
+	}
 	return ss
 }
 
@@ -172,6 +175,7 @@ func (ss *session) writeLoop() {
 		}
 		clear(batch)
 		n, err := ss.nc.Write(buf)
+		partial := n > 0 && n < len(buf) && buf[n-1] != '\n'
 		if cap(buf) <= 64<<10 {
 			*bufp = buf[:0]
 			writeBufs.Put(bufp)
@@ -182,7 +186,7 @@ func (ss *session) writeLoop() {
 		ss.mu.Lock()
 		ss.writing = false
 		ss.inflight = 0
-		ss.partial = n > 0 && n < len(buf) && buf[n-1] != '\n'
+		ss.partial = partial
 		if err == nil {
 			s.st.delivered.Add(int64(len(batch)))
 			ss.mu.Unlock()
