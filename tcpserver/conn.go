@@ -8,17 +8,25 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/netkit-dev/netkit/stream"
 )
 
-type connState uint8
+type connState = uint32
 
 const (
 	stateBusy connState = iota // reading or answering a request (the initial state)
 	stateIdle                  // waiting in Next for the next request
+)
+
+// Why the sweeper expired a connection.
+const (
+	expiredIdle  = 1 // waited longer than IdleTimeout in Next
+	expiredRead  = 2 // a request took longer than ReadTimeout
+	expiredWrite = 4 // a write took longer than WriteTimeout
 )
 
 // aLongTimeAgo is a deadline in the past, used to wake a blocked read.
@@ -31,10 +39,19 @@ type Conn struct {
 	rc  syscall.RawConn // nil when nc has no file descriptor
 	rd  stream.Reader
 
-	mu          sync.Mutex
-	state       connState
-	interrupted bool // Shutdown woke Next while idle
-	closed      bool // forceClose ran
+	// Timeouts are enforced by the server's sweeper goroutine, which reads
+	// state, since and writing and, when a limit passes, sets a deadline in
+	// the past. No deadline is set per request, so the hot path makes no
+	// timer calls and an idle goroutine's stack stays at its minimum size.
+	mu          sync.Mutex    // orders state changes against Shutdown and the sweeper
+	state       atomic.Uint32 // a connState; written under mu
+	since       atomic.Int64  // server clock when the idle wait or request began
+	writing     atomic.Int64  // server clock when the write in progress began, or 0
+	expired     int           // expired* bits set by the sweeper, under mu
+	interrupted bool          // Shutdown woke Next while idle, under mu
+	closed      bool          // forceClose ran, under mu
+
+	wmu sync.Mutex // serialises writes so that writing times one write
 
 	eof bool  // the client closed its sending side
 	err error // why Next returned false
@@ -42,6 +59,7 @@ type Conn struct {
 
 func (s *Server) newConn(nc net.Conn) *Conn {
 	c := &Conn{srv: s, nc: nc}
+	c.since.Store(s.now())
 	if tc, ok := nc.(*net.TCPConn); ok {
 		if ka := orDefault(s.KeepAlive, DefaultKeepAlive); ka > 0 {
 			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: ka, Interval: ka, Count: 9})
@@ -74,10 +92,11 @@ func (c *Conn) Reader() *stream.Reader { return &c.rd }
 // Write writes p to the client within WriteTimeout. It is safe to call
 // from several goroutines at once; each call's bytes stay together.
 func (c *Conn) Write(p []byte) (int, error) {
-	if wt := c.srv.writeTimeout(); wt > 0 {
-		c.nc.SetWriteDeadline(time.Now().Add(wt))
-	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.writing.Store(c.srv.now())
 	n, err := c.nc.Write(p)
+	c.writing.Store(0)
 	c.srv.st.bytesOut.Add(int64(n))
 	return n, err
 }
@@ -109,10 +128,13 @@ func (c *Conn) Next() bool {
 	if c.rd.Buffered() > 0 {
 		// A pipelined request is already read: it is answered even during
 		// shutdown.
+		if c.checkExpired() {
+			return false
+		}
 		c.begin()
 		return true
 	}
-	if c.eof || c.err != nil {
+	if c.eof || c.err != nil || c.checkExpired() {
 		return false
 	}
 	c.rd.Release()
@@ -120,58 +142,74 @@ func (c *Conn) Next() bool {
 		return false
 	}
 	n, err := c.wait()
+	c.mu.Lock()
+	c.state.Store(stateBusy)
+	c.since.Store(s.now())
+	interrupted, expired := c.interrupted, c.expired
+	if n > 0 && (interrupted || expired != 0) {
+		// Data arrived as the connection was being woken: it was read,
+		// so it is served. Lift the deadline the waker set.
+		c.expired = 0
+		c.nc.SetReadDeadline(time.Time{})
+	}
+	c.mu.Unlock()
 	if n > 0 {
 		s.st.bytesIn.Add(int64(n))
-		c.mu.Lock()
-		c.state = stateBusy
-		c.mu.Unlock()
-		c.begin()
+		s.st.requests.Add(1)
 		return true
 	}
-	c.mu.Lock()
-	c.state = stateBusy
-	interrupted := c.interrupted
-	c.mu.Unlock()
 	switch {
 	case err == nil || err == io.EOF:
 		c.eof = true
 	case interrupted && errors.Is(err, os.ErrDeadlineExceeded):
 		// Shutdown closed this idle connection: not an error.
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		s.st.timeouts.Add(1)
-		c.err = &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: ErrIdleTimeout}
+	case errors.Is(err, os.ErrDeadlineExceeded) && expired != 0:
+		c.err = c.timeoutError(expired)
 	default:
 		c.err = err
 	}
 	return false
 }
 
-// begin starts a request: the read deadline becomes ReadTimeout from now.
-func (c *Conn) begin() {
-	s := c.srv
-	s.st.requests.Add(1)
-	if rt := s.readTimeout(); rt > 0 {
-		c.nc.SetReadDeadline(time.Now().Add(rt))
-	} else {
-		c.nc.SetReadDeadline(time.Time{})
+// timeoutError describes the expiry in bits.
+func (c *Conn) timeoutError(bits int) error {
+	err := ErrIdleTimeout
+	switch {
+	case bits&expiredRead != 0:
+		err = ErrReadTimeout
+	case bits&expiredWrite != 0:
+		err = ErrWriteTimeout
 	}
+	return &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
 }
 
-// setIdle marks the connection idle and arms the idle deadline, unless the
-// server is shutting down. The deadline is set under c.mu so that an
-// interrupt from Shutdown cannot be overwritten.
+// checkExpired reports whether the sweeper expired the connection during
+// the request that just ended, recording the error for Err.
+func (c *Conn) checkExpired() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.expired == 0 {
+		return false
+	}
+	c.err = c.timeoutError(c.expired)
+	return true
+}
+
+// begin starts a request already buffered.
+func (c *Conn) begin() {
+	c.since.Store(c.srv.now())
+	c.srv.st.requests.Add(1)
+}
+
+// setIdle marks the connection idle unless the server is shutting down.
 func (c *Conn) setIdle() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.srv.ShuttingDown() {
 		return false
 	}
-	c.state = stateIdle
-	if it := c.srv.idleTimeout(); it > 0 {
-		c.nc.SetReadDeadline(time.Now().Add(it))
-	} else {
-		c.nc.SetReadDeadline(time.Time{})
-	}
+	c.since.Store(c.srv.now())
+	c.state.Store(stateIdle)
 	return true
 }
 
@@ -179,12 +217,48 @@ func (c *Conn) setIdle() bool {
 func (c *Conn) interruptIfIdle() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state == stateIdle {
+	if c.state.Load() == stateIdle {
 		c.interrupted = true
 		c.nc.SetReadDeadline(aLongTimeAgo)
 	}
 }
 
+// sweep applies the timeouts at server clock now; called by the sweeper
+// every few milliseconds to a second (see Server.sweepEvery).
+func (c *Conn) sweep(now int64, idle, read, write time.Duration) {
+	since := c.since.Load()
+	switch c.state.Load() {
+	case stateIdle:
+		if idle > 0 && now-since > int64(idle) {
+			c.expire(stateIdle, since, expiredIdle)
+		}
+	case stateBusy:
+		if read > 0 && now-since > int64(read) {
+			c.expire(stateBusy, since, expiredRead)
+		}
+	}
+	if w := c.writing.Load(); w != 0 && write > 0 && now-w > int64(write) {
+		c.mu.Lock()
+		if c.expired&expiredWrite == 0 {
+			c.expired |= expiredWrite
+			c.srv.st.timeouts.Add(1)
+			c.nc.SetWriteDeadline(aLongTimeAgo)
+		}
+		c.mu.Unlock()
+	}
+}
+
+// expire wakes the connection's reads if it is still in state since since.
+func (c *Conn) expire(state connState, since int64, bit int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state.Load() != state || c.since.Load() != since || c.expired&bit != 0 || c.interrupted {
+		return
+	}
+	c.expired |= bit
+	c.srv.st.timeouts.Add(1)
+	c.nc.SetReadDeadline(aLongTimeAgo)
+}
 func (c *Conn) forceClose() {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -31,6 +31,10 @@
 // requests), and false on end of stream, timeout, error, or shutdown. While
 // busy, reads are bounded by ReadTimeout from the first byte of the request
 // and by the Reader's maximum (MaxRequest); each Write by WriteTimeout.
+// One sweeper goroutine per server enforces the three timeouts (checking
+// every eighth of the shortest, 10 ms to 1 s) instead of per-request
+// deadlines: the request path makes no timer calls, and a waiting
+// connection's goroutine keeps a small stack.
 //
 // Protocols plug in through the Reader: lines (ReadLine), separators
 // (ReadUntil), length-prefixed frames (ReadExactly of the header, then of the

@@ -14,9 +14,13 @@ import (
 // ErrServerClosed is returned by Serve after Shutdown or Close.
 var ErrServerClosed = errors.New("tcpserver: server closed")
 
-// ErrIdleTimeout is returned by Conn.Err when Next gave up waiting for a
-// request after IdleTimeout.
-var ErrIdleTimeout = errors.New("tcpserver: idle timeout")
+// Timeout errors, matched with errors.Is on Conn.Err and on the errors
+// of reads and writes the server cut off.
+var (
+	ErrIdleTimeout  = errors.New("tcpserver: idle timeout")  // no request within IdleTimeout
+	ErrReadTimeout  = errors.New("tcpserver: read timeout")  // a request took longer than ReadTimeout
+	ErrWriteTimeout = errors.New("tcpserver: write timeout") // a write took longer than WriteTimeout
+)
 
 // Defaults for the zero fields of Server.
 const (
@@ -57,15 +61,18 @@ type Server struct {
 	// means DefaultIdleTimeout (2 minutes); negative means no limit.
 	IdleTimeout time.Duration
 
-	// ReadTimeout bounds the reading of one request, from its first byte
-	// (Next returning true) to the next call of Next, so a client that
-	// dribbles a byte a second is cut off. Zero means the IdleTimeout
-	// value; negative means no limit.
+	// ReadTimeout bounds one request, from its first byte (Next returning
+	// true) to the next call of Next, so a client that dribbles a byte a
+	// second is cut off: reads then fail with os.ErrDeadlineExceeded and
+	// Next returns false with Err matching ErrReadTimeout. A handler that
+	// never calls Next is under ReadTimeout from the accept. Zero means the
+	// IdleTimeout value; negative means no limit.
 	ReadTimeout time.Duration
 
 	// WriteTimeout bounds each Conn.Write, so a client that stops reading
-	// cannot hold a handler forever. Zero means DefaultWriteTimeout (30 s);
-	// negative means no limit.
+	// cannot hold a handler forever; a write cut off returns an error
+	// matching os.ErrDeadlineExceeded, and later writes fail too. Zero
+	// means DefaultWriteTimeout (30 s); negative means no limit.
 	WriteTimeout time.Duration
 
 	// KeepAlive is the TCP keep-alive period of accepted connections. Zero
@@ -86,9 +93,11 @@ type Server struct {
 	// silent.
 	Logger *slog.Logger
 
-	initOnce sync.Once
-	ctx      context.Context // handlers' context, cancelled by Shutdown/Close
-	cancel   context.CancelFunc
+	initOnce  sync.Once
+	ctx       context.Context // handlers' context, cancelled by Shutdown/Close
+	cancel    context.CancelFunc
+	epoch     time.Time // origin of the server clock (monotonic)
+	sweepOnce sync.Once
 
 	mu         sync.Mutex
 	listeners  map[*net.Listener]struct{}
@@ -103,6 +112,7 @@ type Server struct {
 func (s *Server) init() {
 	s.initOnce.Do(func() {
 		s.ctx, s.cancel = context.WithCancel(context.Background())
+		s.epoch = time.Now()
 		s.listeners = make(map[*net.Listener]struct{})
 		s.conns = make(map[*Conn]struct{})
 		s.drained = make(chan struct{})
@@ -152,6 +162,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		return ErrServerClosed
 	}
 	defer s.trackListener(&ln, false)
+	s.sweepOnce.Do(func() { go s.sweeper() })
 
 	var backoff time.Duration
 	for {
@@ -186,6 +197,53 @@ func (s *Server) Serve(ln net.Listener) error {
 			continue
 		}
 		go c.serve(s.ctx)
+	}
+}
+
+// now reads the server clock: monotonic nanoseconds since init.
+func (s *Server) now() int64 { return int64(time.Since(s.epoch)) }
+
+// sweepEvery is how often the sweeper checks timeouts: an eighth of the
+// shortest, between 10 ms and 1 s, so a timeout fires at most 12.5% late.
+func (s *Server) sweepEvery() time.Duration {
+	d := time.Second * 8
+	for _, t := range []time.Duration{s.idleTimeout(), s.readTimeout(), s.writeTimeout()} {
+		if t > 0 && t < d {
+			d = t
+		}
+	}
+	return min(max(d/8, 10*time.Millisecond), time.Second)
+}
+
+// sweeper enforces the idle, read and write timeouts of every connection
+// until the server shuts down. One goroutine and one ticker serve all
+// connections, instead of two timer updates per request.
+func (s *Server) sweeper() {
+	idle, read, write := s.idleTimeout(), s.readTimeout(), s.writeTimeout()
+	if idle <= 0 && read <= 0 && write <= 0 {
+		return
+	}
+	t := time.NewTicker(s.sweepEvery())
+	defer t.Stop()
+	var batch []*Conn
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+		// Copy the set so connections can come and go while it is swept.
+		s.mu.Lock()
+		batch = batch[:0]
+		for c := range s.conns {
+			batch = append(batch, c)
+		}
+		s.mu.Unlock()
+		now := s.now()
+		for _, c := range batch {
+			c.sweep(now, idle, read, write)
+		}
+		clear(batch)
 	}
 }
 

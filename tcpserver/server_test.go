@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -402,4 +403,34 @@ func TestShutdownUnderLoad(t *testing.T) {
 		t.Errorf("server read %d requests, clients got %d replies (sent %d)", st.Requests, replies.Load(), sent.Load())
 	}
 	t.Logf("%d requests answered; Shutdown took %v", st.Requests, time.Since(began))
+}
+
+// TestWriteTimeout: a client that stops reading cannot hold a handler
+// longer than WriteTimeout.
+func TestWriteTimeout(t *testing.T) {
+	errc := make(chan error, 1)
+	srv := &tcpserver.Server{WriteTimeout: 100 * time.Millisecond, Handler: tcpserver.HandlerFunc(func(ctx context.Context, c *tcpserver.Conn) error {
+		chunk := make([]byte, 64<<10)
+		for i := 0; i < 10000; i++ { // at most 640 MiB, far beyond any socket buffer
+			if _, err := c.Write(chunk); err != nil {
+				errc <- err
+				return err
+			}
+		}
+		errc <- nil
+		return nil
+	})}
+	addr := start(t, srv)
+	testnet.Dial(t, addr) // never reads
+	select {
+	case err := <-errc:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("Write to a client that does not read = %v, want a deadline error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("write to a stalled client was not cut off")
+	}
+	if st := srv.Stats(); st.Timeouts != 1 {
+		t.Errorf("Timeouts = %d, want 1", st.Timeouts)
+	}
 }
