@@ -264,10 +264,27 @@ func runURLParse(ctx context.Context, opts *urlParseOptions) error {
 			j.Port = &port
 		}
 		if perr != nil {
-			j.PortError = strings.TrimPrefix(perr.Error(), "urlparse: ")
+			j.PortError = pythonPortError(perr)
 		}
-		return urlResult{Text: parseTable(in, j), JSON: j}, nil
+		if opts.JSON {
+			return urlResult{JSON: j}, nil
+		}
+		return urlResult{Text: parseTable(in, j)}, nil
 	})
+}
+
+// pythonPortError returns the message of the ValueError Python's .port
+// raises for err, so that scripts reading port_error see the same text from
+// netkit and from Python.
+func pythonPortError(err error) string {
+	var pe *urlparse.PortError
+	switch {
+	case errors.As(err, &pe) && errors.Is(err, urlparse.ErrInvalidPort):
+		return "Port could not be cast to integer value as " + urlparse.Repr(pe.Port)
+	case errors.Is(err, urlparse.ErrPortRange):
+		return "Port out of range 0-65535"
+	}
+	return err.Error()
 }
 
 // parseTable formats one parse result for people: Python's repr of each

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -42,7 +43,7 @@ func TestURLParseOutput(t *testing.T) {
 	}
 	want := `{"scheme":"https","netloc":"api.example.com:8443","path":"/v2/users","params":"v=2","query":"page=1","fragment":"results","username":null,"password":null,"hostname":"api.example.com","port":8443}
 null
-{"scheme":"http","netloc":"u@h:http","path":"/","params":"","query":"","fragment":"","username":"u","password":null,"hostname":"h","port":null,"port_error":"port could not be cast to integer value as 'http'"}
+{"scheme":"http","netloc":"u@h:http","path":"/","params":"","query":"","fragment":"","username":"u","password":null,"hostname":"h","port":null,"port_error":"Port could not be cast to integer value as 'http'"}
 `
 	if diff := cmp.Diff(want, out.String()); diff != "" {
 		t.Errorf("stdout mismatch (-want +got):\n%s", diff)
@@ -79,7 +80,7 @@ func TestURLSplitStdin(t *testing.T) {
 	want := `{"scheme":"https","netloc":"a","path":"/b;c","query":"","fragment":"","username":null,"password":null,"hostname":"a","port":null}
 {"scheme":"ftp","netloc":"","path":"","query":"","fragment":"","username":null,"password":null,"hostname":null,"port":null}
 {"scheme":"http","netloc":"x","path":"","query":"q","fragment":"","username":null,"password":null,"hostname":"x","port":null}
-{"scheme":"ftp","netloc":"h:99999","path":"","query":"","fragment":"","username":null,"password":null,"hostname":"h","port":null,"port_error":"port out of range 0-65535"}
+{"scheme":"ftp","netloc":"h:99999","path":"","query":"","fragment":"","username":null,"password":null,"hostname":"h","port":null,"port_error":"Port out of range 0-65535"}
 `
 	if code != 0 || stderr != "" {
 		t.Errorf("url split = %d, stderr %q; want 0 and nothing", code, stderr)
@@ -299,5 +300,35 @@ func TestURLLongLine(t *testing.T) {
 	code, out, stderr := run(t, "x\n"+long+"\ny", "url", "quote")
 	if code != 1 || out != "x\n\ny\n" || !strings.Contains(stderr, "longer than") {
 		t.Errorf("url quote with a long line = %d, %q, %q; want 1, aligned output and an error", code, out, stderr)
+	}
+}
+
+// TestURLParseMatchesPython runs the same batch through `netkit url parse
+// --json` and its CPython peer, scripts/urlgolden/parse_lines.py, and
+// requires byte-identical output.
+func TestURLParseMatchesPython(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found: the urlparse golden-file test covers CPython without it")
+	}
+	if out, err := exec.Command(py, "-c", "import sys; print(sys.version_info[:2] == (3, 11))").Output(); err != nil || strings.TrimSpace(string(out)) != "True" {
+		t.Skip("python3 is not CPython 3.11")
+	}
+	batch := strings.Join([]string{
+		"https://api.example.com:8443/v2/users;v=2?page=1&limit=20#results",
+		"postgresql://user:pass@db.local:5432/mydb", "mailto:user@example.com", "file:///home/user/document.txt",
+		"", " \x00http://x/ ", "ht\ttp://x\r", "http://[::1]:99999/", "http://h:abc/", "http://[::1", "http://[1.2.3.4]/",
+		"http://USER:P%40SS@Ex.COM:0080/a/../b;p?q=1&q=2#f", "//h/p", "é://ü/ö?ä#ß", "http://\u03a3\u0391\u03a3.gr/",
+		"http://ex\u2100ample.com/", "\x08\x0c\x7f", "a:b:c", "http://h:+1/", "http://h:\u0663/",
+	}, "\n") + "\n"
+	cmd := exec.Command(py, "../../scripts/urlgolden/parse_lines.py")
+	cmd.Stdin = strings.NewReader(batch)
+	want, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("parse_lines.py: %v", err)
+	}
+	_, got, _ := run(t, batch, "url", "parse", "--json")
+	if diff := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")); diff != "" {
+		t.Errorf("netkit url parse --json differs from CPython (-python +netkit):\n%s", diff)
 	}
 }
