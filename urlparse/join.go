@@ -30,10 +30,10 @@ func (o Options) Join(base, ref string) (string, error) {
 		err.(*Error).Op = "join"
 		return "", err
 	}
-	if r.Scheme != b.Scheme || !usesRelative[r.Scheme] {
+	if r.Scheme != b.Scheme || !usesRelative(r.Scheme) {
 		return ref, nil
 	}
-	if usesNetloc[r.Scheme] {
+	if usesNetloc(r.Scheme) {
 		if r.Netloc != "" {
 			return r.String(), nil
 		}
@@ -47,31 +47,34 @@ func (o Options) Join(base, ref string) (string, error) {
 		return r.String(), nil
 	}
 
-	baseParts := strings.Split(b.Path, "/")
-	if baseParts[len(baseParts)-1] != "" {
-		// The last segment is not a directory and does not take part.
-		baseParts = baseParts[:len(baseParts)-1]
-	}
+	// The segments live in a stack buffer for ordinary paths; resolution
+	// then works in place, so a join costs the result path and the URL.
+	var buf [32]string
 	var segments []string
 	if strings.HasPrefix(r.Path, "/") {
-		segments = strings.Split(r.Path, "/")
+		segments = appendSegments(buf[:0], r.Path)
 	} else {
-		segments = append(baseParts, strings.Split(r.Path, "/")...)
+		segments = appendSegments(buf[:0], b.Path)
+		if segments[len(segments)-1] != "" {
+			// The last segment is not a directory and does not take part.
+			segments = segments[:len(segments)-1]
+		}
+		segments = appendSegments(segments, r.Path)
 		// Drop empty inner segments, which would double slashes when
 		// joined again.
 		if len(segments) > 2 {
-			inner := segments[1 : len(segments)-1]
-			kept := inner[:0]
-			for _, s := range inner {
+			last, k := segments[len(segments)-1], 1
+			for _, s := range segments[1 : len(segments)-1] {
 				if s != "" {
-					kept = append(kept, s)
+					segments[k] = s
+					k++
 				}
 			}
-			last := segments[len(segments)-1]
-			segments = append(append(segments[:1], kept...), last)
+			segments = append(segments[:k], last)
 		}
 	}
-	resolved := make([]string, 0, len(segments))
+	last := segments[len(segments)-1]
+	resolved := segments[:0] // never ahead of the segment being read
 	for _, seg := range segments {
 		switch seg {
 		case "..":
@@ -83,7 +86,7 @@ func (o Options) Join(base, ref string) (string, error) {
 			resolved = append(resolved, seg)
 		}
 	}
-	if last := segments[len(segments)-1]; last == "." || last == ".." {
+	if last == "." || last == ".." {
 		// A trailing dot segment names a directory: keep its slash.
 		resolved = append(resolved, "")
 	}
@@ -92,4 +95,17 @@ func (o Options) Join(base, ref string) (string, error) {
 		r.Path = "/"
 	}
 	return r.String(), nil
+}
+
+// appendSegments appends the "/"-separated segments of path to segs, as
+// path.split('/') gives them ("" gives one empty segment).
+func appendSegments(segs []string, path string) []string {
+	for {
+		i := strings.IndexByte(path, '/')
+		if i < 0 {
+			return append(segs, path)
+		}
+		segs = append(segs, path[:i])
+		path = path[i+1:]
+	}
 }

@@ -62,22 +62,32 @@ func (e *PortError) Unwrap() error { return e.Err }
 // Scheme classes of urllib.parse. They decide which schemes have a netloc
 // when unsplitting, which take ;params, and which resolve relative
 // references in Join. The empty scheme belongs to each.
-var (
-	usesRelative = set("", "ftp", "http", "gopher", "nntp", "imap", "wais", "file", "https", "shttp", "mms",
-		"prospero", "rtsp", "rtsps", "rtspu", "sftp", "svn", "svn+ssh", "ws", "wss")
-	usesNetloc = set("", "ftp", "http", "gopher", "nntp", "telnet", "imap", "wais", "file", "mms", "https", "shttp",
-		"snews", "prospero", "rtsp", "rtsps", "rtspu", "rsync", "svn", "svn+ssh", "sftp", "nfs", "git", "git+ssh",
-		"ws", "wss")
-	usesParams = set("", "ftp", "hdl", "prospero", "http", "imap", "https", "shttp", "rtsp", "rtsps", "rtspu", "sip",
-		"sips", "mms", "sftp", "tel")
-)
-
-func set(names ...string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
+func usesRelative(scheme string) bool {
+	switch scheme {
+	case "", "ftp", "http", "gopher", "nntp", "imap", "wais", "file", "https", "shttp", "mms",
+		"prospero", "rtsp", "rtsps", "rtspu", "sftp", "svn", "svn+ssh", "ws", "wss":
+		return true
 	}
-	return m
+	return false
+}
+
+func usesNetloc(scheme string) bool {
+	switch scheme {
+	case "", "ftp", "http", "gopher", "nntp", "telnet", "imap", "wais", "file", "mms", "https", "shttp",
+		"snews", "prospero", "rtsp", "rtsps", "rtspu", "rsync", "svn", "svn+ssh", "sftp", "nfs", "git", "git+ssh",
+		"ws", "wss":
+		return true
+	}
+	return false
+}
+
+func usesParams(scheme string) bool {
+	switch scheme {
+	case "", "ftp", "hdl", "prospero", "http", "imap", "https", "shttp", "rtsp", "rtsps", "rtspu", "sip",
+		"sips", "mms", "sftp", "tel":
+		return true
+	}
+	return false
 }
 
 // SplitResult is Python's SplitResult: the five components of
@@ -250,7 +260,7 @@ func (o Options) Parse(rawURL string) (ParseResult, error) {
 // use them.
 func (s SplitResult) parse() ParseResult {
 	r := ParseResult{Scheme: s.Scheme, Netloc: s.Netloc, Path: s.Path, Query: s.Query, Fragment: s.Fragment}
-	if usesParams[s.Scheme] && strings.IndexByte(s.Path, ';') >= 0 {
+	if usesParams(s.Scheme) && strings.IndexByte(s.Path, ';') >= 0 {
 		i := strings.IndexByte(s.Path[strings.LastIndexByte(s.Path, '/')+1:], ';')
 		if i >= 0 {
 			i += strings.LastIndexByte(s.Path, '/') + 1
@@ -271,7 +281,7 @@ func Unsplit(scheme, netloc, path, query, fragment string) string {
 		b.WriteString(scheme)
 		b.WriteByte(':')
 	}
-	if netloc != "" || (scheme != "" && usesNetloc[scheme] && !strings.HasPrefix(path, "//")) {
+	if netloc != "" || (scheme != "" && usesNetloc(scheme) && !strings.HasPrefix(path, "//")) {
 		b.WriteString("//")
 		b.WriteString(netloc)
 		if path != "" && path[0] != '/' {
