@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -282,4 +283,57 @@ func TestHTTPJSONError(t *testing.T) {
 	if code != exitHTTPConnect || !strings.Contains(stderr, "refused") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
+}
+
+func TestHTTPRetryPOST(t *testing.T) {
+	var hits atomic.Int64
+	var mu sync.Mutex
+	var keys []string
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		mu.Lock()
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		mu.Unlock()
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	defer s.Close()
+	args := []string{"http", "--check-status", "--retries", "2", "--retry-max-delay", "5ms", s.URL, "a=1"}
+	code, _, stderr := run(t, "", args...)
+	if code != exitHTTP5xx || hits.Load() != 1 {
+		t.Errorf("POST without --retry-post = %d after %d requests (stderr %q); want %d after 1", code, hits.Load(), stderr, exitHTTP5xx)
+	}
+	hits.Store(0)
+	mu.Lock()
+	keys = nil
+	mu.Unlock()
+	code, _, stderr = run(t, "", append(args, "--retry-post")...)
+	mu.Lock()
+	defer mu.Unlock()
+	if code != exitHTTP5xx || hits.Load() != 3 || !strings.Contains(stderr, "3 attempts") {
+		t.Errorf("POST with --retry-post = %d after %d requests (stderr %q); want %d after 3", code, hits.Load(), stderr, exitHTTP5xx)
+	}
+	if len(keys) != 3 || keys[0] == "" || keys[0] != keys[1] || keys[1] != keys[2] {
+		t.Errorf("Idempotency-Keys = %q, want one key repeated on each attempt", keys)
+	}
+}
+
+func FuzzParseItem(f *testing.F) {
+	for _, s := range []string{"Accept:application/json", "page==2", "name=Alice", "age:=30", `roles:=["a"]`, "doc@notes.txt", `a\:b=c`, "X:", "==", `\`, ":=:="} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		it, err := parseItem(s)
+		if err != nil {
+			return
+		}
+		if it.Key == "" {
+			t.Errorf("parseItem(%q) = %+v with an empty name", s, it)
+		}
+		if it.Kind == itemRawJSON && !json.Valid([]byte(it.Value)) {
+			t.Errorf("parseItem(%q) raw JSON %q is not valid", s, it.Value)
+		}
+		if len(it.Key)+len(it.Value) > len(s) {
+			t.Errorf("parseItem(%q) = %+v, longer than its input", s, it)
+		}
+	})
 }
