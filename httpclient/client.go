@@ -279,7 +279,13 @@ func (c *Client) attempt(ctx context.Context, base *http.Request) (*Response, er
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBody
 	}
-	body, err := readBody(hresp.Body, hresp.ContentLength, maxBody)
+	declared := hresp.ContentLength
+	if hresp.Body == http.NoBody {
+		// A HEAD response declares the length of the body it does not
+		// carry (RFC 9110, 9.3.2).
+		declared = 0
+	}
+	body, err := readBody(hresp.Body, declared, maxBody)
 	if err != nil {
 		return nil, err
 	}

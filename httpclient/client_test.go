@@ -450,3 +450,18 @@ func TestTransport(t *testing.T) {
 		t.Errorf("POST through Transport made %d requests, want 1", s.hits.Load())
 	}
 }
+
+func TestHead(t *testing.T) {
+	s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "5000")
+		if r.Method != http.MethodHead {
+			w.Write(bytes.Repeat([]byte("x"), 5000))
+		}
+	})
+	c := newTestClient(t)
+	c.MaxBody = 1 << 20
+	resp, err := call(t, c, 5*time.Second, &Request{Method: http.MethodHead, URL: s.URL})
+	if err != nil || resp.StatusCode != 200 || len(resp.Body) != 0 || resp.Header.Get("Content-Length") != "5000" {
+		t.Errorf("HEAD = %+v, %v; want 200 with no body and the declared length", resp, err)
+	}
+}
