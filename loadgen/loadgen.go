@@ -56,7 +56,7 @@ const (
 	DefaultInterval        = time.Second
 	DefaultMaxReply        = 64 << 10
 	DefaultMessage         = "ping"
-	DefaultDialConcurrency = 256
+	DefaultDialConcurrency = 64
 	DefaultSetupTimeout    = 2 * time.Minute
 )
 
@@ -144,8 +144,9 @@ type Config struct {
 	RampRate float64
 
 	// DialConcurrency bounds the dials in progress at once during set-up.
-	// 0 means DefaultDialConcurrency (256): more would overflow the
-	// listener's SYN backlog and turn into one-second retransmissions.
+	// 0 means DefaultDialConcurrency (64): more would overflow the accept
+	// backlog of servers that keep asyncio's default of 100, and turn into
+	// one-second SYN retransmissions.
 	DialConcurrency int
 
 	// SetupTimeout bounds the whole set-up phase. 0 means

@@ -2,6 +2,8 @@ package loadgen
 
 import (
 	"context"
+	"errors"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,9 +87,17 @@ func newWorkers(ctx context.Context, st *runState, d *dialer) ([]*worker, error)
 		err := ctx.Err()
 		if err == nil {
 			// Try once more to report the actual reason.
-			_, err = d.dial(ctx, cfg.Addr)
+			var c net.Conn
+			if c, err = d.dial(ctx, cfg.Addr); err == nil {
+				c.Close()
+				err = errors.New("set-up failed, though a later dial succeeded")
+			}
 		}
-		return nil, &RequestError{Op: "dial", Class: Classify(err), Err: joinNoConn(err)}
+		var re *RequestError
+		if errors.As(err, &re) {
+			err = re.Err
+		}
+		return nil, &noConnError{err: err}
 	}
 	for _, w := range ws {
 		st.track(w.sess, true)
@@ -104,8 +114,6 @@ func (e *noConnError) Error() string {
 	return ErrNoConnections.Error() + ": " + e.err.Error()
 }
 func (e *noConnError) Unwrap() []error { return []error{ErrNoConnections, e.err} }
-
-func joinNoConn(err error) error { return &noConnError{err: err} }
 
 // run is the request loop of worker i of n. In the open model worker i
 // sends at start + (i + k·n)/Rate for k = 0, 1, ..., so the n workers
