@@ -38,6 +38,14 @@ func Add(_ context.Context, p AddParams) (json.RawMessage, error) {
 	if b == "" {
 		b = "0"
 	}
+	// The common case, without big.Int's allocations.
+	if x, err := strconv.ParseInt(a, 10, 64); err == nil {
+		if y, err := strconv.ParseInt(b, 10, 64); err == nil {
+			if sum := x + y; (sum > x) == (y > 0) {
+				return strconv.AppendInt(nil, sum, 10), nil
+			}
+		}
+	}
 	x, okx := new(big.Int).SetString(a, 10)
 	y, oky := new(big.Int).SetString(b, 10)
 	if okx && oky {

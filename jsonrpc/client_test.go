@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http/httptest"
 	"sync"
@@ -193,7 +194,9 @@ func TestClientReconnect(t *testing.T) {
 	}
 }
 
-// oneShot is a connection that reads as closed after its first write.
+// oneShot is a connection that reads as ended once a response has been
+// written. With MaxInFlight 1 the server reads only after writing, so each
+// connection serves exactly one call.
 type oneShot struct {
 	net.Conn
 	wrote atomic.Bool
@@ -202,8 +205,14 @@ type oneShot struct {
 func (o *oneShot) Write(p []byte) (int, error) {
 	n, err := o.Conn.Write(p)
 	o.wrote.Store(true)
-	o.Conn.(*net.TCPConn).CloseRead()
 	return n, err
+}
+
+func (o *oneShot) Read(p []byte) (int, error) {
+	if o.wrote.Load() {
+		return 0, io.EOF
+	}
+	return o.Conn.Read(p)
 }
 
 func TestHTTPClient(t *testing.T) {

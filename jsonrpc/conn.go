@@ -37,13 +37,12 @@ import (
 // To serve with tcpserver's limits, timeouts and Shutdown instead, use
 // TCPHandler.
 func (s *Server) ServeConn(ctx context.Context, conn net.Conn) error {
-	w := frame.NewWriter(conn, s.maxFrame())
 	writeTimeout := durDefault(s.WriteTimeout, DefaultWriteTimeout)
-	core := newConnCore(ctx, s, func(resp []byte) error {
+	core := newConnCore(ctx, s, func(frames []byte) error {
 		if writeTimeout > 0 {
 			conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 		}
-		err := w.WriteFrame(resp)
+		_, err := conn.Write(frames)
 		if err != nil {
 			conn.SetReadDeadline(time.Unix(1, 0)) // stop reading a dead peer
 		}
@@ -81,8 +80,8 @@ func (s *Server) TCPHandler() tcpserver.Handler {
 }
 
 func (s *Server) serveTCP(ctx context.Context, c *tcpserver.Conn) error {
-	core := newConnCore(ctx, s, func(resp []byte) error {
-		_, err := c.Write(frame.Append(make([]byte, 0, frame.HeaderLen+len(resp)), resp))
+	core := newConnCore(ctx, s, func(frames []byte) error {
+		_, err := c.Write(frames)
 		return err
 	})
 	defer core.cancel()
@@ -114,16 +113,24 @@ func (s *Server) serveTCP(ctx context.Context, c *tcpserver.Conn) error {
 }
 
 // connCore runs the calls of one connection and writes their responses.
+//
+// Responses are coalesced: a call that finds no write in progress writes
+// its frame, and every frame that other calls queue meanwhile, in one
+// Write. Each frame stays whole within one Write, and with many calls in
+// flight the server makes far fewer system calls than responses.
 type connCore struct {
 	srv    *Server
-	send   func([]byte) error // writes one response frame; safe for concurrent use
+	send   func(frames []byte) error // one Write of whole frames
 	sem    chan struct{}
 	calls  sync.WaitGroup
 	ctx    context.Context // the calls' context
 	cancel context.CancelFunc
 
-	mu   sync.Mutex
-	werr error
+	mu      sync.Mutex
+	writing bool   // a call is in send
+	queue   []byte // frames waiting for the write in progress
+	spare   []byte // the other buffer, reused
+	werr    error
 }
 
 func newConnCore(ctx context.Context, s *Server, send func([]byte) error) *connCore {
@@ -157,20 +164,37 @@ func (c *connCore) serve(msg []byte) {
 	}
 }
 
-// write sends one response; after a failed write the connection is dead
-// and the calls still running are cancelled.
+// write sends one response, or queues it for the write in progress. After
+// a failed write the connection is dead and the calls still running are
+// cancelled.
 func (c *connCore) write(resp []byte) {
-	if c.writeErr() != nil {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.werr != nil {
 		return
 	}
-	if err := c.send(resp); err != nil {
-		c.mu.Lock()
-		if c.werr == nil {
-			c.werr = fmt.Errorf("jsonrpc: write: %w", err)
-		}
-		c.mu.Unlock()
-		c.cancel()
+	c.queue = frame.Append(c.queue, resp)
+	if c.writing {
+		return // the call writing now sends it too
 	}
+	c.writing = true
+	for len(c.queue) > 0 && c.werr == nil {
+		buf := c.queue
+		c.queue = c.spare[:0]
+		c.mu.Unlock()
+		err := c.send(buf)
+		c.mu.Lock()
+		c.spare = nil
+		if cap(buf) <= 64<<10 {
+			c.spare = buf[:0] // keep a small buffer; let a large one go
+		}
+		if err != nil {
+			c.werr = fmt.Errorf("jsonrpc: write: %w", err)
+			c.queue = nil
+			c.cancel()
+		}
+	}
+	c.writing = false
 }
 
 func (c *connCore) writeErr() error {

@@ -283,8 +283,8 @@ func (s *Server) handleOne(ctx context.Context, msg json.RawMessage, inBatch boo
 	if firstByte(msg) != '{' {
 		return errorResponse(nil, nil, errInvalidRequest)
 	}
-	var req wireRequest
-	if err := json.Unmarshal(msg, &req); err != nil {
+	req, err := parseRequest(msg)
+	if err != nil {
 		return errorResponse(nil, nil, errInvalidRequest)
 	}
 	if req.JSONRPC == nil && !inBatch {
