@@ -41,6 +41,7 @@ func NewRootCmd(streams *IOStreams) *cobra.Command {
 var commandGroups = []func(*IOStreams) *cobra.Command{
 	func(s *IOStreams) *cobra.Command { return newServeCmd(s, nil) },
 	func(s *IOStreams) *cobra.Command { return newEchoCmd(s, nil) },
+	func(s *IOStreams) *cobra.Command { return newChatCmd(s, nil) },
 	newURLCmd,
 	func(s *IOStreams) *cobra.Command { return newHTTPCmd(s, nil) },
 	func(s *IOStreams) *cobra.Command { return newFetchCmd(s, nil) },
