@@ -167,14 +167,11 @@ func runFetch(ctx context.Context, opts *fetchOptions) error {
 		if opts.JSON {
 			err = enc.Encode(line)
 		} else {
-			status, size := "ERR", line.Error.classOr("")
+			status, size := "ERR", "-"
 			if line.Status != 0 {
 				status, size = fmt.Sprint(line.Status), formatBytes(line.Bytes)
 			}
-			if line.Error != nil && line.Status != 0 {
-				size += " " + line.Error.Class
-			}
-			_, err = fmt.Fprintf(out, "%-3s %9s %8s  %s\n", status, size, r.Latency.Round(time.Millisecond), r.URL)
+			_, err = fmt.Fprintf(out, "%-3s %9s %-14s %8s  %s\n", status, size, line.Error.classOr("ok"), r.Latency.Round(time.Millisecond), r.URL)
 		}
 		if writeErr == nil {
 			writeErr = err

@@ -385,7 +385,9 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 	if opts.Verbose && !opts.JSON {
 		if hreq, err := c.Prepare(ctx, req); err == nil {
 			writeRequest(out, hreq, req.Body)
-			fmt.Fprintln(out)
+			if len(req.Body) > 0 {
+				fmt.Fprintln(out)
+			}
 		}
 	}
 	resp, err := c.Do(ctx, req)
