@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -463,5 +464,24 @@ func TestHead(t *testing.T) {
 	resp, err := call(t, c, 5*time.Second, &Request{Method: http.MethodHead, URL: s.URL})
 	if err != nil || resp.StatusCode != 200 || len(resp.Body) != 0 || resp.Header.Get("Content-Length") != "5000" {
 		t.Errorf("HEAD = %+v, %v; want 200 with no body and the declared length", resp, err)
+	}
+}
+
+func TestDebugLog(t *testing.T) {
+	s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 0 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+		}
+	})
+	var buf bytes.Buffer
+	c := newTestClient(t)
+	c.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if _, err := call(t, c, 5*time.Second, &Request{URL: s.URL}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"level=DEBUG", "attempt=1", "class=status", "delay=", `error="HTTP 503: Service Unavailable"`} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("debug log %q lacks %q", buf.String(), want)
+		}
 	}
 }
