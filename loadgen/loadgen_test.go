@@ -15,6 +15,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/netkit-dev/netkit/chat"
 	"github.com/netkit-dev/netkit/echo"
 	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/jsonrpc"
@@ -304,6 +305,21 @@ func TestChat(t *testing.T) {
 			t.Errorf("Sent = %d, want 60", res.Sent)
 		}
 	})
+}
+
+// TestChatService runs the chat target against netkit's own chat service,
+// within its flood limit (10 lines a second per client).
+func TestChatService(t *testing.T) {
+	addr := serve(t, chat.NewServer(chat.Config{}))
+	res := run(t, loadgen.Config{
+		Target: loadgen.Chat, Addr: addr, Conns: 6, Rate: 30,
+		Duration: time.Second, Interval: 200 * time.Millisecond,
+	})
+	checkClean(t, res, 0)
+	if res.Sent < 25 || res.Requests < 5*res.Sent-10 || res.Requests > 5*res.Sent {
+		t.Errorf("sent %d, deliveries %d; want about 30 sent and 5 deliveries each", res.Sent, res.Requests)
+	}
+	t.Logf("chat: %d sent, %d delivered, p50 %v p99 %v", res.Sent, res.Requests, res.Latency.P50, res.Latency.P99)
 }
 
 func TestIdleConnsAndSourceAddrs(t *testing.T) {
