@@ -16,6 +16,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/retry"
 	"github.com/netkit-dev/netkit/urlparse"
 )
@@ -31,7 +32,10 @@ func call(t *testing.T, c *Client, deadline time.Duration, r *Request) (*Respons
 	defer cancel()
 	start := time.Now()
 	resp, err := c.Do(ctx, r)
-	if el := time.Since(start); el > deadline+100*time.Millisecond {
+	// The slack covers scheduling on a loaded machine running -race; the
+	// tests make calls that would run for many seconds past the deadline
+	// if it were not kept.
+	if el := time.Since(start); el > deadline+time.Second {
 		t.Errorf("Do took %v, past its %v deadline", el, deadline)
 	}
 	return resp, err
@@ -137,7 +141,7 @@ func TestNeverAnswers(t *testing.T) {
 	addr, hits := blackhole(t)
 	c := newTestClient(t)
 	c.Timeout = 100 * time.Millisecond
-	c.Retry.MaxAttempts = 10
+	c.Retry.MaxAttempts = 100 // 10s and more without the deadline
 	c.Retry.BaseDelay = 10 * time.Millisecond
 	c.Retry.Jitter = retry.NoJitter
 	_, err := call(t, c, 350*time.Millisecond, &Request{URL: "http://" + addr + "/"})
@@ -147,8 +151,12 @@ func TestNeverAnswers(t *testing.T) {
 	}
 	// Per-attempt timeouts of 100ms under a 350ms deadline: 2 to 4
 	// attempts, the last one cut by the deadline.
-	if e.Attempts < 2 || e.Attempts > 4 || int(hits.Load()) != e.Attempts {
-		t.Errorf("attempts = %d, connections = %d; want 2 to 4 of each", e.Attempts, hits.Load())
+	if e.Attempts < 2 || e.Attempts > 4 {
+		t.Errorf("attempts = %d, want 2 to 4", e.Attempts)
+	}
+	// The listener's accept loop may lag behind the client's dials.
+	if !testnet.Eventually(5*time.Second, func() bool { return int(hits.Load()) == e.Attempts }) {
+		t.Errorf("server accepted %d connections, want one per attempt (%d)", hits.Load(), e.Attempts)
 	}
 }
 

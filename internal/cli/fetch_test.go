@@ -153,7 +153,9 @@ func TestFetchDeadline(t *testing.T) {
 	s := newSlowServer(t)
 	start := time.Now()
 	code, out, _ := run(t, "", "fetch", "--deadline", "200ms", s.URL+"/ms/10", s.URL+"/ms/20", s.URL+"/ms/5000")
-	if el := time.Since(start); el > 400*time.Millisecond {
+	// The slow URL takes 5s: a second of slack for a loaded machine still
+	// shows the deadline was kept.
+	if el := time.Since(start); el > 1200*time.Millisecond {
 		t.Errorf("fetch with --deadline 200ms took %v", el)
 	}
 	if code != ExitError || !strings.Contains(out, "timeout") || !strings.Contains(out, "2 succeeded, 1 failed") {

@@ -113,7 +113,7 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 	f.IntVar(&opts.Retries, "retries", 2, "retries after the first attempt")
 	f.Var(newDurationValue(&opts.RetryMaxDelay, 10*time.Second), "retry-max-delay", "cap on each wait between attempts, Retry-After included")
 	f.BoolVar(&opts.RetryPOST, "retry-post", false, "retry POST and PATCH too, adding an Idempotency-Key header")
-	f.Var(newSizeValue(&opts.MaxBody, httpclient.DefaultMaxBody), "max-body", "largest response body accepted")
+	f.Var(newSizeValue(&opts.MaxBody, httpclient.DefaultMaxBody), "max-body", "largest response body accepted (0: no limit)")
 	f.BoolVar(&opts.Follow, "follow", false, "follow redirects")
 	f.IntVar(&opts.MaxRedirects, "max-redirects", 0, "redirects followed with --follow (default 10)")
 	f.BoolVar(&opts.CheckStatus, "check-status", false, "exit 3, 4 or 5 on a 3xx, 4xx or 5xx response")
