@@ -24,6 +24,7 @@ import (
 	netjsonrpc "net/rpc/jsonrpc"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,9 +72,18 @@ func (Arith) Add(args AddArgs, sum *int) error {
 
 func server(args []string) error {
 	fs := flag.NewFlagSet("server", flag.ExitOnError)
-	kind := fs.String("kind", "netkit", "netkit or netrpc")
+	kind := fs.String("kind", "netkit", "netkit (on tcpserver), netkit-plain (ServeConn) or netrpc")
 	addr := fs.String("addr", "127.0.0.1:0", "listen address (loopback)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file until stopped")
 	fs.Parse(args)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -91,6 +101,18 @@ func server(args []string) error {
 			return err
 		}
 		return nil
+	case "netkit-plain":
+		// ServeConn on a plain accept loop, without tcpserver.
+		s := &jsonrpc.Server{}
+		jsonrpc.RegisterChapterMethods(s)
+		go func() { <-ctx.Done(); ln.Close() }()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return nil
+			}
+			go s.ServeConn(ctx, conn)
+		}
 	case "netrpc":
 		rs := rpc.NewServer()
 		if err := rs.Register(Arith{}); err != nil {
