@@ -126,8 +126,8 @@ type connCore struct {
 	work    chan []byte               // messages for idle workers; closed at the end
 	workers int                       // started, at most max; read-loop only
 	calls   sync.WaitGroup            // the workers
-	ctx    context.Context // the calls' context
-	cancel context.CancelFunc
+	ctx     context.Context           // the calls' context
+	cancel  context.CancelFunc
 
 	mu      sync.Mutex
 	writing bool   // a call is in send
