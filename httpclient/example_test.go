@@ -349,7 +349,7 @@ func ExampleClassify() {
 	refused := "http://" + ln.Addr().String()
 	ln.Close()
 
-	c := &httpclient.Client{BaseURL: srv.URL, Timeout: 50 * time.Millisecond, Retry: retry.Policy{MaxAttempts: 1}}
+	c := &httpclient.Client{BaseURL: srv.URL, Retry: retry.Policy{MaxAttempts: 1}}
 	defer c.CloseIdleConnections()
 	dnsErr := &httpclient.Error{Op: "GET", URL: "https://api.example.invalid/", Class: httpclient.ClassDNS, Attempts: 1,
 		Err: &net.DNSError{Err: "no such host", Name: "api.example.invalid", IsNotFound: true}}
@@ -365,7 +365,14 @@ func ExampleClassify() {
 	} {
 		var err error = dnsErr
 		if sc.url != "" {
-			_, err = c.Get(context.Background(), sc.url, nil)
+			// The caller's deadline: /slow never answers.
+			timeout := 10 * time.Second
+			if sc.url == "/slow" {
+				timeout = 100 * time.Millisecond
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			_, err = c.Get(ctx, sc.url, nil)
+			cancel()
 		}
 		var e *httpclient.Error
 		if !errors.As(err, &e) {

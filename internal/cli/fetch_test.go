@@ -105,7 +105,7 @@ func TestFetchConcurrencyAndFailures(t *testing.T) {
 		stdin += s.URL + "/ms/20\n"
 	}
 	stdin += s.URL + "/missing\nhttp://" + testnet.RefusedAddr(t) + "/\n" + s.URL + "/ms/5000\n"
-	code, out, stderr := run(t, stdin, "fetch", "-c", "2", "--timeout", "300ms", "--retries", "0", "--json")
+	code, out, stderr := run(t, stdin, "fetch", "-c", "2", "--timeout", "1s", "--retries", "0", "--json")
 	if code != ExitError {
 		t.Errorf("netkit fetch with failures = %d, want %d", code, ExitError)
 	}
