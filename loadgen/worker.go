@@ -159,7 +159,10 @@ func (w *worker) run(ctx context.Context, st *runState, i, n int) {
 		}
 		err := w.sess.do(ctx, now, intended)
 		end := time.Now()
-		if st.stopped.Load() {
+		if st.stopped.Load() || ctx.Err() != nil || !end.Before(st.end) {
+			// The run ended during this request: it does not count. (A
+			// dial bounded by the run's deadline fails an instant before
+			// the context reports it.)
 			return
 		}
 		if err != nil {
