@@ -419,12 +419,14 @@ func TestProgress(t *testing.T) {
 	addr := serve(t, echo.Handler{})
 	var calls []loadgen.Progress
 	res := run(t, loadgen.Config{
-		Target: loadgen.Line, Addr: addr, Conns: 2, Duration: 350 * time.Millisecond,
+		Target: loadgen.Line, Addr: addr, Conns: 2, Duration: time.Second,
 		Interval: 100 * time.Millisecond,
 		Progress: func(p loadgen.Progress) { calls = append(calls, p) },
 	})
-	if len(calls) < 2 || len(calls) > 4 {
-		t.Fatalf("Progress called %d times in 350ms at 100ms intervals, want 3", len(calls))
+	// A ticker drops ticks its reader misses, so a loaded machine may see
+	// fewer than ten calls; never more.
+	if len(calls) < 2 || len(calls) > 10 {
+		t.Fatalf("Progress called %d times in 1s at 100ms intervals, want 2 to 10", len(calls))
 	}
 	for i := 1; i < len(calls); i++ {
 		if calls[i].Requests < calls[i-1].Requests || calls[i].Elapsed <= calls[i-1].Elapsed {

@@ -189,7 +189,7 @@ func TestBenchRun(t *testing.T) {
 	t.Run("progress on a terminal", func(t *testing.T) {
 		streams, out, errOut := Test("")
 		streams.ErrTTY = true
-		code := Main(context.Background(), []string{"bench", "line", echoAddr, "-c", "2", "-d", "350ms", "--interval", "100ms"}, streams)
+		code := Main(context.Background(), []string{"bench", "line", echoAddr, "-c", "2", "-d", "1s", "--interval", "100ms"}, streams)
 		if code != 0 {
 			t.Fatalf("exit %d, stderr %q", code, errOut)
 		}
