@@ -3,14 +3,18 @@
 # jsonrpc (on tcpserver), Go's net/rpc/jsonrpc and the chapter's Python
 # server, in one run, each server pinned to CPU 0 and the client to CPU 1.
 #
-#   bench/rpc.sh [DURATION]      (default 5s per scenario)
+#   bench/rpc.sh [DURATION] [ROUNDS]   (default 5s per run, 3 rounds)
 #
+# Each round runs every scenario against every server, one after another,
+# so a burst of load elsewhere on the machine touches all three alike; the
+# table reports the median of the rounds.
 # Scenarios: one connection, one call at a time; one connection with 64
 # calls in flight (pipelined); 100 connections, one call at a time each.
 # Prints one JSON object per run, then a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-5s}
+rounds=${2:-3}
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -43,6 +47,7 @@ start netrpc "$tmp/rpcbench" server -kind netrpc
 start python python3 bench/python/json_rpc_server.py 0
 
 results="$tmp/results.jsonl"
+for round in $(seq 1 "$rounds"); do
 for scenario in "1 1" "1 64" "100 1"; do
   set -- $scenario
   for kind in netkit netrpc chapter; do
@@ -55,21 +60,33 @@ for scenario in "1 1" "1 64" "100 1"; do
       -conns "$1" -inflight "$2" -duration "$duration" | tee -a "$results"
   done
 done
+done
 
 python3 - "$results" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1])]
+keys = []
+for r in runs:
+    k = (r["conns"], r["inflight"], r["kind"])
+    if k not in keys:
+        keys.append(k)
+med = {}
+for k in keys:
+    rs = [r for r in runs if (r["conns"], r["inflight"], r["kind"]) == k]
+    med[k] = {f: statistics.median(r[f] for r in rs)
+              for f in ("calls_per_s", "p50_us", "p99_us", "server_cpu_us_per_call")}
+    med[k]["n"] = len(rs)
 names = {"netkit": "netkit jsonrpc", "netrpc": "Go net/rpc/jsonrpc", "chapter": "chapter's Python server"}
 print()
-print("| Scenario | Server | calls/s | p50 µs | p99 µs | server CPU µs/call | CPU/call vs Python |")
+print("| Scenario | Server | calls/s | p50 µs | p99 µs | server CPU µs/call | CPU/call ÷ Python's |")
 print("|---|---|---:|---:|---:|---:|---:|")
-for r in rows:
-    scen = f"{r['conns']} conn{'s' if r['conns'] > 1 else ''} × {r['inflight']} in flight"
-    py = next(x for x in rows if x["kind"] == "chapter" and x["conns"] == r["conns"] and x["inflight"] == r["inflight"])
-    ratio = r["server_cpu_us_per_call"] / py["server_cpu_us_per_call"] if py["server_cpu_us_per_call"] else float("nan")
-    print(f"| {scen} | {names[r['kind']]} | {r['calls_per_s']:,.0f} | {r['p50_us']:.0f} | {r['p99_us']:.0f} | {r['server_cpu_us_per_call']:.1f} | {ratio:.2f} |")
-seq_py = next(x for x in rows if x["kind"] == "chapter" and x["conns"] == 1 and x["inflight"] == 1)
-pip_nk = next(x for x in rows if x["kind"] == "netkit" and x["conns"] == 1 and x["inflight"] == 64)
+for (c, i, kind) in keys:
+    m = med[(c, i, kind)]
+    py = med[(c, i, "chapter")]["server_cpu_us_per_call"]
+    scen = f"{c} conn{'s' if c > 1 else ''}, {i} in flight"
+    print(f"| {scen} | {names[kind]} | {m['calls_per_s']:,.0f} | {m['p50_us']:.0f} | {m['p99_us']:.0f} | "
+          f"{m['server_cpu_us_per_call']:.1f} | {m['server_cpu_us_per_call'] / py:.2f} |")
 print()
-print(f"netkit pipelined (1 conn × 64) / Python sequential (1 conn × 1): {pip_nk['calls_per_s'] / seq_py['calls_per_s']:.1f}×")
+ratio = med[(1, 64, "netkit")]["calls_per_s"] / med[(1, 1, "chapter")]["calls_per_s"]
+print(f"netkit pipelined (1 conn, 64 in flight) ÷ Python sequential (1 conn, 1 in flight): {ratio:.1f}× the calls per second")
 PY
