@@ -175,7 +175,32 @@ func (s *suite) run() error {
 	}
 	fmt.Print(md)
 	if !s.o.quick {
-		return s.writePlots()
+		if err := s.writePlots(); err != nil {
+			return err
+		}
+	}
+	return s.check()
+}
+
+// check fails the suite when a netkit run failed: peers may be missing
+// from a machine, netkit may not.
+func (s *suite) check() error {
+	var bad []string
+	for _, r := range s.Runs {
+		if strings.HasPrefix(r.Server, "netkit") && (r.Result == nil || r.Result.Requests == 0) {
+			bad = append(bad, r.Group+" "+r.Server)
+		}
+	}
+	for _, r := range s.Scale {
+		if r.Server == "netkit" && (r.Result == nil || r.Held == 0) {
+			bad = append(bad, fmt.Sprintf("scale %d", r.Idle))
+		}
+	}
+	if len(s.Generator.Ratios) == 0 {
+		bad = append(bad, "generator check")
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("netkit runs failed: %s", strings.Join(bad, ", "))
 	}
 	return nil
 }
