@@ -10,6 +10,16 @@
 // missing id or method read as 0 or "unknown", as the chapter's server reads
 // them with dict.get.
 //
+// A Server holds the registry (Handle, or Register for typed handlers) and
+// is served three ways: TCPHandler on a tcpserver.Server (limits, timeouts,
+// graceful Shutdown), ServeConn on any net.Conn, and as an http.Handler for
+// POST /rpc. RegisterChapterMethods adds the chapter's add, greet and echo:
+//
+//	rpc := &jsonrpc.Server{}
+//	jsonrpc.RegisterChapterMethods(rpc)
+//	tcp := &tcpserver.Server{Handler: rpc.TCPHandler()} // serve on 127.0.0.1:7003
+//	mux.Handle("POST /rpc", rpc)                        // on the admin listener
+//
 // Everything read from a peer is bounded: frame and body size, batch length,
 // JSON nesting depth, calls in flight per connection and time per call.
 package jsonrpc
