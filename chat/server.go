@@ -218,6 +218,8 @@ func (s *Server) ServeConn(ctx context.Context, c *tcpserver.Conn) error {
 	ss.Deliver(welcome(ss.addr, n))
 	if err := s.join(ctx, ss, s.cfg.DefaultRoom, false); err != nil {
 		s.unregister(ss)
+		ss.close()
+		ss.writeLoop() // sends the welcome, then stops
 		return err
 	}
 	go ss.writeLoop()
@@ -367,12 +369,12 @@ func (s *Server) who(ss *session) string {
 	}
 	s.mu.Unlock()
 	sort.Strings(names)
-	more := ""
+	total, more := len(names), ""
 	if len(names) > maxListed {
 		more = fmt.Sprintf(" and %d more", len(names)-maxListed)
 		names = names[:maxListed]
 	}
-	return fmt.Sprintf("%s (%d): %s%s", room, len(names), strings.Join(names, ", "), more)
+	return fmt.Sprintf("%s (%d): %s%s", room, total, strings.Join(names, ", "), more)
 }
 
 // roomList describes the rooms and their sizes.
