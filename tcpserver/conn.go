@@ -18,8 +18,9 @@ import (
 type connState = uint32
 
 const (
-	stateBusy connState = iota // reading or answering a request (the initial state)
-	stateIdle                  // waiting in Next for the next request
+	stateBusy   connState = iota // reading or answering a request (the initial state)
+	stateIdle                    // waiting in Next for the next request
+	stateParked                  // waiting without a goroutine (Server.ParkIdle)
 )
 
 // Why the sweeper expired a connection.
@@ -27,6 +28,7 @@ const (
 	expiredIdle  = 1 // waited longer than IdleTimeout in Next
 	expiredRead  = 2 // a request took longer than ReadTimeout
 	expiredWrite = 4 // a write took longer than WriteTimeout
+	expiredPark  = 8 // idle longer than ParkIdle: give up the goroutine
 )
 
 // aLongTimeAgo is a deadline in the past, used to wake a blocked read.
@@ -53,6 +55,10 @@ type Conn struct {
 
 	wmu sync.Mutex // serialises writes so that writing times one write
 
+	fd      int  // the descriptor, for parking; -1 when unknown
+	inEpoll bool // registered with the server's parker, under its mutex
+	parkReq bool // Next gave up the wait so the connection can be parked
+
 	eof bool  // the client closed its sending side
 	err error // why Next returned false
 }
@@ -67,8 +73,12 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 			tc.SetKeepAlive(false)
 		}
 	}
+	c.fd = -1
 	if sc, ok := nc.(syscall.Conn); ok {
 		c.rc, _ = sc.SyscallConn()
+		if c.rc != nil && s.parker != nil {
+			c.rc.Control(func(fd uintptr) { c.fd = int(fd) })
+		}
 	}
 	c.rd.Reset((*connReader)(c), s.MaxRequest)
 	return c
@@ -163,6 +173,13 @@ func (c *Conn) Next() bool {
 		c.eof = true
 	case interrupted && errors.Is(err, os.ErrDeadlineExceeded):
 		// Shutdown closed this idle connection: not an error.
+	case errors.Is(err, os.ErrDeadlineExceeded) && expired == expiredPark:
+		// The sweeper asks this long-idle connection to give up its
+		// goroutine; serve parks it when the handler returns.
+		c.mu.Lock()
+		c.expired = 0
+		c.parkReq = true
+		c.mu.Unlock()
 	case errors.Is(err, os.ErrDeadlineExceeded) && expired != 0:
 		c.err = c.timeoutError(expired)
 	default:
@@ -173,6 +190,7 @@ func (c *Conn) Next() bool {
 
 // timeoutError describes the expiry in bits.
 func (c *Conn) timeoutError(bits int) error {
+	bits &^= expiredPark
 	err := ErrIdleTimeout
 	switch {
 	case bits&expiredRead != 0:
@@ -188,7 +206,8 @@ func (c *Conn) timeoutError(bits int) error {
 func (c *Conn) checkExpired() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.expired == 0 {
+	if c.expired&^expiredPark == 0 {
+		c.expired = 0
 		return false
 	}
 	c.err = c.timeoutError(c.expired)
@@ -217,9 +236,14 @@ func (c *Conn) setIdle() bool {
 func (c *Conn) interruptIfIdle() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state.Load() == stateIdle {
+	switch c.state.Load() {
+	case stateIdle:
 		c.interrupted = true
 		c.nc.SetReadDeadline(aLongTimeAgo)
+	case stateParked:
+		if c.srv.parker.take(c) {
+			go c.srv.closeParked(c)
+		}
 	}
 }
 
@@ -231,6 +255,13 @@ func (c *Conn) sweep(now int64, idle, read, write time.Duration) {
 	case stateIdle:
 		if idle > 0 && now-since > int64(idle) {
 			c.expire(stateIdle, since, expiredIdle)
+		} else if park := c.srv.ParkIdle; park > 0 && c.fd >= 0 && now-since > int64(park) {
+			c.expire(stateIdle, since, expiredPark)
+		}
+	case stateParked:
+		if idle > 0 && now-since > int64(idle) && c.srv.parker.take(c) {
+			c.srv.st.timeouts.Add(1)
+			go c.srv.closeParked(c)
 		}
 	case stateBusy:
 		if read > 0 && now-since > int64(read) {
@@ -256,13 +287,19 @@ func (c *Conn) expire(state connState, since int64, bit int) {
 		return
 	}
 	c.expired |= bit
-	c.srv.st.timeouts.Add(1)
+	if bit != expiredPark {
+		c.srv.st.timeouts.Add(1)
+	}
 	c.nc.SetReadDeadline(aLongTimeAgo)
 }
 func (c *Conn) forceClose() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closed = true
+	if c.state.Load() == stateParked && c.srv.parker.take(c) {
+		go c.srv.closeParked(c)
+		return
+	}
 	c.nc.Close()
 }
 
@@ -295,20 +332,76 @@ func (c *Conn) wait() (int, error) {
 	return max(n, 0), nil
 }
 
-// serve runs the handler and closes the connection.
+// serve runs the handler and then closes or parks the connection.
 func (c *Conn) serve(ctx context.Context) {
 	s := c.srv
+	parked := false
 	defer func() {
 		if p := recover(); p != nil {
 			s.recovered(c, p)
+		} else if parked {
+			return
 		}
 		c.finish()
 		s.trackConn(c, false)
 	}()
-	if err := s.Handler.ServeConn(ctx, c); err != nil {
+	err := s.Handler.ServeConn(ctx, c)
+	if err != nil {
 		s.st.errors.Add(1)
 		s.logf(slog.LevelDebug, "connection error", "remote", c.RemoteAddr().String(), "err", err)
+		return
 	}
+	if c.parkReq {
+		c.parkReq = false
+		parked = c.park()
+	}
+}
+
+// park hands an idle connection to the server's parker; its goroutine then
+// ends, and a new one calls the Handler when data arrives. It reports
+// false when the connection must be closed instead.
+func (c *Conn) park() bool {
+	s := c.srv
+	if c.rd.Buffered() > 0 || s.parker == nil {
+		return false
+	}
+	c.rd.Release()
+	c.nc.SetReadDeadline(time.Time{})
+	c.mu.Lock()
+	if s.ShuttingDown() || c.closed {
+		c.mu.Unlock()
+		return false
+	}
+	c.since.Store(s.now())
+	c.state.Store(stateParked)
+	c.mu.Unlock()
+	if !s.parker.park(c) {
+		c.state.Store(stateBusy)
+		return false
+	}
+	// Shutdown may have begun while the connection was being parked and
+	// found it in neither state: take it back and close it here.
+	if s.ShuttingDown() && s.parker.take(c) {
+		c.state.Store(stateBusy)
+		return false
+	}
+	return true
+}
+
+// unpark starts a goroutine for a parked connection that became readable
+// (or was closed by the client); the Handler is called again.
+func (s *Server) unpark(c *Conn) {
+	c.mu.Lock()
+	c.since.Store(s.now())
+	c.state.Store(stateBusy)
+	c.mu.Unlock()
+	go c.serve(s.ctx)
+}
+
+// closeParked closes a connection taken from the parker.
+func (s *Server) closeParked(c *Conn) {
+	c.finish()
+	s.trackConn(c, false)
 }
 
 // finish closes the connection. If the client has not closed its side, it
@@ -318,6 +411,9 @@ func (c *Conn) serve(ctx context.Context) {
 // data sends RST).
 func (c *Conn) finish() {
 	c.rd.Reset(nil, 0)
+	if c.srv.parker != nil {
+		c.srv.parker.drop(c)
+	}
 	c.mu.Lock()
 	closed := c.closed
 	c.mu.Unlock()

@@ -16,6 +16,7 @@ var metricDefs = []struct {
 }{
 	{"netkit_tcp_connections_accepted_total", "TCP connections accepted, rejected ones included.", false},
 	{"netkit_tcp_connections_active", "TCP connections being served.", true},
+	{"netkit_tcp_connections_parked", "TCP connections waiting for a request without a goroutine.", true},
 	{"netkit_tcp_connections_rejected_total", "TCP connections closed at once because of the connection limit or shutdown.", false},
 	{"netkit_tcp_requests_total", "Requests begun on TCP connections.", false},
 	{"netkit_tcp_errors_total", "Connection handlers that returned an error or panicked.", false},
@@ -44,7 +45,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	st := c.srv.Stats()
-	values := []int64{st.Accepted, st.Active, st.Rejected, st.Requests, st.Errors, st.Panics, st.Timeouts, st.BytesIn, st.BytesOut}
+	values := []int64{st.Accepted, st.Active, st.Parked, st.Rejected, st.Requests, st.Errors, st.Panics, st.Timeouts, st.BytesIn, st.BytesOut}
 	for i, d := range c.descs {
 		vt := prometheus.CounterValue
 		if metricDefs[i].gauge {

@@ -89,6 +89,18 @@ type Server struct {
 	// means DefaultLinger (500 ms); negative closes at once.
 	Linger time.Duration
 
+	// ParkIdle, when positive, lets connections wait without a goroutine:
+	// a new connection, and one idle in Next for longer than ParkIdle, is
+	// handed to an epoll set of the server's own and its goroutine ends
+	// (the handler sees Next return false with a nil Err and returns
+	// nil); when data arrives, a new goroutine calls ServeConn again. An
+	// idle connection then costs no goroutine stack. Only for handlers
+	// that keep no state across requests besides the Conn, such as echo
+	// and JSON-RPC; chat, which greets on connect and keeps a writer
+	// goroutine, must not use it. Linux only; zero (the default) never
+	// parks.
+	ParkIdle time.Duration
+
 	// Logger receives connection errors and recovered panics; nil is
 	// silent.
 	Logger *slog.Logger
@@ -98,6 +110,7 @@ type Server struct {
 	cancel    context.CancelFunc
 	epoch     time.Time // origin of the server clock (monotonic)
 	sweepOnce sync.Once
+	parker    *parker // nil unless ParkIdle > 0 on Linux
 
 	mu         sync.Mutex
 	listeners  map[*net.Listener]struct{}
@@ -162,7 +175,19 @@ func (s *Server) Serve(ln net.Listener) error {
 		return ErrServerClosed
 	}
 	defer s.trackListener(&ln, false)
-	s.sweepOnce.Do(func() { go s.sweeper() })
+	s.sweepOnce.Do(func() {
+		if s.ParkIdle > 0 {
+			if p, err := newParker(&s.st.parked); err == nil {
+				s.mu.Lock()
+				s.parker = p
+				s.mu.Unlock()
+				go p.run(s.unpark)
+			} else {
+				s.logf(slog.LevelWarn, "cannot park idle connections", "err", err)
+			}
+		}
+		go s.sweeper()
+	})
 
 	var backoff time.Duration
 	for {
@@ -196,6 +221,14 @@ func (s *Server) Serve(ln net.Listener) error {
 			nc.Close()
 			continue
 		}
+		if s.parker != nil && c.fd >= 0 {
+			// Wait for the first request without a goroutine.
+			c.state.Store(stateParked)
+			if s.parker.park(c) {
+				continue
+			}
+			c.state.Store(stateBusy)
+		}
 		go c.serve(s.ctx)
 	}
 }
@@ -207,7 +240,7 @@ func (s *Server) now() int64 { return int64(time.Since(s.epoch)) }
 // shortest, between 10 ms and 1 s, so a timeout fires at most 12.5% late.
 func (s *Server) sweepEvery() time.Duration {
 	d := time.Second * 8
-	for _, t := range []time.Duration{s.idleTimeout(), s.readTimeout(), s.writeTimeout()} {
+	for _, t := range []time.Duration{s.idleTimeout(), s.readTimeout(), s.writeTimeout(), s.ParkIdle} {
 		if t > 0 && t < d {
 			d = t
 		}
@@ -220,7 +253,7 @@ func (s *Server) sweepEvery() time.Duration {
 // connections, instead of two timer updates per request.
 func (s *Server) sweeper() {
 	idle, read, write := s.idleTimeout(), s.readTimeout(), s.writeTimeout()
-	if idle <= 0 && read <= 0 && write <= 0 {
+	if idle <= 0 && read <= 0 && write <= 0 && s.ParkIdle <= 0 {
 		return
 	}
 	t := time.NewTicker(s.sweepEvery())
@@ -300,6 +333,9 @@ func (s *Server) beginShutdown() error {
 	defer s.mu.Unlock()
 	s.inShutdown.Store(true)
 	s.cancel()
+	if s.parker != nil {
+		s.parker.stop()
+	}
 	var err error
 	for ln := range s.listeners {
 		if cerr := (*ln).Close(); cerr != nil && err == nil {

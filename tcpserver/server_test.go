@@ -346,8 +346,15 @@ func TestHandlerContextCancelled(t *testing.T) {
 // must answer every request the server read, give every client a clean end
 // of stream, and return before its deadline.
 func TestShutdownUnderLoad(t *testing.T) {
+	t.Run("goroutines", func(t *testing.T) { shutdownUnderLoad(t, 0) })
+	// With parking every few milliseconds, connections move between their
+	// goroutines and the parker throughout the run.
+	t.Run("parking", func(t *testing.T) { shutdownUnderLoad(t, time.Millisecond) })
+}
+
+func shutdownUnderLoad(t *testing.T, park time.Duration) {
 	const clients = 200
-	srv := &tcpserver.Server{Handler: &lineEcho{}}
+	srv := &tcpserver.Server{Handler: &lineEcho{}, ParkIdle: park}
 	addr := start(t, srv)
 	var replies, sent atomic.Int64
 	var wg sync.WaitGroup

@@ -6,7 +6,8 @@ import "sync/atomic"
 // chapter's ServerStats dataclass.
 type Stats struct {
 	Accepted int64 // connections accepted, rejected ones included
-	Active   int64 // connections being served now
+	Active   int64 // connections being served now, parked ones included
+	Parked   int64 // connections waiting without a goroutine (ParkIdle)
 	Rejected int64 // connections closed at once because of MaxConns or shutdown
 	Requests int64 // requests begun (Conn.Next returning true)
 	Errors   int64 // handlers that returned an error or panicked
@@ -17,8 +18,8 @@ type Stats struct {
 }
 
 type counters struct {
-	accepted, active, rejected, requests, errors, panics, timeouts atomic.Int64
-	bytesIn, bytesOut                                              atomic.Int64
+	accepted, active, parked, rejected, requests, errors, panics, timeouts atomic.Int64
+	bytesIn, bytesOut                                                      atomic.Int64
 }
 
 // Stats returns the current counters. Each is read atomically; the set is
@@ -27,6 +28,7 @@ func (s *Server) Stats() Stats {
 	return Stats{
 		Accepted: s.st.accepted.Load(),
 		Active:   s.st.active.Load(),
+		Parked:   s.st.parked.Load(),
 		Rejected: s.st.rejected.Load(),
 		Requests: s.st.requests.Load(),
 		Errors:   s.st.errors.Load(),

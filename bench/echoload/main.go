@@ -48,6 +48,7 @@ func main() {
 	expect := flag.String("expect", "", "rps: expected reply line (default: ECHO: <request>)")
 	label := flag.String("label", "", "a name copied into the output")
 	hold := flag.Duration("hold", 0, "idle: keep the connections open this long after measuring")
+	settle := flag.Duration("settle", 0, "idle: wait this long after the exchanges before the last reading (past the server's --park-idle)")
 	flag.Parse()
 
 	host, _, err := net.SplitHostPort(*addr)
@@ -64,7 +65,7 @@ func main() {
 	case "rps":
 		out, err = runRPS(*addr, *conns, *warmup, *duration, *maxReq, *pid, *request+"\n", want+"\n")
 	case "idle":
-		out, err = runIdle(*addr, *conns, *pid, *hold)
+		out, err = runIdle(*addr, *conns, *pid, *settle, *hold)
 	default:
 		err = fmt.Errorf("unknown -mode %q", *mode)
 	}
@@ -208,7 +209,7 @@ type idleResult struct {
 	ConnectedSeconds float64 `json:"connect_seconds"`
 }
 
-func runIdle(addr string, n, pid int, hold time.Duration) (*idleResult, error) {
+func runIdle(addr string, n, pid int, settle, hold time.Duration) (*idleResult, error) {
 	if pid <= 0 {
 		return nil, errors.New("idle mode needs -pid")
 	}
@@ -254,6 +255,7 @@ func runIdle(addr string, n, pid int, hold time.Duration) (*idleResult, error) {
 	if failed.Load() > 0 {
 		return nil, fmt.Errorf("%d connections failed their exchange", failed.Load())
 	}
+	time.Sleep(settle)
 	r.RSSAfterUseKiB, _ = settledRSS(pid)
 	r.PerConnKiB = float64(r.RSSConnectedKiB-before) / float64(n)
 	r.PerUsedConnKiB = float64(r.RSSAfterUseKiB-before) / float64(n)

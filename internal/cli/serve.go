@@ -27,6 +27,10 @@ type serveService struct {
 	Name        string // flag prefix and metrics label: "echo" gives --echo-addr
 	DefaultAddr string // "off" to leave the service off unless asked for
 	Usage       string
+	// Parkable says the handler keeps no state across requests, so idle
+	// connections may wait without a goroutine (--park-idle,
+	// tcpserver.Server.ParkIdle).
+	Parkable bool
 	// Setup sets srv.Handler (and may adjust srv's limits) for one run of
 	// netkit serve; env gives the logger and the admin server, where a
 	// service can mount HTTP handlers (admin.Handle) or readiness checks.
@@ -42,7 +46,7 @@ type serveEnv struct {
 // serveServices lists the services in start order.
 var serveServices = []serveService{
 	{
-		Name: "echo", DefaultAddr: "127.0.0.1:7001", Usage: "line echo service (ECHO: <line>)",
+		Name: "echo", DefaultAddr: "127.0.0.1:7001", Usage: "line echo service (ECHO: <line>)", Parkable: true,
 		Setup: func(env serveEnv, srv *tcpserver.Server) error {
 			srv.Handler = echo.Handler{}
 			return nil
@@ -57,6 +61,7 @@ type serveOptions struct {
 	AdminAddr   string
 	MaxConns    int
 	IdleTimeout time.Duration
+	ParkIdle    time.Duration
 	Grace       time.Duration
 	LogFormat   string // "text" or "json"
 	LogLevel    string // "debug", "info", "warn", "error"
@@ -96,6 +101,7 @@ signal ends the process at once. The exit status is 0 after a clean shutdown.`,
 	f.StringVar(&opts.AdminAddr, "admin-addr", "127.0.0.1:9090", `admin HTTP address (/metrics, /healthz, /readyz), or "off"`)
 	f.IntVar(&opts.MaxConns, "max-conns", tcpserver.DefaultMaxConns, "most connections per service; more are closed at once")
 	f.Var(newDurationValue(&opts.IdleTimeout, tcpserver.DefaultIdleTimeout), "idle-timeout", "close connections idle (or dribbling one request) this long")
+	f.Var(newDurationValue(&opts.ParkIdle, time.Second), "park-idle", "connections idle this long wait without a goroutine (services that allow it; 0: never)")
 	f.Var(newDurationValue(&opts.Grace, 10*time.Second), "grace", "how long shutdown waits for requests in progress")
 	f.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -164,6 +170,9 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 			MaxConns:    opts.MaxConns,
 			IdleTimeout: opts.IdleTimeout,
 			Logger:      log.With("service", svc.Name),
+		}
+		if svc.Parkable {
+			srv.ParkIdle = opts.ParkIdle
 		}
 		if err := svc.Setup(serveEnv{Logger: log.With("service", svc.Name), Admin: adm}, srv); err != nil {
 			closeAll()

@@ -60,11 +60,11 @@ func TestServeFlags(t *testing.T) {
 	}{
 		{nil, func(o *serveOptions) bool {
 			return *o.Addrs["echo"] == "127.0.0.1:7001" && o.AdminAddr == "127.0.0.1:9090" && o.MaxConns == 10000 &&
-				o.IdleTimeout == 2*time.Minute && o.Grace == 10*time.Second && o.LogFormat == "text"
+				o.IdleTimeout == 2*time.Minute && o.Grace == 10*time.Second && o.LogFormat == "text" && o.ParkIdle == time.Second
 		}, false},
-		{[]string{"--echo-addr", "off", "--admin-addr", "127.0.0.1:0", "--max-conns", "5", "--idle-timeout", "2s", "--grace", "0.5", "--log-format", "json"},
+		{[]string{"--echo-addr", "off", "--admin-addr", "127.0.0.1:0", "--max-conns", "5", "--idle-timeout", "2s", "--grace", "0.5", "--log-format", "json", "--park-idle", "0"},
 			func(o *serveOptions) bool {
-				return *o.Addrs["echo"] == "off" && o.AdminAddr == "127.0.0.1:0" && o.MaxConns == 5 &&
+				return *o.Addrs["echo"] == "off" && o.AdminAddr == "127.0.0.1:0" && o.MaxConns == 5 && o.ParkIdle == 0 &&
 					o.IdleTimeout == 2*time.Second && o.Grace == 500*time.Millisecond && o.LogFormat == "json"
 			}, false},
 		{[]string{"--log-format", "xml"}, nil, true},
