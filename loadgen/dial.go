@@ -35,6 +35,7 @@ func newDialer(cfg *Config) (*dialer, error) {
 		d.dialers = append(d.dialers, &net.Dialer{
 			Timeout:   cfg.timeout(),
 			LocalAddr: &net.TCPAddr{IP: a.AsSlice()},
+			Control:   bindNoPort,
 		})
 	}
 	return d, nil

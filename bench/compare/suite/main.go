@@ -552,7 +552,7 @@ func (s *suite) scale(name string, n int) {
 	}
 	base := rssBytes(srv.pid())
 	baseFDs := fdCount(srv.pid())
-	sources := strconv.Itoa(min(254, n/20000+1)) // about 28,000 ephemeral ports per source address
+	sources := strconv.Itoa(min(254, n/20000+2)) // about 28,000 ephemeral ports per source address
 	args := []string{"line", srv.addr, "-c", "10", "--rate", "1000", "-d", s.o.scaleDuration.String(),
 		"--idle-conns", strconv.Itoa(n), "--source-addrs", sources, "--expect", "ECHO: ping", "--json"}
 	argv = s.cpuArgs(1, s.o.netkit, append([]string{"bench"}, args...)...)
