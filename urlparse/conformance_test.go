@@ -202,6 +202,16 @@ func checkCase(c *goldenCase) string {
 				return call + ".port: " + msg
 			}
 		}
+	case "urldefrag":
+		call := "urldefrag(" + strconv.Quote(c.URL) + ")"
+		u, frag, err := Defrag(c.URL)
+		if msg, done := checkErr(c, err); done {
+			if msg != "" {
+				return call + ": " + msg
+			}
+			return ""
+		}
+		return diff(call, want[[]string](c), []string{u, frag})
 	case "urlunsplit":
 		k := c.Components
 		return diff("urlunsplit("+strings.Join(k, ",")+")", want[string](c), Unsplit(k[0], k[1], k[2], k[3], k[4]))

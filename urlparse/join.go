@@ -109,3 +109,19 @@ func appendSegments(segs []string, path string) []string {
 		path = path[i+1:]
 	}
 }
+
+// Defrag is Python's urldefrag(rawURL): the URL without its fragment, put
+// back together with Unparse, and the fragment. A URL without "#" comes
+// back as it is.
+func Defrag(rawURL string) (defragged, fragment string, err error) {
+	if strings.IndexByte(rawURL, '#') < 0 {
+		return rawURL, "", nil
+	}
+	p, err := Parse(rawURL)
+	if err != nil {
+		err.(*Error).Op = "defrag"
+		return "", "", err
+	}
+	fragment, p.Fragment = p.Fragment, ""
+	return p.String(), fragment, nil
+}

@@ -16,8 +16,8 @@ example, IPv6 and IPvFuture literals, userinfo, empty components, Unicode,
 invalid percent sequences, control characters and whitespace, ports that are
 invalid or out of range, and query strings with blanks, "+", ";" and
 repeated keys, run through urlsplit, urlparse, their unparse round trips
-and netloc attributes, urljoin, parse_qs, parse_qsl with each option,
-urlencode with and without doseq, quote, quote_plus, unquote and
+and netloc attributes, urldefrag, urljoin, parse_qs, parse_qsl with each
+option, urlencode with and without doseq, quote, quote_plus, unquote and
 unquote_plus.
 """
 
@@ -176,6 +176,12 @@ for u in ALL_URLS[::2]:
 for u in ALL_URLS[1::3]:
     split_case("urlparse", u, "", False)
     split_case("urlsplit", u, "ftp", True)
+
+for u in ALL_URLS:
+    r = call(up.urldefrag, u)
+    if "result" in r:
+        r["result"] = list(r["result"])
+    emit(dict(fn="urldefrag", url=u, **r))
 
 # urlunsplit / urlunparse on components that parsing never produces.
 UNSPLIT = [
