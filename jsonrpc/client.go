@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,12 +75,17 @@ type Client struct {
 type clientConn struct {
 	c       *Client
 	nc      net.Conn
-	w       *frame.Writer
+	max     int // frame size limit
 	mu      sync.Mutex
 	pending map[string]*pendingCall
 	frames  uint64 // request frames sent, to tell a batch's calls apart
 	dead    error
 	done    chan struct{}
+
+	wmu     sync.Mutex
+	writing bool   // a caller is writing the queue
+	queue   []byte // frames waiting for the write in progress
+	spare   []byte
 }
 
 type pendingCall struct {
@@ -131,7 +136,7 @@ func (c *Client) start(nc net.Conn) *clientConn {
 	cc := &clientConn{
 		c:       c,
 		nc:      nc,
-		w:       frame.NewWriter(nc, c.opts.MaxFrameSize),
+		max:     frameLimit(c.opts.MaxFrameSize),
 		pending: make(map[string]*pendingCall),
 		done:    make(chan struct{}),
 	}
@@ -323,6 +328,9 @@ func (c *Client) Batch(ctx context.Context, elems []BatchElem) error {
 
 // send registers the pending calls of keys and writes req as one frame.
 func (cc *clientConn) send(req []byte, keys []string) ([]*pendingCall, error) {
+	if len(req) > cc.max {
+		return nil, fmt.Errorf("jsonrpc: send: %w", &frame.SizeError{Op: "write", Size: uint64(len(req)), Max: cc.max})
+	}
 	cc.mu.Lock()
 	if cc.dead != nil {
 		cc.mu.Unlock()
@@ -335,16 +343,55 @@ func (cc *clientConn) send(req []byte, keys []string) ([]*pendingCall, error) {
 		cc.pending[k] = pcs[i]
 	}
 	cc.mu.Unlock()
-	if err := cc.w.WriteFrame(req); err != nil {
+	if err := cc.write(req); err != nil {
 		for _, k := range keys {
 			cc.forget(k)
 		}
-		if !errors.Is(err, frame.ErrTooLarge) {
-			cc.nc.Close() // a failed write leaves the stream unusable
-		}
-		return nil, fmt.Errorf("jsonrpc: send: %w", err)
+		return nil, err
 	}
 	return pcs, nil
+}
+
+// write sends req as a frame, or queues it for the write in progress, so
+// that concurrent callers share system calls as the server's responses do.
+// A failed write closes the connection; the read loop then fails every
+// pending call, queued ones included, with ErrConnLost.
+func (cc *clientConn) write(req []byte) error {
+	cc.wmu.Lock()
+	cc.queue = frame.Append(cc.queue, req)
+	if cc.writing {
+		cc.wmu.Unlock()
+		return nil
+	}
+	cc.writing = true
+	cc.wmu.Unlock()
+	runtime.Gosched() // let the other callers that are ready queue theirs
+
+	cc.wmu.Lock()
+	defer cc.wmu.Unlock()
+	var err error
+	for len(cc.queue) > 0 {
+		buf := cc.queue
+		cc.queue = cc.spare[:0]
+		cc.wmu.Unlock()
+		cc.nc.SetWriteDeadline(time.Now().Add(DefaultWriteTimeout))
+		_, err = cc.nc.Write(buf)
+		cc.wmu.Lock()
+		cc.spare = nil
+		if cap(buf) <= 64<<10 {
+			cc.spare = buf[:0]
+		}
+		if err != nil {
+			cc.queue = nil
+			cc.nc.Close()
+			break
+		}
+	}
+	cc.writing = false
+	if err != nil {
+		return fmt.Errorf("jsonrpc: send: %w", err)
+	}
+	return nil
 }
 
 func (cc *clientConn) isDead() bool {

@@ -188,11 +188,13 @@ func appendString(b []byte, s string) ([]byte, error) {
 	return append(b, q...), err
 }
 
-func (s *Server) maxFrame() int {
-	if s.MaxFrameSize <= 0 {
+func (s *Server) maxFrame() int { return frameLimit(s.MaxFrameSize) }
+
+func frameLimit(max int) int {
+	if max <= 0 {
 		return frame.DefaultMaxSize
 	}
-	return min(s.MaxFrameSize, frame.MaxSizeLimit)
+	return min(max, frame.MaxSizeLimit)
 }
 
 func (s *Server) maxBatch() int    { return orDefault(s.MaxBatch, DefaultMaxBatch) }
