@@ -21,7 +21,7 @@ var palette = []string{"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#
 
 const (
 	plotW, plotH           = 720, 360
-	padL, padR, padT, padB = 70, 20, 36, 50
+	padL, padR, padT, padB = 70, 40, 36, 50
 )
 
 type tick struct {
@@ -63,11 +63,20 @@ func fmtNum(v float64) string {
 	case v == 0:
 		return "0"
 	case math.Abs(v) >= 1e6:
-		return strconv.FormatFloat(v/1e6, 'f', -1, 64) + "M"
+		return strconv.FormatFloat(v/1e6, 'g', 3, 64) + "M"
 	case math.Abs(v) >= 1e4:
-		return strconv.FormatFloat(v/1e3, 'f', -1, 64) + "k"
+		return strconv.FormatFloat(v/1e3, 'g', 3, 64) + "k"
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+// fmtValue writes a bar's value: whole numbers from 100 up, three
+// significant digits below.
+func fmtValue(v float64) string {
+	if math.Abs(v) >= 100 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
 func esc(s string) string { return template.HTMLEscapeString(s) }
@@ -176,7 +185,7 @@ func BarSVG(title, unit string, labels []string, values []float64) string {
 	}
 	ticks := niceTicks(vmax, 5)
 	top := ticks[len(ticks)-1]
-	iw := float64(plotW - left - 60)
+	iw := float64(plotW - left - 130)
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" font-family="sans-serif" font-size="12">`, plotW, h, plotW, h)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="#fff"/><text x="10" y="20" font-size="14" font-weight="bold">%s</text>`, esc(title))
@@ -192,7 +201,7 @@ func BarSVG(title, unit string, labels []string, values []float64) string {
 			w = values[i] / top * iw
 		}
 		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text><rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/><text x="%.1f" y="%d">%s %s</text>`,
-			left-8, y+16, esc(l), left, y+4, w, rowH-8, palette[0], float64(left)+w+4, y+16, fmtNum(values[i]), esc(unit))
+			left-8, y+16, esc(l), left, y+4, w, rowH-8, palette[0], float64(left)+w+4, y+16, fmtValue(values[i]), esc(unit))
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
