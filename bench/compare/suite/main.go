@@ -40,6 +40,7 @@ type options struct {
 	scaleDuration               time.Duration
 	quick                       bool
 	sections                    string
+	from                        string
 }
 
 func main() {
@@ -60,6 +61,7 @@ func main() {
 	flag.DurationVar(&o.scaleDuration, "scale-duration", 5*time.Second, "length of the echo run on the active connections while idle ones are held")
 	flag.BoolVar(&o.quick, "quick", false, "CI mode: tiny runs, no plots")
 	flag.StringVar(&o.sections, "sections", "compare,generator,scale", "which parts to run: compare, generator, scale")
+	flag.StringVar(&o.from, "from", "", "write the summary and plots from this results.json instead of running")
 	flag.Parse()
 	for _, f := range strings.Split(scale, ",") {
 		if f = strings.TrimSpace(f); f != "" {
@@ -150,6 +152,17 @@ func (s *suite) logf(format string, args ...any) {
 func (s *suite) run() error {
 	if err := os.MkdirAll(s.o.out, 0o755); err != nil {
 		return err
+	}
+	if s.o.from != "" {
+		b, err := os.ReadFile(s.o.from)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, s); err != nil {
+			return fmt.Errorf("%s: %v", s.o.from, err)
+		}
+		fmt.Print(s.summary())
+		return s.writePlots()
 	}
 	_, err := exec.LookPath("taskset")
 	s.pinned = err == nil && runtime.NumCPU() >= 2
