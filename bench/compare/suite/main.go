@@ -98,10 +98,19 @@ type suite struct {
 	ctx    context.Context
 	pinned bool // taskset available and at least two CPUs
 
+	Params    params     `json:"params"`
 	Machine   machine    `json:"machine"`
 	Runs      []run      `json:"runs"`
 	Generator genVsLoop  `json:"generator_vs_minimal_loop"`
 	Scale     []scaleRun `json:"scale"`
+}
+
+// params are the settings the summary's headings quote.
+type params struct {
+	Duration    loadgen.Duration `json:"duration_ms"`
+	Conns       int              `json:"conns"`
+	RepDuration loadgen.Duration `json:"rep_duration_ms"`
+	Scale       loadgen.Duration `json:"scale_duration_ms"`
 }
 
 type machine struct {
@@ -164,6 +173,7 @@ func (s *suite) run() error {
 		fmt.Print(s.summary())
 		return s.writePlots()
 	}
+	s.Params = params{loadgen.Duration(s.o.duration), s.o.conns, loadgen.Duration(s.o.repDuration), loadgen.Duration(s.o.scaleDuration)}
 	_, err := exec.LookPath("taskset")
 	s.pinned = err == nil && runtime.NumCPU() >= 2
 	s.Machine = describe(s.pinned)
@@ -648,14 +658,14 @@ func describe(pinned bool) machine {
 // summary renders the figures as Markdown tables, ratios against netkit.
 func (s *suite) summary() string {
 	var b strings.Builder
-	m := s.Machine
+	m, p := s.Machine, s.Params
 	fmt.Fprintf(&b, "Machine: %s, %d CPUs, Linux %s, %s, %s, Redis %s; servers pinned to CPU 0 and the generator to CPU 1: %v; load average before: %s; %s.\n\n",
 		m.CPU, m.CPUs, m.Kernel, m.Go, m.Python, m.Redis, m.Pinned, m.Load, m.Date)
 	groups := []struct{ key, title string }{
-		{"line", fmt.Sprintf("Line ping-pong, %d connections, %v", s.o.conns, s.o.duration)},
-		{"rpc", fmt.Sprintf("JSON-RPC add, %d connections, one call in flight each, %v", s.o.conns, s.o.duration)},
-		{"rpc8", fmt.Sprintf("JSON-RPC add, %d connections, eight calls in flight each, %v", s.o.conns, s.o.duration)},
-		{"connect", fmt.Sprintf("A connection per request, 50 concurrent clients, %v", s.o.duration)},
+		{"line", fmt.Sprintf("Line ping-pong, %d connections, %v", p.Conns, p.Duration)},
+		{"rpc", fmt.Sprintf("JSON-RPC add, %d connections, one call in flight each, %v", p.Conns, p.Duration)},
+		{"rpc8", fmt.Sprintf("JSON-RPC add, %d connections, eight calls in flight each, %v", p.Conns, p.Duration)},
+		{"connect", fmt.Sprintf("A connection per request, 50 concurrent clients, %v", p.Duration)},
 	}
 	for _, g := range groups {
 		if !slices.ContainsFunc(s.Runs, func(r run) bool { return r.Group == g.key }) {
@@ -697,7 +707,7 @@ func (s *suite) summary() string {
 	}
 	g := s.Generator
 	if len(g.Ratios) > 0 {
-		fmt.Fprintf(&b, "#### Generator versus a minimal Go ping-pong loop, %d connections to netkit echo, %d alternating runs of %v\n\n", g.Conns, len(g.Ratios), s.o.repDuration)
+		fmt.Fprintf(&b, "#### Generator versus a minimal Go ping-pong loop, %d connections to netkit echo, %d alternating runs of %v\n\n", g.Conns, len(g.Ratios), p.RepDuration)
 		b.WriteString("| run | minimal loop req/s | netkit bench req/s | ratio |\n|---:|---:|---:|---:|\n")
 		for i := range g.Ratios {
 			fmt.Fprintf(&b, "| %d | %.0f | %.0f | %.3f |\n", i+1, g.Loop[i], g.Bench[i], g.Ratios[i])
@@ -705,7 +715,7 @@ func (s *suite) summary() string {
 		fmt.Fprintf(&b, "\nMedian ratio %.3f; total over all runs %.3f.\n\n", g.Median, g.Overall)
 	}
 	if len(s.Scale) > 0 {
-		b.WriteString("#### Idle connections held by the server, echo on 10 active connections at 1,000 req/s\n\n")
+		fmt.Fprintf(&b, "#### Idle connections held by the server, echo on 10 active connections at 1,000 req/s for %v\n\n", p.Scale)
 		b.WriteString("| server | idle asked | idle held | RSS before MiB | RSS held MiB | RSS bytes/conn | echo p50 ms | echo p99 ms | errors |\n")
 		b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, r := range s.Scale {
