@@ -15,6 +15,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/netkit-dev/netkit/admin"
 	"github.com/netkit-dev/netkit/chat"
 	"github.com/netkit-dev/netkit/echo"
 	"github.com/netkit-dev/netkit/internal/testnet"
@@ -118,6 +119,7 @@ func TestTargetsClosedModel(t *testing.T) {
 	}{
 		{"line", loadgen.Config{Target: loadgen.Line, Addr: echoAddr, Expect: "ECHO: ping"}},
 		{"connect", loadgen.Config{Target: loadgen.Connect, Addr: countAddr, Expect: "OK"}},
+		{"connect echo", loadgen.Config{Target: loadgen.Connect, Addr: echoAddr, Expect: "ECHO: ping"}},
 		{"rpc", loadgen.Config{Target: loadgen.RPC, Addr: rpcAddr}},
 		{"rpc pipelined", loadgen.Config{Target: loadgen.RPC, Addr: rpcAddr, Pipeline: 8}},
 		{"http", loadgen.Config{Target: loadgen.HTTP, URL: hs.URL + "/x"}},
@@ -305,6 +307,24 @@ func TestChat(t *testing.T) {
 			t.Errorf("Sent = %d, want 60", res.Sent)
 		}
 	})
+}
+
+// TestHTTPAdmin drives netkit's own HTTP service, the admin listener's
+// /healthz and /metrics, in both models.
+func TestHTTPAdmin(t *testing.T) {
+	hs := httptest.NewServer(admin.New(nil, nil).Handler())
+	t.Cleanup(hs.Close)
+	for _, cfg := range []loadgen.Config{
+		{Target: loadgen.HTTP, URL: hs.URL + "/healthz", Conns: 4, Requests: 300},
+		{Target: loadgen.HTTP, URL: hs.URL + "/metrics", Conns: 2, Rate: 200, Duration: 500 * time.Millisecond},
+	} {
+		cfg.Interval = 100 * time.Millisecond
+		if cfg.Duration == 0 {
+			cfg.Duration = 20 * time.Second
+		}
+		res := run(t, cfg)
+		checkClean(t, res, cfg.Requests)
+	}
 }
 
 // TestChatService runs the chat target against netkit's own chat service,
