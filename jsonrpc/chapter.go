@@ -3,6 +3,7 @@ package jsonrpc
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math/big"
 	"strconv"
 )
@@ -25,6 +26,51 @@ func RegisterChapterMethods(s *Server) {
 type AddParams struct {
 	A json.Number `json:"a"`
 	B json.Number `json:"b"`
+}
+
+func (p *AddParams) decodeParams(raw json.RawMessage) error {
+	var err error
+	set := func(name string, v json.RawMessage) {
+		if c := firstByte(v); c != '-' && (c < '0' || c > '9') {
+			if err == nil && string(v) != "null" {
+				err = errors.New(name + ": not a number: " + string(v))
+			}
+			return
+		}
+		if name == "a" {
+			p.A = json.Number(v)
+		} else {
+			p.B = json.Number(v)
+		}
+	}
+	switch firstByte(raw) {
+	case 0, 'n':
+		return nil
+	case '{':
+		if e := members(raw, func(k []byte, v json.RawMessage) {
+			if string(k) == "a" || string(k) == "b" {
+				set(string(k), v)
+			}
+		}); e != nil {
+			return e
+		}
+	case '[':
+		n := 0
+		if e := elements(raw, func(v json.RawMessage) {
+			if n < 2 {
+				set([]string{"a", "b"}[n], v)
+			}
+			n++
+		}); e != nil {
+			return e
+		}
+		if n > 2 {
+			return errors.New(strconv.Itoa(n) + " positional params, the method takes at most 2")
+		}
+	default:
+		return errors.New("params must be an object or an array")
+	}
+	return err
 }
 
 // Add returns a + b, missing operands counting as 0, as the chapter's
@@ -67,11 +113,39 @@ type GreetParams struct {
 	Name json.RawMessage `json:"name"`
 }
 
+func (p *GreetParams) decodeParams(raw json.RawMessage) error {
+	switch firstByte(raw) {
+	case 0, 'n':
+		return nil
+	case '{':
+		return members(raw, func(k []byte, v json.RawMessage) {
+			if string(k) == "name" {
+				p.Name = v
+			}
+		})
+	case '[':
+		n := 0
+		err := elements(raw, func(v json.RawMessage) {
+			if n == 0 {
+				p.Name = v
+			}
+			n++
+		})
+		if err == nil && n > 1 {
+			err = errors.New(strconv.Itoa(n) + " positional params, the method takes at most 1")
+		}
+		return err
+	}
+	return errors.New("params must be an object or an array")
+}
+
 // Greet returns "Hello, NAME!", NAME defaulting to World; a name that is
 // not a string is written as its JSON text.
 func Greet(_ context.Context, p GreetParams) (string, error) {
 	name := "World"
-	if p.Name != nil {
+	if s, ok := plainString(p.Name); ok {
+		name = s
+	} else if p.Name != nil {
 		if json.Unmarshal(p.Name, &name) != nil {
 			name = string(p.Name)
 		}

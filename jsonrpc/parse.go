@@ -5,7 +5,10 @@ import (
 	"errors"
 )
 
-var errNotObject = errors.New("jsonrpc: not a JSON object")
+var (
+	errNotObject = errors.New("jsonrpc: not a JSON object")
+	errNotArray  = errors.New("jsonrpc: not a JSON array")
+)
 
 // parseRequest reads the members of a request object. msg must be valid
 // JSON (checked by the caller); values are returned as sub-slices of msg.
@@ -15,24 +18,42 @@ var errNotObject = errors.New("jsonrpc: not a JSON object")
 // time of a whole call.
 func parseRequest(msg []byte) (wireRequest, error) {
 	var req wireRequest
+	err := members(msg, func(key []byte, v json.RawMessage) {
+		switch string(key) {
+		case "jsonrpc":
+			req.JSONRPC = v
+		case "method":
+			req.Method = v
+		case "params":
+			req.Params = v
+		case "id":
+			req.ID = v
+		}
+	})
+	return req, err
+}
+
+// members calls fn with each member of the JSON object msg, which must be
+// valid JSON; values are sub-slices of msg.
+func members(msg []byte, fn func(key []byte, value json.RawMessage)) error {
 	i := skipWS(msg, 0)
 	if i >= len(msg) || msg[i] != '{' {
-		return req, errNotObject
+		return errNotObject
 	}
 	i++
 	for {
 		i = skipWS(msg, i)
 		if i >= len(msg) {
-			return req, errNotObject
+			return errNotObject
 		}
 		if msg[i] == '}' {
-			return req, nil
+			return nil
 		}
 		if msg[i] == ',' {
 			i = skipWS(msg, i+1)
 		}
 		if i >= len(msg) || msg[i] != '"' {
-			return req, errNotObject
+			return errNotObject
 		}
 		kend := skipString(msg, i)
 		key, escaped := msg[i+1:max(kend-1, i+1)], false
@@ -45,32 +66,64 @@ func parseRequest(msg []byte) (wireRequest, error) {
 		if escaped {
 			var k string
 			if json.Unmarshal(msg[i:kend], &k) != nil {
-				return req, errNotObject
+				return errNotObject
 			}
 			key = []byte(k)
 		}
 		i = skipWS(msg, kend)
 		if i >= len(msg) || msg[i] != ':' {
-			return req, errNotObject
+			return errNotObject
 		}
 		i = skipWS(msg, i+1)
 		vend := skipValue(msg, i)
 		if vend <= i || vend > len(msg) {
-			return req, errNotObject
+			return errNotObject
 		}
-		v := json.RawMessage(msg[i:vend:vend])
-		switch string(key) {
-		case "jsonrpc":
-			req.JSONRPC = v
-		case "method":
-			req.Method = v
-		case "params":
-			req.Params = v
-		case "id":
-			req.ID = v
-		}
+		fn(key, msg[i:vend:vend])
 		i = vend
 	}
+}
+
+// elements calls fn with each element of the JSON array msg, which must be
+// valid JSON.
+func elements(msg []byte, fn func(value json.RawMessage)) error {
+	i := skipWS(msg, 0)
+	if i >= len(msg) || msg[i] != '[' {
+		return errNotArray
+	}
+	i++
+	for {
+		i = skipWS(msg, i)
+		if i >= len(msg) {
+			return errNotArray
+		}
+		switch msg[i] {
+		case ']':
+			return nil
+		case ',':
+			i = skipWS(msg, i+1)
+		}
+		vend := skipValue(msg, i)
+		if vend <= i || vend > len(msg) {
+			return errNotArray
+		}
+		fn(msg[i:vend:vend])
+		i = vend
+	}
+}
+
+// plainString returns the text of the JSON string v when it has no escape
+// sequences, the common case worth skipping encoding/json for.
+func plainString(v []byte) (string, bool) {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return "", false
+	}
+	for _, c := range v[1 : len(v)-1] {
+		if c == '\\' || c == '"' || c < 0x20 {
+			return "", false
+		}
+	}
+	return string(v[1 : len(v)-1]), true
 }
 
 func skipWS(b []byte, i int) int {

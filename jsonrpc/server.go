@@ -115,8 +115,15 @@ func (s *Server) lookup(method string) HandlerFunc {
 // The result R is encoded with encoding/json.
 func Register[P, R any](s *Server, method string, fn func(ctx context.Context, params P) (R, error)) {
 	positional := positionalNames(reflect.TypeFor[P]())
+	_, selfDecoding := any(new(P)).(paramsDecoder)
 	s.Handle(method, func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var p P
+		if selfDecoding {
+			if err := any(&p).(paramsDecoder).decodeParams(raw); err != nil {
+				return nil, NewError(CodeInvalidParams, "Invalid params", err.Error())
+			}
+			return fn(ctx, p)
+		}
 		if len(raw) > 0 && string(raw) != "null" {
 			if positional != nil && raw[0] == '[' {
 				obj, err := byPosition(raw, positional)
@@ -131,6 +138,14 @@ func Register[P, R any](s *Server, method string, fn func(ctx context.Context, p
 		}
 		return fn(ctx, p)
 	})
+}
+
+// paramsDecoder is implemented by this package's params types that decode
+// themselves: HandleMessage has validated the whole request, so they skip
+// encoding/json's second validation and its reflection, which were a
+// quarter of the server's time per call. raw is nil when params are absent.
+type paramsDecoder interface {
+	decodeParams(raw json.RawMessage) error
 }
 
 // positionalNames returns the JSON names of a struct type's exported
