@@ -165,9 +165,11 @@ func readLine(br *bufio.Reader, max int) ([]byte, error) {
 // thread-per-connection server "OK" and closes).
 type connectSession struct {
 	connSlot
-	d   *dialer
-	req []byte
-	buf [512]byte
+	d     *dialer
+	req   []byte
+	buf   [512]byte
+	reply []byte // the reply's first bytes, to check Config.Expect
+	n     int    // reply bytes read so far
 }
 
 func (s *connectSession) connect(context.Context) error { return nil }
@@ -186,20 +188,27 @@ func (s *connectSession) do(ctx context.Context, now, _ time.Time) error {
 		return reqErr("write", err)
 	}
 	max := s.st.cfg.maxReply()
-	n := 0
+	reply := s.reply[:0]
 	for {
 		m, err := c.Read(s.buf[:])
-		if bytes.IndexByte(s.buf[:m], '\n') >= 0 {
-			return nil
+		if len(reply) < len(s.st.cfg.Expect) {
+			reply = append(reply, s.buf[:min(m, len(s.st.cfg.Expect)-len(reply))]...)
 		}
-		n += m
-		if err == io.EOF && n > 0 {
+		s.n += m
+		done := bytes.IndexByte(s.buf[:m], '\n') >= 0 || err == io.EOF && s.n > 0
+		if done {
+			s.reply, s.n = reply, 0
+			if !bytes.HasPrefix(reply, []byte(s.st.cfg.Expect)) {
+				return reqErr("read", fmt.Errorf("%w: reply %.40q does not start with %q", ErrProtocol, reply, s.st.cfg.Expect))
+			}
 			return nil
 		}
 		if err != nil {
+			s.n = 0
 			return reqErr("read", err)
 		}
-		if n > max {
+		if s.n > max {
+			s.n = 0
 			return reqErr("read", errReplyTooLong)
 		}
 	}

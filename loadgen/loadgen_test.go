@@ -389,9 +389,11 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("protocol", func(t *testing.T) {
 		addr := serve(t, echo.Handler{})
-		res := run(t, loadgen.Config{Target: loadgen.Line, Addr: addr, Conns: 1, Requests: 5, Expect: "+PONG", Duration: 5 * time.Second})
-		if res.Errors != 5 || res.ErrorsBy["protocol"] != 5 {
-			t.Errorf("Errors = %d %v, want 5 protocol errors", res.Errors, res.ErrorsBy)
+		for _, target := range []loadgen.Target{loadgen.Line, loadgen.Connect} {
+			res := run(t, loadgen.Config{Target: target, Addr: addr, Conns: 1, Requests: 5, Expect: "+PONG", Duration: 5 * time.Second})
+			if res.Errors != 5 || res.ErrorsBy["protocol"] != 5 {
+				t.Errorf("%s: Errors = %d %v, want 5 protocol errors", target, res.Errors, res.ErrorsBy)
+			}
 		}
 	})
 	t.Run("http status", func(t *testing.T) {
