@@ -435,3 +435,30 @@ func TestClient(t *testing.T) {
 		t.Errorf("lines = %+v, want %+v", got, want)
 	}
 }
+
+// Clients without a nickname are named as the chapter names them:
+// f"{addr[0]}:{addr[1]}", so an IPv6 peer is "::1:PORT".
+func TestIPv6Name(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skip("no IPv6 loopback: ", err)
+	}
+	tcp := &tcpserver.Server{Handler: chat.NewServer(chat.Config{Now: newClock().Now})}
+	done := make(chan error, 1)
+	go func() { done <- tcp.Serve(ln) }()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		tcp.Shutdown(ctx)
+		<-done
+	}()
+	conn := testnet.Dial(t, ln.Addr().String())
+	c := &tclient{t: t, conn: conn, r: bufio.NewReader(conn)}
+	port := conn.LocalAddr().(*net.TCPAddr).Port
+	c.expect("Welcome! You are ::1:" + strconv.Itoa(port) + ". 1 client(s) connected.")
+	c.send("hi")
+	if l := chat.ParseLine(c.line()); l.From != "::1:"+strconv.Itoa(port) || l.Text != "hi" {
+		t.Errorf("message parsed as %+v, want from ::1:%d", l, port)
+	}
+	conn.Close()
+}

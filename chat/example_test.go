@@ -114,3 +114,49 @@ func Example() {
 	//
 	// Total messages delivered: 18
 }
+
+// The commands: a nickname, another room, who is there, an action, and
+// leaving. Lines are read back in the order the server sends them.
+func Example_commands() {
+	at := time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
+	srv := &tcpserver.Server{Handler: chat.NewServer(chat.Config{Now: func() time.Time { return at }})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	go srv.Serve(ln)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := chat.Dial(ctx, ln.Addr().String())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	c.ReadLine() // the welcome
+	for _, cmd := range []string{"/nick ada", "/nick 9lives", "/join #Engines", "/who", "/rooms", "/me computes", "//etc", "/frob", "/quit done"} {
+		c.Send(ctx, cmd)
+	}
+	for {
+		line, err := c.ReadLine()
+		if err != nil {
+			break
+		}
+		fmt.Println(strings.Replace(line, c.LocalAddr().String(), "127.0.0.1:50001", 1))
+	}
+	// Output:
+	// [09:30:00] * 127.0.0.1:50001 is now known as ada
+	// [09:30:00] ! invalid nickname "9lives": a letter, then letters, digits, - or _, at most 24
+	// [09:30:00] * ada joined engines
+	// [09:30:00] * engines (1): ada
+	// [09:30:00] * rooms: engines (1)
+	// [09:30:00] * ada computes
+	// [09:30:00] ada: /etc
+	// [09:30:00] ! unknown command /frob; try /help
+	// [09:30:00] * bye
+}
