@@ -423,7 +423,16 @@ func (c *Conn) finish() {
 	}
 	if c.CloseWrite() == nil {
 		c.nc.SetReadDeadline(time.Now().Add(c.srv.linger()))
-		io.CopyN(io.Discard, c.nc, 256<<10)
+		// A small buffer: thousands of connections may linger at once
+		// when a timeout or shutdown closes them together.
+		var buf [512]byte
+		for total := 0; total < 256<<10; {
+			n, err := c.nc.Read(buf[:])
+			total += n
+			if err != nil {
+				break
+			}
+		}
 	}
 	c.nc.Close()
 }
