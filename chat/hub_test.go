@@ -70,10 +70,13 @@ func TestLocalHub(t *testing.T) {
 }
 
 func TestCollector(t *testing.T) {
-	addr, cs, _ := start(t, chat.Config{}, nil)
+	addr, cs, tcp := start(t, chat.Config{}, nil)
 	a := join(t, addr, 1)
 	a.send("hi")
 	a.expect(ts + a.name + ": hi")
+	if st := tcp.Stats(); st.BytesOut == 0 {
+		t.Errorf("tcpserver Stats().BytesOut = 0, want the chat lines counted")
+	}
 
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(chat.NewCollector(cs))

@@ -174,7 +174,9 @@ func (ss *session) writeLoop() {
 			buf = append(buf, line...)
 		}
 		clear(batch)
-		n, err := ss.nc.Write(buf)
+		// Conn.Write counts the bytes in the tcpserver's stats; the
+		// deadline is ours, set above.
+		n, err := ss.conn.Write(buf)
 		partial := n > 0 && n < len(buf) && buf[n-1] != '\n'
 		if cap(buf) <= 64<<10 {
 			*bufp = buf[:0]
