@@ -80,6 +80,9 @@ func runChat(ctx context.Context, opts *chatOptions) error {
 	}
 	defer cl.Close()
 
+	if opts.Streams.ErrTTY {
+		fmt.Fprintf(opts.Streams.ErrOut, "Connected to %s: type messages, /help for the commands, Ctrl-D to leave.\n", opts.Addr)
+	}
 	// The receiving goroutine is the only writer of Out; it ends when the
 	// connection does (Close above ends it at the latest).
 	received := make(chan error, 1)
