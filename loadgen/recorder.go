@@ -44,10 +44,15 @@ type shard struct {
 	_       [64]byte // keep neighbours off one cache line
 }
 
-func (s *shard) success(lat, svc time.Duration) {
+// success records one answered request: its latency and, in the open
+// model (withSvc), its service time, which the closed model does not
+// report (it equals the latency there).
+func (s *shard) success(lat, svc time.Duration, withSvc bool) {
 	s.mu.Lock()
 	record(s.lat, lat)
-	record(s.svc, svc)
+	if withSvc {
+		record(s.svc, svc)
+	}
 	s.ok++
 	s.mu.Unlock()
 }

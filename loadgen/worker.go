@@ -134,9 +134,17 @@ func (w *worker) run(ctx context.Context, st *runState, i, n int) {
 		timer.Stop()
 		defer timer.Stop()
 	}
-	var backoff time.Duration
+	var (
+		backoff time.Duration
+		last    time.Time // when the previous request ended
+	)
 	for st.claim() {
-		now := time.Now()
+		// In the closed model the next request starts as the last one
+		// ends: reuse that clock reading rather than take another.
+		now := last
+		if rate > 0 || now.IsZero() {
+			now = time.Now()
+		}
 		intended := now
 		if rate > 0 {
 			if !next.Before(st.end) {
@@ -159,6 +167,7 @@ func (w *worker) run(ctx context.Context, st *runState, i, n int) {
 		}
 		err := w.sess.do(ctx, now, intended)
 		end := time.Now()
+		last = end
 		if st.stopped.Load() || ctx.Err() != nil || !end.Before(st.end) {
 			// The run ended during this request: it does not count. (A
 			// dial bounded by the run's deadline fails an instant before
@@ -180,13 +189,14 @@ func (w *worker) run(ctx context.Context, st *runState, i, n int) {
 					return
 				}
 			}
+			last = time.Time{}
 			continue
 		}
 		backoff = 0
 		if w.selfRecorded {
 			sh.sentOne()
 		} else {
-			sh.success(end.Sub(intended), end.Sub(now))
+			sh.success(end.Sub(intended), end.Sub(now), rate > 0)
 		}
 	}
 }
