@@ -59,7 +59,9 @@ type ClientOptions struct {
 
 // Client calls a JSON-RPC server over one framed connection. It is safe for
 // concurrent use: concurrent calls share the connection, their responses
-// matched by id (pipelining).
+// matched by id (pipelining), and the requests of calls made together leave
+// in one write. A write that does not finish within DefaultWriteTimeout
+// (a server that stopped reading) breaks the connection.
 type Client struct {
 	addr string // "" for a client on a given connection: no reconnect
 	opts ClientOptions
