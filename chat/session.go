@@ -189,6 +189,9 @@ func (ss *session) writeLoop() {
 		ss.writing = false
 		ss.inflight = 0
 		ss.partial = partial
+		if ss.queue == nil && ss.drop == "" {
+			ss.queue = batch[:0] // reuse the slice (its lines are cleared)
+		}
 		if err == nil {
 			s.st.delivered.Add(int64(len(batch)))
 			ss.mu.Unlock()
