@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"sync"
@@ -316,10 +317,18 @@ func (c *Client) attempt(ctx context.Context, base *http.Request) (*Response, er
 	return resp, serr
 }
 
+// maxPrealloc bounds the buffer readBody allocates from a declared
+// Content-Length before any of the body has arrived: the header is the
+// peer's word, and a large cap must not turn it into a large allocation
+// (or, for a length near 2^63, a panic).
+const maxPrealloc = 1 << 20
+
 // readBody reads a whole body of at most maxBody bytes. A declared length
-// over the cap fails before reading; a declared length within it is read
-// into a buffer of that size, and anything else in growing chunks up to the
-// cap plus one byte, to tell "exactly the cap" from "over it".
+// over the cap fails before reading; a declared length within it and up to
+// maxPrealloc is read into a buffer of that size, and anything else in
+// growing chunks up to the cap plus one byte, to tell "exactly the cap" from
+// "over it". net/http stops a body with a Content-Length at that length and
+// reports a shorter one as io.ErrUnexpectedEOF.
 func readBody(r io.Reader, declared, maxBody int64) ([]byte, error) {
 	tooLarge := func() error {
 		return retry.Permanent(fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, maxBody))
@@ -327,14 +336,18 @@ func readBody(r io.Reader, declared, maxBody int64) ([]byte, error) {
 	if declared > maxBody {
 		return nil, tooLarge()
 	}
-	if declared >= 0 {
+	if declared >= 0 && declared <= maxPrealloc {
 		body := make([]byte, declared)
 		if _, err := io.ReadFull(r, body); err != nil {
 			return nil, fmt.Errorf("reading body: %w", err)
 		}
 		return body, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r, maxBody+1))
+	limit := maxBody
+	if limit < math.MaxInt64 {
+		limit++ // one byte more tells "over the cap" from "at it"
+	}
+	body, err := io.ReadAll(io.LimitReader(r, limit))
 	if err != nil {
 		return nil, fmt.Errorf("reading body: %w", err)
 	}

@@ -239,6 +239,49 @@ func TestBodyOverCap(t *testing.T) {
 	}
 }
 
+// TestDeclaredLength: a Content-Length is the peer's word. A huge one under
+// an unlimited cap must not become an allocation of that size (it used to
+// panic in makeslice); a large honest one is read whole; a short one is a
+// reset. A body without a length is read whole under the largest cap (the
+// cap plus one byte used to overflow and read nothing).
+func TestDeclaredLength(t *testing.T) {
+	big := bytes.Repeat([]byte("y"), 3<<20)
+	s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/large":
+			w.Write(big)
+			return
+		case "/chunked":
+			w.Write(big[:10])
+			w.(http.Flusher).Flush()
+			w.Write(big[10:])
+			return
+		}
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Errorf("hijack: %v", err)
+			return
+		}
+		defer conn.Close()
+		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 4611686018427387904\r\n\r\nabc")
+		buf.Flush()
+	})
+	c := newTestClient(t)
+	c.MaxBody = 1<<63 - 1
+	c.Retry.MaxAttempts = 1
+	resp, err := call(t, c, 5*time.Second, &Request{URL: s.URL + "/huge"})
+	wantErr(t, err, ClassReset, 1)
+	if resp != nil {
+		t.Errorf("Do(/huge) = %v, want no response", resp)
+	}
+	for _, path := range []string{"/large", "/chunked"} {
+		resp, err = call(t, c, 5*time.Second, &Request{URL: s.URL + path})
+		if err != nil || !bytes.Equal(resp.Body, big) {
+			t.Errorf("Do(%s) = %v, want the whole %d-byte body", path, err, len(big))
+		}
+	}
+}
+
 func TestPost503(t *testing.T) {
 	var mu sync.Mutex
 	var bodies []string
