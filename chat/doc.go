@@ -56,5 +56,9 @@
 //
 // Server is a tcpserver.Handler. tcpserver.Server.Shutdown is the graceful
 // shutdown: every client reads "[HH:MM:SS] * server shutting down" before
-// its connection closes. NewCollector exports the service's metrics.
+// its connection closes. NewCollector exports the service's metrics. Chat
+// clients may stay silent for hours, so the tcpserver's IdleTimeout is
+// best off (negative; TCP keep-alive finds dead peers) with a ReadTimeout
+// for the reading of one line; its ParkIdle must stay zero, since a session
+// keeps state and a writer goroutine across lines.
 package chat
