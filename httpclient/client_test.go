@@ -501,6 +501,30 @@ func TestTransport(t *testing.T) {
 	if s.hits.Load() != 1 {
 		t.Errorf("POST through Transport made %d requests, want 1", s.hits.Load())
 	}
+	// A body without GetBody is buffered for replay up to MaxReplayBody,
+	// and sent once, whole, when it is longer.
+	tr.Policy.MaxAttempts = 3
+	tr.MaxReplayBody = 8
+	for _, tt := range []struct {
+		body string
+		hits int64
+		code int
+	}{{"short", 3, 200}, {"longer than eight", 1, 503}} {
+		s.hits.Store(0)
+		req, _ := http.NewRequest("PUT", s.URL, io.NopCloser(strings.NewReader(tt.body)))
+		if req.GetBody != nil {
+			t.Fatal("NewRequest set GetBody for an opaque body")
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.code || s.hits.Load() != tt.hits || (tt.code == 200 && string(b) != tt.body) {
+			t.Errorf("PUT %q without GetBody = %d %q after %d requests; want %d after %d", tt.body, resp.StatusCode, b, s.hits.Load(), tt.code, tt.hits)
+		}
+	}
 }
 
 func TestHead(t *testing.T) {

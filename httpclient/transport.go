@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"time"
 
@@ -28,8 +29,8 @@ type Transport struct {
 	Policy retry.Policy
 
 	// MaxReplayBody caps the request body buffered for replay when the
-	// request has no GetBody; 0 means DefaultMaxBody. A larger body is
-	// sent once, without retries.
+	// request has no GetBody and may be retried; 0 means DefaultMaxBody.
+	// A larger body is sent once, as it streams, without retries.
 	MaxReplayBody int64
 
 	budget retry.Budget
@@ -50,26 +51,35 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	p.Retryable = Retryable
 	p.Class = func(err error) string { return string(Classify(err)) }
 
+	hasBody := req.Body != nil && req.Body != http.NoBody
+	if !retryableMethod(req.Method, req.Header.Get(IdempotencyKeyHeader) != "") {
+		p.MaxAttempts = 1
+	}
+	// Each attempt needs a fresh body. A body without GetBody is buffered
+	// for replay when a retry may need it, up to MaxReplayBody; one over
+	// that is sent once as it streams, without retries.
 	getBody := req.GetBody
-	if req.Body != nil && req.Body != http.NoBody && getBody == nil {
+	var single io.ReadCloser
+	if hasBody && getBody == nil && p.MaxAttempts != 1 {
 		limit := t.MaxReplayBody
 		if limit <= 0 {
 			limit = DefaultMaxBody
 		}
-		buf, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
-		req.Body.Close()
+		buf, err := io.ReadAll(io.LimitReader(req.Body, min(limit, math.MaxInt64-1)+1))
 		if err != nil {
+			req.Body.Close()
 			return nil, fmt.Errorf("httpclient: reading request body: %w", err)
 		}
 		if int64(len(buf)) > limit {
-			// Too large to keep for replay; refuse rather than send a
-			// cut body.
-			return nil, fmt.Errorf("httpclient: request body over %d bytes cannot be replayed", limit)
+			p.MaxAttempts = 1
+			single = struct {
+				io.Reader
+				io.Closer
+			}{io.MultiReader(bytes.NewReader(buf), req.Body), req.Body}
+		} else {
+			req.Body.Close()
+			getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
 		}
-		getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
-	}
-	if !retryableMethod(req.Method, req.Header.Get(IdempotencyKeyHeader) != "") || (req.Body != nil && req.Body != http.NoBody && getBody == nil) {
-		p.MaxAttempts = 1
 	}
 
 	var last *http.Response
@@ -81,7 +91,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			last = nil
 		}
 		r := req.Clone(ctx)
-		if getBody != nil {
+		switch {
+		case !hasBody:
+		case single != nil:
+			r.Body = single
+		case getBody != nil:
 			b, err := getBody()
 			if err != nil {
 				return retry.Permanent(err)
