@@ -141,6 +141,12 @@ type genVsLoop struct {
 	Ratios  []float64 `json:"ratios"`
 	Median  float64   `json:"median_ratio"`
 	Overall float64   `json:"overall_ratio"` // sum of bench rps / sum of loop rps
+	// CPU time per request of each client process (user and system,
+	// set-up included), which the machine's other load disturbs less
+	// than throughput.
+	LoopCPU  []float64 `json:"loop_cpu_us_per_request"`
+	BenchCPU []float64 `json:"bench_cpu_us_per_request"`
+	CPURatio float64   `json:"cpu_ratio"` // median bench / median loop
 }
 
 type scaleRun struct {
@@ -510,38 +516,82 @@ func (s *suite) generator() {
 	}
 	defer srv.stop()
 	d := s.o.repDuration.String()
+	loopRun := func() (float64, float64, error) {
+		out, cpu, err := s.timed(s.cpuArgs(1, s.o.pingpong, "-addr", srv.addr, "-conns", "100", "-duration", d))
+		var r struct{ RPS, Requests float64 }
+		if err == nil {
+			err = json.Unmarshal(out, &r)
+		}
+		if err != nil || r.Requests == 0 {
+			return 0, 0, fmt.Errorf("minimal loop: %v %s", err, out)
+		}
+		return r.RPS, cpu.Seconds() * 1e6 / r.Requests, nil
+	}
+	benchRun := func() (float64, float64, error) {
+		out, cpu, err := s.timed(s.cpuArgs(1, s.o.netkit, "bench", "line", srv.addr, "-c", "100", "-d", d, "--json"))
+		var r loadgen.Result
+		if err == nil {
+			err = json.Unmarshal(out, &r)
+		}
+		if err != nil || r.Requests == 0 {
+			return 0, 0, fmt.Errorf("netkit bench: %v %s", err, out)
+		}
+		return r.RPS, cpu.Seconds() * 1e6 / float64(r.Requests), nil
+	}
 	for i := 0; i < s.o.reps && s.ctx.Err() == nil; i++ {
-		argv := s.cpuArgs(1, s.o.pingpong, "-addr", srv.addr, "-conns", "100", "-duration", d)
-		out, err := exec.CommandContext(s.ctx, argv[0], argv[1:]...).Output()
-		var loop struct{ RPS float64 }
-		if err != nil || json.Unmarshal(out, &loop) != nil {
-			s.logf("minimal loop failed: %v %s", err, out)
+		// Alternate which goes first, so a trend in the machine's load
+		// does not favour one side.
+		var lr, lc, br, bc float64
+		var err1, err2 error
+		if i%2 == 0 {
+			lr, lc, err1 = loopRun()
+			br, bc, err2 = benchRun()
+		} else {
+			br, bc, err2 = benchRun()
+			lr, lc, err1 = loopRun()
+		}
+		if err := errors.Join(err1, err2); err != nil {
+			s.logf("generator check: %v", err)
 			return
 		}
-		res, err := s.bench("line", srv.addr, "-c", "100", "-d", d)
-		if err != nil {
-			s.logf("bench failed: %v", err)
-			return
-		}
-		g.Loop = append(g.Loop, loop.RPS)
-		g.Bench = append(g.Bench, res.RPS)
-		g.Ratios = append(g.Ratios, res.RPS/loop.RPS)
-		s.logf("generator check %d: minimal loop %.0f req/s, netkit bench %.0f req/s, ratio %.3f", i+1, loop.RPS, res.RPS, res.RPS/loop.RPS)
+		g.Loop = append(g.Loop, lr)
+		g.Bench = append(g.Bench, br)
+		g.Ratios = append(g.Ratios, br/lr)
+		g.LoopCPU = append(g.LoopCPU, lc)
+		g.BenchCPU = append(g.BenchCPU, bc)
+		s.logf("generator check %d: minimal loop %.0f req/s (%.2f µs CPU/req), netkit bench %.0f req/s (%.2f µs CPU/req), ratio %.3f",
+			i+1, lr, lc, br, bc, br/lr)
 	}
 	if len(g.Ratios) > 0 {
-		r := slices.Clone(g.Ratios)
-		slices.Sort(r)
-		g.Median = r[len(r)/2]
-		if len(r)%2 == 0 {
-			g.Median = (r[len(r)/2-1] + r[len(r)/2]) / 2
-		}
+		g.Median = median(g.Ratios)
 		var sb, sl float64
 		for i := range g.Loop {
 			sb += g.Bench[i]
 			sl += g.Loop[i]
 		}
 		g.Overall = sb / sl
+		g.CPURatio = median(g.BenchCPU) / median(g.LoopCPU)
 	}
+}
+
+func median(v []float64) float64 {
+	r := slices.Clone(v)
+	slices.Sort(r)
+	if len(r)%2 == 0 {
+		return (r[len(r)/2-1] + r[len(r)/2]) / 2
+	}
+	return r[len(r)/2]
+}
+
+// timed runs argv and returns its standard output and the CPU time (user
+// and system) the process used.
+func (s *suite) timed(argv []string) ([]byte, time.Duration, error) {
+	cmd := exec.CommandContext(s.ctx, argv[0], argv[1:]...)
+	out, err := cmd.Output()
+	if cmd.ProcessState == nil {
+		return out, 0, err
+	}
+	return out, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), err
 }
 
 // scale holds n idle connections on a fresh server while 10 active ones
@@ -708,11 +758,15 @@ func (s *suite) summary() string {
 	g := s.Generator
 	if len(g.Ratios) > 0 {
 		fmt.Fprintf(&b, "#### Generator versus a minimal Go ping-pong loop, %d connections to netkit echo, %d alternating runs of %v\n\n", g.Conns, len(g.Ratios), p.RepDuration)
-		b.WriteString("| run | minimal loop req/s | netkit bench req/s | ratio |\n|---:|---:|---:|---:|\n")
+		b.WriteString("| run | minimal loop req/s | netkit bench req/s | ratio | loop CPU µs/req | bench CPU µs/req |\n|---:|---:|---:|---:|---:|---:|\n")
 		for i := range g.Ratios {
-			fmt.Fprintf(&b, "| %d | %.0f | %.0f | %.3f |\n", i+1, g.Loop[i], g.Bench[i], g.Ratios[i])
+			lc, bc := 0.0, 0.0
+			if i < len(g.LoopCPU) && i < len(g.BenchCPU) {
+				lc, bc = g.LoopCPU[i], g.BenchCPU[i]
+			}
+			fmt.Fprintf(&b, "| %d | %.0f | %.0f | %.3f | %.2f | %.2f |\n", i+1, g.Loop[i], g.Bench[i], g.Ratios[i], lc, bc)
 		}
-		fmt.Fprintf(&b, "\nMedian ratio %.3f; total over all runs %.3f.\n\n", g.Median, g.Overall)
+		fmt.Fprintf(&b, "\nThroughput ratio (netkit bench / minimal loop): median %.3f, total over all runs %.3f. Client CPU time per request, median netkit bench / median minimal loop: %.3f.\n\n", g.Median, g.Overall, g.CPURatio)
 	}
 	if len(s.Scale) > 0 {
 		fmt.Fprintf(&b, "#### Idle connections held by the server, echo on 10 active connections at 1,000 req/s for %v\n\n", p.Scale)
