@@ -1,6 +1,7 @@
 package retry
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ func ParseRetryAfter(value string, now time.Time) (time.Duration, bool) {
 		if err != nil {
 			// A number too large for an int64 of nanoseconds is a very long
 			// wait, not an invalid one.
-			if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			if errors.Is(err, strconv.ErrRange) {
 				return time.Duration(1<<63 - 1), true
 			}
 			return 0, false

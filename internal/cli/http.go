@@ -242,26 +242,21 @@ func (o *httpOptions) buildRequest() (*httpclient.Request, error) {
 			files = append(files, f)
 		}
 	}
-	switch {
-	case o.Form && len(files) > 0:
-		var fields urlparse.Query
+	var fields urlparse.Query
+	if o.Form {
 		for _, it := range data {
 			if it.Kind == itemRawJSON {
 				return nil, fmt.Errorf("raw JSON item %q cannot go in a form", it.Key)
 			}
 			fields.Add(it.Key, it.Value)
 		}
+	}
+	switch {
+	case o.Form && len(files) > 0:
 		if err := r.SetMultipart(fields, files); err != nil {
 			return nil, err
 		}
 	case o.Form && len(data) > 0:
-		var fields urlparse.Query
-		for _, it := range data {
-			if it.Kind == itemRawJSON {
-				return nil, fmt.Errorf("raw JSON item %q cannot go in a form", it.Key)
-			}
-			fields.Add(it.Key, it.Value)
-		}
 		r.SetForm(fields)
 	case len(data) > 0:
 		r.Body = jsonObject(data)
