@@ -124,7 +124,8 @@ func (d *dialer) openIdle(ctx context.Context, n int) []net.Conn {
 
 // Classify names the class of a request error as Result.Errors counts it:
 // "timeout", "refused", "reset", "eof", "protocol", "addr" (no local
-// address or port left), "http_4xx", "http_5xx", "canceled" or "other".
+// address, port or file descriptor left), "http_4xx", "http_5xx",
+// "canceled" or "other".
 func Classify(err error) string {
 	var re *RequestError
 	if errors.As(err, &re) && re.Class != "" {
