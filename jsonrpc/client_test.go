@@ -15,6 +15,7 @@ import (
 	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/jsonrpc"
 	"github.com/netkit-dev/netkit/retry"
+	"github.com/netkit-dev/netkit/tcpserver"
 )
 
 func dialClient(t *testing.T, addr string, opts *jsonrpc.ClientOptions) *jsonrpc.Client {
@@ -231,5 +232,34 @@ func TestHTTPClient(t *testing.T) {
 	bad := &jsonrpc.HTTPClient{URL: ts.URL + "/rpc", MaxResponseSize: 10}
 	if err := bad.Call(ctx, "greet", nil, nil); err == nil {
 		t.Error("response above MaxResponseSize accepted")
+	}
+}
+
+// TestClientPipelinedOverTCPServer runs concurrent callers on one client
+// against the server on tcpserver, connection after connection: every call
+// must be answered, whatever the interleaving of the read loop's waits in
+// Conn.Next and the workers' writes.
+func TestClientPipelinedOverTCPServer(t *testing.T) {
+	s := chapterServer()
+	ts := &tcpserver.Server{Handler: s.TCPHandler()}
+	ln := testnet.Listen(t)
+	go ts.Serve(ln)
+	defer ts.Close()
+	for round := range 10 {
+		c := dialClient(t, ln.Addr().String(), &jsonrpc.ClientOptions{CallTimeout: 10 * time.Second})
+		var wg sync.WaitGroup
+		for g := range 8 {
+			wg.Go(func() {
+				for i := range 50 {
+					var sum int
+					if err := c.Call(context.Background(), "add", []int{g, i}, &sum); err != nil || sum != g+i {
+						t.Errorf("round %d: add [%d, %d] = %d, %v", round, g, i, sum, err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		c.Close()
 	}
 }
