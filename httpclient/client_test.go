@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -525,7 +526,28 @@ func TestTransport(t *testing.T) {
 			t.Errorf("PUT %q without GetBody = %d %q after %d requests; want %d after %d", tt.body, resp.StatusCode, b, s.hits.Load(), tt.code, tt.hits)
 		}
 	}
+	// The request's own body is sent first and closed, GetBody's copies
+	// serve the retries (the RoundTripper contract).
+	s.hits.Store(0)
+	own := &closeCounter{Reader: strings.NewReader("payload")}
+	req, _ = http.NewRequest("PUT", s.URL, own)
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("payload")), nil }
+	resp, err = hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || s.hits.Load() != 3 || own.closed.Load() == 0 {
+		t.Errorf("PUT with GetBody = %d after %d requests, body closed %d times; want 200 after 3, closed", resp.StatusCode, s.hits.Load(), own.closed.Load())
+	}
 }
+
+type closeCounter struct {
+	io.Reader
+	closed atomic.Int64
+}
+
+func (c *closeCounter) Close() error { c.closed.Add(1); return nil }
 
 func TestHead(t *testing.T) {
 	s := newScripted(t, func(n int, w http.ResponseWriter, r *http.Request) {

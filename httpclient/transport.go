@@ -60,6 +60,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// that is sent once as it streams, without retries.
 	getBody := req.GetBody
 	var single io.ReadCloser
+	buffered := false
 	if hasBody && getBody == nil && p.MaxAttempts != 1 {
 		limit := t.MaxReplayBody
 		if limit <= 0 {
@@ -78,12 +79,15 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}{io.MultiReader(bytes.NewReader(buf), req.Body), req.Body}
 		} else {
 			req.Body.Close()
+			buffered = true
 			getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
 		}
 	}
 
 	var last *http.Response
+	attempt := 0
 	_, err := retry.DoCount(req.Context(), p, func(ctx context.Context) error {
+		attempt++
 		if last != nil {
 			// Drain a little so the connection can be reused.
 			io.CopyN(io.Discard, last.Body, 64<<10)
@@ -95,6 +99,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		case !hasBody:
 		case single != nil:
 			r.Body = single
+		case attempt == 1 && !buffered:
+			// The request's own body, which Clone kept, goes first, so
+			// that the base transport reads and closes it as the
+			// RoundTripper contract asks; GetBody serves the retries.
 		case getBody != nil:
 			b, err := getBody()
 			if err != nil {
