@@ -4,8 +4,10 @@
 Reads URLs one per line from standard input (each line as it is, without
 its newline) and prints, for each, the JSON object `netkit url parse --json`
 prints, from urllib.parse.urlparse: `null` where urlparse raises. The two
-outputs are byte-identical; internal/cli/url_test.go checks that, and
-docs/BENCHMARKS.md times both on the same batch:
+outputs are byte-identical, but for U+2028 and U+2029, which Go's JSON
+encoder writes as escapes and Python as they are (the same JSON values);
+internal/cli/url_test.go checks that, and docs/BENCHMARKS.md times both on
+the same batch:
 
     python3 scripts/urlgolden/parse_lines.py < urls.txt
 """
