@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 
 	"github.com/netkit-dev/netkit/frame"
 	"github.com/netkit-dev/netkit/jsonrpc"
+	"github.com/netkit-dev/netkit/tcpserver"
 )
 
 // pyDumps formats compact JSON as Python's json.dumps does by default: a
@@ -176,4 +180,60 @@ func ExampleClient_Call() {
 	// greet: Hello, Go!
 	// echo: {"nested":{"key":"value"}}
 	// error: -32601 Method not found
+}
+
+// Serving on tcpserver, as netkit serve does on 127.0.0.1:7003: the
+// server's limits, timeouts and graceful Shutdown, which lets the calls
+// already read finish and answers them.
+func ExampleServer_TCPHandler() {
+	rpc := &jsonrpc.Server{}
+	jsonrpc.RegisterChapterMethods(rpc)
+	srv := &tcpserver.Server{Handler: rpc.TCPHandler()}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	go srv.Serve(ln)
+	defer srv.Shutdown(context.Background())
+
+	ctx := context.Background()
+	c, err := jsonrpc.Dial(ctx, ln.Addr().String(), &jsonrpc.ClientOptions{Dialect: jsonrpc.Chapter})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	var greeting string
+	err = c.Call(ctx, "greet", map[string]string{"name": "Python"}, &greeting)
+	fmt.Println(greeting, err)
+	// Output:
+	// Hello, Python! <nil>
+}
+
+// The same registry over HTTP, as POST /rpc on the admin listener.
+func ExampleServer_ServeHTTP() {
+	rpc := &jsonrpc.Server{}
+	jsonrpc.RegisterChapterMethods(rpc)
+	mux := http.NewServeMux()
+	mux.Handle("POST /rpc", rpc)
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+
+	c := &jsonrpc.HTTPClient{URL: ts.URL + "/rpc"}
+	var sum int
+	err := c.Call(context.Background(), "add", map[string]int{"a": 10, "b": 32}, &sum)
+	fmt.Println(sum, err)
+
+	resp, err := http.Post(ts.URL+"/rpc", "application/json", strings.NewReader(`[]`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.Status, string(body))
+	// Output:
+	// 42 <nil>
+	// 200 OK {"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":null}
 }
