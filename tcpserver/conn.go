@@ -314,6 +314,8 @@ func (c *Conn) wait() (int, error) {
 	}
 	var n int
 	var rerr error
+	// RawRead resets the poller's readiness flag before calling f, so f
+	// must try the read first; waiting first could miss an edge.
 	err := c.rc.Read(func(fd uintptr) bool {
 		for {
 			n, rerr = c.rd.Fill(func(p []byte) (int, error) { return syscall.Read(int(fd), p) })

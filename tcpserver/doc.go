@@ -54,7 +54,8 @@
 // the server closes a connection that the client has not closed, it sends
 // FIN first and reads briefly (Linger) until the client's FIN, so that a
 // client that had a request in flight reads a clean end of stream rather
-// than a reset.
+// than a reset. Connections still in the kernel's accept queue when the
+// listener closes are reset by the kernel, as with any server.
 //
 // # Memory per connection
 //
