@@ -331,6 +331,10 @@ func (o *httpOptions) client() *httpclient.Client {
 		Retry: retry.Policy{
 			MaxAttempts: o.Retries + 1,
 			MaxDelay:    o.RetryMaxDelay,
+			// The budget caps retries across the many calls a client
+			// makes to a peer; one command line makes one call, whose
+			// --retries it must not cut short.
+			Budget: &retry.Budget{Burst: float64(max(o.Retries, retry.DefaultBudgetBurst))},
 		},
 	}
 	if o.Timeout == 0 {

@@ -339,3 +339,18 @@ func FuzzParseItem(f *testing.F) {
 		}
 	})
 }
+
+// TestHTTPRetriesExact: --retries N makes N retries, more than the retry
+// budget's initial burst included.
+func TestHTTPRetriesExact(t *testing.T) {
+	var hits atomic.Int64
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	defer s.Close()
+	code, _, stderr := run(t, "", "http", "--check-status", "--retries", "15", "--retry-max-delay", "1ms", s.URL)
+	if code != exitHTTP5xx || hits.Load() != 16 || !strings.Contains(stderr, "16 attempts") {
+		t.Errorf("netkit http --retries 15 = %d after %d requests (stderr %q); want %d after 16", code, hits.Load(), stderr, exitHTTP5xx)
+	}
+}
