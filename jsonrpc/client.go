@@ -66,6 +66,7 @@ type Client struct {
 	addr string // "" for a client on a given connection: no reconnect
 	opts ClientOptions
 
+	dialMu  sync.Mutex // serialises redials
 	mu      sync.Mutex
 	conn    *clientConn // nil after a loss, until the next dial
 	closed  bool
@@ -149,22 +150,16 @@ func (c *Client) start(nc net.Conn) *clientConn {
 // connect returns the live connection, dialling again when it was lost and
 // Reconnect is set.
 func (c *Client) connect(ctx context.Context) (*clientConn, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return nil, ErrClosed
-	}
-	if c.conn != nil && !c.conn.isDead() {
-		return c.conn, nil
-	}
-	c.conn = nil
-	if !c.opts.Reconnect || c.addr == "" {
-		if c.lastErr == nil {
-			return nil, ErrConnLost
-		}
-		return nil, c.lastErr
+	if cc, decided, err := c.live(); decided {
+		return cc, err
 	}
 	// Calls wait here while one of them redials: one dial, not a storm.
+	// c.mu is not held meanwhile, so Close never waits for a dial.
+	c.dialMu.Lock()
+	defer c.dialMu.Unlock()
+	if cc, decided, err := c.live(); decided {
+		return cc, err // another call has redialled
+	}
 	var cc *clientConn
 	err := retry.Do(ctx, c.opts.Retry, func(ctx context.Context) error {
 		var err error
@@ -174,8 +169,40 @@ func (c *Client) connect(ctx context.Context) (*clientConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.conn = cc
+	c.mu.Lock()
+	closed := c.closed
+	if !closed {
+		c.conn = cc
+	}
+	c.mu.Unlock()
+	if closed {
+		cc.fail(ErrClosed)
+		cc.nc.Close()
+		<-cc.done
+		return nil, ErrClosed
+	}
 	return cc, nil
+}
+
+// live returns the connection to use or the error to return, with decided
+// true; decided is false when the caller should redial.
+func (c *Client) live() (cc *clientConn, decided bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.closed:
+		return nil, true, ErrClosed
+	case c.conn != nil && !c.conn.isDead():
+		return c.conn, true, nil
+	}
+	c.conn = nil
+	if !c.opts.Reconnect || c.addr == "" {
+		if c.lastErr == nil {
+			return nil, true, ErrConnLost
+		}
+		return nil, true, c.lastErr
+	}
+	return nil, false, nil
 }
 
 // lost forgets cc after its connection broke.
