@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -563,9 +564,10 @@ func runURLQueryEncode(ctx context.Context, opts *urlQueryEncodeOptions) error {
 		params := make([]urlparse.Param, len(pairs))
 		for i, p := range pairs {
 			params[i] = urlparse.Param{Key: p[0], Value: p[1]}
-			var elems []any
-			if opts.Doseq && strings.HasPrefix(p[1], "[") && json.Unmarshal([]byte(p[1]), &elems) == nil {
-				params[i].Value = pyValues(elems)
+			if opts.Doseq && strings.HasPrefix(p[1], "[") {
+				if elems, ok := decodeJSONArray(p[1]); ok {
+					params[i].Value = pyValues(elems)
+				}
 			}
 		}
 		q := urlparse.Urlencode(params, urlparse.EncodeOptions{Doseq: opts.Doseq})
@@ -573,19 +575,30 @@ func runURLQueryEncode(ctx context.Context, opts *urlQueryEncodeOptions) error {
 	})
 }
 
+// decodeJSONArray decodes a JSON array, keeping numbers as their text
+// (json.Number) so that pyValues can tell 1 from 1.0 as Python's json.loads
+// does.
+func decodeJSONArray(s string) ([]any, bool) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var elems []any
+	if dec.Decode(&elems) != nil || dec.More() {
+		return nil, false
+	}
+	return elems, true
+}
+
 // pyValues converts decoded JSON to the Go values urlparse formats as
-// Python would format the same JSON loaded with json.loads: whole numbers
-// as int, others as float, null as None.
+// Python would format the same JSON loaded with json.loads: a number
+// written without ".", "e" or "E" as an int of any size, any other as a
+// float ("1.0", "100.0" for 1e2, "inf" beyond the float range), null as
+// None.
 func pyValues(elems []any) []any {
 	out := make([]any, len(elems))
 	for i, e := range elems {
 		switch v := e.(type) {
-		case float64:
-			if v == float64(int64(v)) && !strings.ContainsAny(strconv.FormatFloat(v, 'g', -1, 64), ".e") {
-				out[i] = int64(v)
-			} else {
-				out[i] = v
-			}
+		case json.Number:
+			out[i] = pyNumber(v)
 		case []any:
 			out[i] = pyValues(v)
 		default:
@@ -593,6 +606,18 @@ func pyValues(elems []any) []any {
 		}
 	}
 	return out
+}
+
+func pyNumber(n json.Number) any {
+	if !strings.ContainsAny(string(n), ".eE") {
+		if i, ok := new(big.Int).SetString(string(n), 10); ok {
+			return i
+		}
+	}
+	// A number past the float range is ±inf, as float() gives it; the
+	// JSON grammar leaves no other parse error.
+	f, _ := strconv.ParseFloat(string(n), 64)
+	return f
 }
 
 // urlBuildOptions are the flags of `netkit url build`.
