@@ -482,3 +482,35 @@ func FuzzServeConn(f *testing.F) {
 		}
 	})
 }
+
+// TestTCPHandlerParked serves with tcpserver's ParkIdle: between calls the
+// connection waits in the server's epoll set without a goroutine, and each
+// wake-up runs the handler afresh. Nothing of a connection's state may be
+// lost across that.
+func TestTCPHandlerParked(t *testing.T) {
+	s := chapterServer()
+	ts := &tcpserver.Server{Handler: s.TCPHandler(), ParkIdle: time.Millisecond}
+	ln := testnet.Listen(t)
+	go ts.Serve(ln)
+	defer ts.Close()
+	c, err := jsonrpc.Dial(context.Background(), ln.Addr().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range 3 {
+		if !testnet.Eventually(5*time.Second, func() bool { return ts.Stats().Parked == 1 }) {
+			t.Fatalf("round %d: connection not parked (%+v)", i, ts.Stats())
+		}
+		var wg sync.WaitGroup
+		for g := range 16 {
+			wg.Go(func() {
+				var sum int
+				if err := c.Call(context.Background(), "add", []int{i, g}, &sum); err != nil || sum != i+g {
+					t.Errorf("round %d: add [%d, %d] after parking = %d, %v", i, i, g, sum, err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+}
