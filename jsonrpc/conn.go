@@ -75,7 +75,9 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) error {
 // frame's first byte, so Shutdown closes it only between frames, and the
 // calls already read are answered before the handler returns. The frame
 // limit is MaxFrameSize, whatever the tcpserver's MaxRequest; read, write
-// and idle timeouts are the tcpserver's.
+// and idle timeouts are the tcpserver's. The handler keeps nothing between
+// frames once their calls have ended (it waits for them before returning),
+// so it suits tcpserver's ParkIdle.
 func (s *Server) TCPHandler() tcpserver.Handler {
 	return tcpserver.HandlerFunc(s.serveTCP)
 }
