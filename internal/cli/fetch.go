@@ -47,7 +47,12 @@ input, one per line; blank lines and lines starting with # are skipped.
 A line is printed per URL as it completes (status, bytes, latency, or the
 error class), then a summary: succeeded, failed, wall time, and the speed-up
 over fetching one after the other (the sum of latencies over the wall time).
-The exit status is 1 when any URL failed.`,
+The exit status is 1 when any URL failed.
+
+Each URL is retried up to --retries times on timeouts, resets, refused
+connections and 429/5xx, but all URLs draw their retries from one budget
+(a burst of 10, then one retry for every 5 URLs), so that a failing server
+is not flooded.`,
 		Example: `  netkit fetch https://example.org/a https://example.org/b
   netkit fetch --concurrency 50 --timeout 2s --json < urls.txt`,
 		RunE: func(cmd *cobra.Command, args []string) error {
