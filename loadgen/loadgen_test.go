@@ -150,6 +150,7 @@ func TestTargetsOpenModel(t *testing.T) {
 	t.Cleanup(hs.Close)
 	for _, cfg := range []loadgen.Config{
 		{Target: loadgen.Line, Addr: echoAddr},
+		{Target: loadgen.Connect, Addr: echoAddr, Expect: "ECHO: ping"},
 		{Target: loadgen.RPC, Addr: rpcAddr, Pipeline: 2},
 		{Target: loadgen.HTTP, URL: hs.URL},
 	} {
