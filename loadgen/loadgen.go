@@ -363,6 +363,10 @@ func (st *runState) claim() bool {
 // done or ctx is cancelled, and returns the results. It returns an error
 // (and no result) only when cfg is invalid or not one connection could be
 // set up; request failures are counted in the result.
+//
+// Connections are set up (idle ones first) before the clock starts. When
+// Conns and IdleConns need more file descriptors than the soft limit
+// allows, Run raises the process's limit (see RaiseFileLimit).
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
