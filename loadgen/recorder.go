@@ -189,6 +189,7 @@ func (r *recorder) result(cfg *Config) *Result {
 	if cfg.Rate > 0 {
 		s := summarize(r.svc)
 		res.ServiceTime = &s
+		res.ServicePercentiles = percentiles(r.svc)
 	}
 	res.Percentiles = percentiles(r.lat)
 	return res

@@ -30,8 +30,10 @@ type tick struct {
 }
 
 type plotSeries struct {
-	name string
-	pts  [][2]float64
+	name   string
+	pts    [][2]float64
+	dashed bool
+	color  int // index into palette
 }
 
 // niceTicks returns about n round tick values from 0 to at least max.
@@ -113,15 +115,19 @@ func lineChart(title, xlabel, ylabel string, xt []tick, xmin, xmax float64, ss [
 	fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle">%s</text>`, padL+iw/2, plotH-12, esc(xlabel))
 	fmt.Fprintf(&b, `<text transform="translate(16 %.1f) rotate(-90)" text-anchor="middle">%s</text>`, padT+ih/2, esc(ylabel))
 	for i, s := range ss {
-		col := palette[i%len(palette)]
+		col := palette[s.color%len(palette)]
 		var pts []string
 		for _, p := range s.pts {
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", px(p[0]), py(p[1])))
 		}
-		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>`, col, strings.Join(pts, " "))
+		dash := ""
+		if s.dashed {
+			dash = ` stroke-dasharray="6 4"`
+		}
+		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2"%s points="%s"/>`, col, dash, strings.Join(pts, " "))
 		ly := padT + 14 + 16*i
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="12" height="3" fill="%s"/><text x="%d" y="%d">%s</text>`,
-			padL+10, ly-4, col, padL+28, ly, esc(s.name))
+		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="3"%s/><text x="%d" y="%d">%s</text>`,
+			padL+8, padL+24, ly-4, ly-4, col, dash, padL+28, ly, esc(s.name))
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
@@ -137,15 +143,23 @@ func percentileX(p float64) float64 {
 }
 
 // PercentileSVG plots latency (ms) by percentile for each result, one
-// curve each, labelled with labels[i] (or the result's Label).
+// curve each, labelled with labels[i] (or the result's Label). An
+// open-model result adds a dashed curve of its service time, which shows
+// what the coordinated-omission correction adds.
 func PercentileSVG(title string, labels []string, rs []*Result) string {
 	var ss []plotSeries
-	for i, r := range rs {
-		s := plotSeries{name: label(labels, i, r)}
-		for _, p := range r.Percentiles {
+	curve := func(name string, pcts []Percentile, color int, dashed bool) {
+		s := plotSeries{name: name, color: color, dashed: dashed}
+		for _, p := range pcts {
 			s.pts = append(s.pts, [2]float64{percentileX(p.Percentile), ms(p.Latency)})
 		}
 		ss = append(ss, s)
+	}
+	for i, r := range rs {
+		curve(label(labels, i, r), r.Percentiles, i, false)
+		if len(r.ServicePercentiles) > 0 {
+			curve(label(labels, i, r)+" (service time)", r.ServicePercentiles, i, true)
+		}
 	}
 	xt := []tick{{0, "0%"}, {1, "90%"}, {2, "99%"}, {3, "99.9%"}, {4, "99.99%"}, {5, "99.999%"}}
 	return lineChart(title, "percentile", "latency (ms)", xt, 0, 5, ss)
@@ -156,7 +170,7 @@ func ThroughputSVG(title string, labels []string, rs []*Result) string {
 	var ss []plotSeries
 	xmax := 0.0
 	for i, r := range rs {
-		s := plotSeries{name: label(labels, i, r)}
+		s := plotSeries{name: label(labels, i, r), color: i}
 		for _, iv := range r.Series {
 			t := time.Duration(iv.End).Seconds()
 			s.pts = append(s.pts, [2]float64{t, iv.RPS})

@@ -26,7 +26,7 @@ func TestReportAndJSON(t *testing.T) {
 		t.Fatalf("WriteHTML: %v", err)
 	}
 	page := html.String()
-	for _, want := range []string{"<svg", "Latency by percentile", "Throughput over time", "<polyline", "echo &lt;test&gt;", "service time"} {
+	for _, want := range []string{"<svg", "Latency by percentile", "Throughput over time", "<polyline", "echo &lt;test&gt;", "service time", "stroke-dasharray"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report lacks %q", want)
 		}

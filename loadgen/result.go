@@ -98,7 +98,9 @@ type Result struct {
 	ServiceTime *Summary `json:"service_time,omitempty"`
 
 	Percentiles []Percentile `json:"percentiles"`
-	Series      []Interval   `json:"series"`
+	// ServicePercentiles is the service-time curve (open model only).
+	ServicePercentiles []Percentile `json:"service_percentiles,omitempty"`
+	Series             []Interval   `json:"series"`
 
 	Dials     int64 `json:"dials"`      // connections opened, idle ones included
 	IdleConns int   `json:"idle_conns"` // idle connections held through the run
