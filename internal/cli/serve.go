@@ -15,7 +15,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netkit-dev/netkit/admin"
+	"github.com/netkit-dev/netkit/chat"
 	"github.com/netkit-dev/netkit/echo"
+	"github.com/netkit-dev/netkit/jsonrpc"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
@@ -52,6 +54,34 @@ var serveServices = []serveService{
 			return nil
 		},
 	},
+	{
+		Name: "chat", DefaultAddr: "127.0.0.1:7002", Usage: "chat service (rooms, nicknames; netkit chat)",
+		Setup: func(env serveEnv, srv *tcpserver.Server) error {
+			cs := chat.NewServer(chat.Config{Logger: env.Logger})
+			srv.Handler = cs
+			// Chat clients may stay silent for hours; TCP keep-alive finds
+			// dead peers, and ReadTimeout still bounds a line once begun.
+			srv.IdleTimeout = -1
+			srv.ReadTimeout = 30 * time.Second
+			if env.Admin != nil {
+				env.Admin.Registry().MustRegister(chat.NewCollector(cs))
+			}
+			return nil
+		},
+	},
+	{
+		Name: "rpc", DefaultAddr: "127.0.0.1:7003", Parkable: true,
+		Usage: "JSON-RPC 2.0 and the chapter's protocol over length-prefixed frames (add, greet, echo)",
+		Setup: func(env serveEnv, srv *tcpserver.Server) error {
+			rpc := &jsonrpc.Server{Logger: env.Logger}
+			jsonrpc.RegisterChapterMethods(rpc)
+			srv.Handler = rpc.TCPHandler()
+			if env.Admin != nil {
+				env.Admin.Handle("POST /rpc", rpc)
+			}
+			return nil
+		},
+	},
 }
 
 type serveOptions struct {
@@ -72,10 +102,11 @@ func newServeCmd(streams *IOStreams, runF func(context.Context, *serveOptions) e
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run netkit's TCP services and the admin HTTP listener",
-		Long: `Run netkit's TCP services on 127.0.0.1 (echo on 7001) and the admin HTTP
-listener (9090: /metrics, /healthz, /readyz). Each --NAME-addr takes an
-address, with port 0 for a free port, or "off". One log line per listener
-reports its bound address when it is ready.
+		Long: `Run netkit's TCP services on 127.0.0.1 (echo on 7001, chat on 7002,
+JSON-RPC on 7003) and the admin HTTP listener (9090: /metrics, /healthz,
+/readyz, POST /rpc). Each --NAME-addr takes an address, with port 0 for a
+free port, or "off". One log line per listener reports its bound address
+when it is ready.
 
 SIGINT or SIGTERM starts a graceful shutdown: /readyz fails, listeners close,
 idle connections close, requests in progress finish within --grace; a second

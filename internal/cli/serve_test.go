@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/netkit-dev/netkit/internal/testnet"
+	"github.com/netkit-dev/netkit/jsonrpc"
 )
 
 // lockedBuffer is a bytes.Buffer safe for a command writing logs while the
@@ -110,10 +111,11 @@ func TestServeInProcess(t *testing.T) {
 	defer cancel()
 	code := make(chan int, 1)
 	go func() {
-		code <- Main(ctx, []string{"serve", "--echo-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--log-format", "json"}, streams)
+		code <- Main(ctx, []string{"serve", "--echo-addr", "127.0.0.1:0", "--chat-addr", "127.0.0.1:0", "--rpc-addr", "127.0.0.1:0",
+			"--admin-addr", "127.0.0.1:0", "--log-format", "json"}, streams)
 	}()
 	var addrs map[string]string
-	if !testnet.Eventually(10*time.Second, func() bool { addrs = listenAddrs(logs.String()); return len(addrs) == 2 }) {
+	if !testnet.Eventually(10*time.Second, func() bool { addrs = listenAddrs(logs.String()); return len(addrs) == 4 }) {
 		cancel()
 		t.Fatalf("no listening lines; logs:\n%s", logs.String())
 	}
@@ -122,14 +124,41 @@ func TestServeInProcess(t *testing.T) {
 	if got, err := bufio.NewReader(c).ReadString('\n'); got != "ECHO: Hello async!\n" || err != nil {
 		t.Errorf("echo reply = %q, %v", got, err)
 	}
+	chatConn := testnet.Dial(t, addrs["chat"])
+	chatConn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if got, err := bufio.NewReader(chatConn).ReadString('\n'); !strings.HasPrefix(got, "Welcome! You are ") || err != nil {
+		t.Errorf("chat welcome = %q, %v", got, err)
+	}
+	rpc, err := jsonrpc.Dial(ctx, addrs["rpc"], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rpc.Close()
+	var sum int
+	if err := rpc.Call(ctx, "add", map[string]int{"a": 10, "b": 32}, &sum); err != nil || sum != 42 {
+		t.Errorf("rpc add(10, 32) = %d, %v; want 42", sum, err)
+	}
 	admin := "http://" + addrs["admin"]
 	defer http.DefaultClient.CloseIdleConnections()
+	resp, err := http.Post(admin+"/rpc", "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":7,"method":"greet","params":{"name":"Go"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `{"jsonrpc":"2.0","result":"Hello, Go!","id":7}`; strings.TrimSpace(string(body)) != want {
+		t.Errorf("POST /rpc greet = %s, want %s", body, want)
+	}
 	if code, body := httpGet(t, admin+"/readyz"); code != 200 {
 		t.Errorf("/readyz = %d %q", code, body)
 	}
-	if _, body := httpGet(t, admin+"/metrics"); !strings.Contains(body, `netkit_tcp_requests_total{service="echo"} 1`) {
-		t.Errorf("/metrics lacks the echo request count:\n%.2000s", body)
+	_, metrics := httpGet(t, admin+"/metrics")
+	for _, want := range []string{`netkit_tcp_requests_total{service="echo"} 1`, `service="chat"`, `service="rpc"`, "netkit_chat_"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s:\n%.2000s", want, metrics)
+		}
 	}
+	rpc.Close()
 	http.DefaultClient.CloseIdleConnections()
 
 	cancel()
@@ -155,7 +184,7 @@ func TestServeInProcess(t *testing.T) {
 
 func TestServeAddrInUse(t *testing.T) {
 	ln := testnet.Listen(t)
-	code, _, stderr := run(t, "", "serve", "--echo-addr", ln.Addr().String(), "--admin-addr", "off")
+	code, _, stderr := run(t, "", "serve", "--echo-addr", ln.Addr().String(), "--chat-addr", "off", "--rpc-addr", "off", "--admin-addr", "off")
 	if code != ExitError || !strings.Contains(stderr, "echo:") {
 		t.Errorf("serve on a busy port = %d, %q; want 1 and the service named", code, stderr)
 	}
@@ -174,7 +203,8 @@ func TestServeSIGTERM(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	logs := &lockedBuffer{}
-	cmd := exec.Command(bin, "serve", "--echo-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--log-format", "json", "--grace", "5s")
+	cmd := exec.Command(bin, "serve", "--echo-addr", "127.0.0.1:0", "--chat-addr", "off", "--rpc-addr", "off",
+		"--admin-addr", "127.0.0.1:0", "--log-format", "json", "--grace", "5s")
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
