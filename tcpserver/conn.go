@@ -55,6 +55,10 @@ type Conn struct {
 
 	wmu sync.Mutex // serialises writes so that writing times one write
 
+	waitFn  func(uintptr) bool // c.tryRead, bound once
+	waitN   int                // tryRead's results
+	waitErr error
+
 	fd      int  // the descriptor, for parking; -1 when unknown
 	inEpoll bool // registered with the server's parker, under its mutex
 	parkReq bool // Next gave up the wait so the connection can be parked
@@ -312,19 +316,14 @@ func (c *Conn) wait() (int, error) {
 		n, err := c.rd.Fill(c.nc.Read)
 		return max(n, 0), err
 	}
-	var n int
-	var rerr error
 	// RawRead resets the poller's readiness flag before calling f, so f
 	// must try the read first; waiting first could miss an edge.
-	err := c.rc.Read(func(fd uintptr) bool {
-		for {
-			n, rerr = c.rd.Fill(func(p []byte) (int, error) { return syscall.Read(int(fd), p) })
-			if rerr != syscall.EINTR {
-				break
-			}
-		}
-		return rerr != syscall.EAGAIN
-	})
+	if c.waitFn == nil {
+		c.waitFn = c.tryRead // one closure per connection, not per request
+	}
+	c.waitN, c.waitErr = 0, nil
+	err := c.rc.Read(c.waitFn)
+	n, rerr := c.waitN, c.waitErr
 	if err != nil {
 		return 0, err
 	}
@@ -332,6 +331,18 @@ func (c *Conn) wait() (int, error) {
 		return 0, os.NewSyscallError("read", rerr)
 	}
 	return max(n, 0), nil
+}
+
+// tryRead is wait's RawConn.Read callback: one non-blocking read into the
+// Reader's buffer (taken from the pool, and given back if nothing came); it
+// reports false, to wait for readiness, on EAGAIN.
+func (c *Conn) tryRead(fd uintptr) bool {
+	for {
+		c.waitN, c.waitErr = c.rd.Fill(func(p []byte) (int, error) { return syscall.Read(int(fd), p) })
+		if c.waitErr != syscall.EINTR {
+			return c.waitErr != syscall.EAGAIN
+		}
+	}
 }
 
 // serve runs the handler and then closes or parks the connection.
