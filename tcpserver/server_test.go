@@ -448,3 +448,64 @@ func TestWriteTimeout(t *testing.T) {
 		t.Errorf("Timeouts = %d, want 1", st.Timeouts)
 	}
 }
+
+// TestSlowDripThousand is the figure: 1,000 clients each sending a
+// byte a second are all closed by the timeout, while a normal client is
+// served throughout. Skipped with -short.
+func TestSlowDripThousand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1,000 connections")
+	}
+	const drips = 1000
+	srv := &tcpserver.Server{Handler: &lineEcho{}, IdleTimeout: time.Second, Linger: -1}
+	addr := start(t, srv)
+	var wg sync.WaitGroup
+	var closed atomic.Int64
+	for i := 0; i < drips; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("dial %d: %v", i, err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer c.Close()
+			stop := make(chan struct{})
+			defer close(stop)
+			go func() {
+				tick := time.NewTicker(time.Second)
+				defer tick.Stop()
+				for range 5 { // a byte a second, for at most 5 s
+					if _, err := c.Write([]byte("x")); err != nil {
+						return
+					}
+					select {
+					case <-stop:
+						return
+					case <-tick.C:
+					}
+				}
+			}()
+			c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, err := io.Copy(io.Discard, c); !errors.Is(err, os.ErrDeadlineExceeded) {
+				closed.Add(1) // EOF or reset: the server closed it
+			}
+		}()
+	}
+	good := testnet.Dial(t, addr)
+	br := bufio.NewReader(good)
+	for i := 0; i < 15; i++ {
+		msg := fmt.Sprintf("ok %d\n", i)
+		if got := roundTrip(t, good, br, msg); got != msg {
+			t.Fatalf("good client got %q, want %q", got, msg)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	wg.Wait()
+	if closed.Load() != drips {
+		t.Errorf("%d of %d slow clients were closed", closed.Load(), drips)
+	}
+	if st := srv.Stats(); st.Timeouts < drips {
+		t.Errorf("Stats = %+v; want %d timeouts", st, drips)
+	}
+}

@@ -215,7 +215,7 @@ func TestServeSIGTERM(t *testing.T) {
 		t.Fatalf("no listening lines; logs:\n%s", logs.String())
 	}
 
-	const clients = 50
+	const clients = 200
 	var replies atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, clients)
