@@ -63,8 +63,9 @@
 // from a pool when data arrives) but does hold its goroutine, whose stack
 // is 2 to 8 KiB once it has served requests. With ParkIdle set, a stateless
 // handler's idle connections wait in an epoll set of the server's own
-// instead, with no goroutine at all: about 1.3 KiB each on Linux, against
-// about 3.6 KiB for the chapter's asyncio server (see docs/BENCHMARKS.md).
+// instead, with no goroutine at all: 1.4 to 2 KiB of resident memory each
+// on Linux, against 5.6 KiB for the chapter's asyncio server (see
+// docs/BENCHMARKS.md).
 //
 // # Limits
 //
