@@ -33,8 +33,7 @@
 // and by the Reader's maximum (MaxRequest); each Write by WriteTimeout.
 // One sweeper goroutine per server enforces the three timeouts (checking
 // every eighth of the shortest, 10 ms to 1 s) instead of per-request
-// deadlines: the request path makes no timer calls, and a waiting
-// connection's goroutine keeps a small stack.
+// deadlines, so the request path makes no timer calls.
 //
 // Protocols plug in through the Reader: lines (ReadLine), separators
 // (ReadUntil), length-prefixed frames (ReadExactly of the header, then of the
