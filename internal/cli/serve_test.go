@@ -182,6 +182,13 @@ func TestServeInProcess(t *testing.T) {
 	}
 }
 
+func TestServeAllOff(t *testing.T) {
+	code, _, stderr := run(t, "", "serve", "--echo-addr", "off", "--admin-addr", "off")
+	if code != ExitError || !strings.Contains(stderr, "every service is off") {
+		t.Errorf("serve with everything off = %d, %q; want 1 and a reason", code, stderr)
+	}
+}
+
 func TestServeAddrInUse(t *testing.T) {
 	ln := testnet.Listen(t)
 	code, _, stderr := run(t, "", "serve", "--echo-addr", ln.Addr().String(), "--chat-addr", "off", "--rpc-addr", "off", "--admin-addr", "off")
