@@ -183,7 +183,11 @@ func TestServeInProcess(t *testing.T) {
 }
 
 func TestServeAllOff(t *testing.T) {
-	code, _, stderr := run(t, "", "serve", "--echo-addr", "off", "--admin-addr", "off")
+	args := []string{"serve", "--admin-addr", "off"}
+	for _, svc := range serveServices {
+		args = append(args, "--"+svc.Name+"-addr", "off")
+	}
+	code, _, stderr := run(t, "", args...)
 	if code != ExitError || !strings.Contains(stderr, "every service is off") {
 		t.Errorf("serve with everything off = %d, %q; want 1 and a reason", code, stderr)
 	}
