@@ -57,7 +57,7 @@ start_server() {
 	local log="$TMP/$1.log"
 	case $1 in
 	netkit)
-		"${SRV_PIN[@]}" "$TMP/netkit" serve --echo-addr 127.0.0.1:0 --admin-addr off \
+		"${SRV_PIN[@]}" "$TMP/netkit" serve --echo-addr 127.0.0.1:0 --chat-addr off --rpc-addr off --admin-addr off \
 			--max-conns 20000 --idle-timeout 10m --log-format json 2>"$log" &
 		SRV_PID=$!
 		wait_line "$log" '"service":"echo","addr"'
