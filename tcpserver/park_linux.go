@@ -137,7 +137,13 @@ func (p *parker) run(ready func(*Conn)) {
 	}
 }
 
-// stop wakes run so that it returns.
+// stop wakes run so that it returns. It may be called more than once
+// (Shutdown, then Close): once run has closed the pipe, its descriptor
+// number may belong to another file, which must not get the byte.
 func (p *parker) stop() {
-	syscall.Write(p.wakeW, []byte{0})
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closed {
+		syscall.Write(p.wakeW, []byte{0})
+	}
 }
