@@ -225,6 +225,13 @@ func (s *Server) Serve(ln net.Listener) error {
 			// Wait for the first request without a goroutine.
 			c.state.Store(stateParked)
 			if s.parker.park(c) {
+				// Shutdown may have begun since trackConn and found the
+				// connection not yet parked: take it back and close it,
+				// as Conn.park does, rather than leave it to the deadline.
+				if s.ShuttingDown() && s.parker.take(c) {
+					c.state.Store(stateBusy)
+					go s.closeParked(c)
+				}
 				continue
 			}
 			c.state.Store(stateBusy)
