@@ -6,12 +6,13 @@ import (
 	"errors"
 	"math/big"
 	"strconv"
+	"strings"
 )
 
 // RegisterChapterMethods registers the async chapter's methods on s, with
 // the chapter's results for the chapter's inputs:
 //
-//	add    {"a": 10, "b": 32}       -> 42 (a and b default to 0; integers of any size)
+//	add    {"a": 10, "b": 32}       -> 42 (a and b default to 0; integers up to 4300 digits, Python's limit)
 //	greet  {"name": "Python"}       -> "Hello, Python!" (name defaults to World)
 //	echo   {"data": [1, 2, 3], ...} -> the params as sent ({} when absent)
 //
@@ -21,6 +22,11 @@ func RegisterChapterMethods(s *Server) {
 	Register(s, "greet", Greet)
 	Register(s, "echo", Echo)
 }
+
+// maxAddDigits bounds the length of add's operands: Python's default
+// limit on integer string conversion (sys.int_info.default_max_str_digits),
+// which the chapter's server is subject to.
+const maxAddDigits = 4300
 
 // AddParams are the params of the chapter's add method.
 type AddParams struct {
@@ -91,6 +97,13 @@ func Add(_ context.Context, p AddParams) (json.RawMessage, error) {
 				return strconv.AppendInt(nil, sum, 10), nil
 			}
 		}
+	}
+	if len(strings.TrimPrefix(a, "-")) > maxAddDigits || len(strings.TrimPrefix(b, "-")) > maxAddDigits {
+		// Decimal conversion of big integers costs time quadratic in their
+		// length, and a call's timeout cannot interrupt it: 3 MB of digits
+		// took 13 s of CPU. Python refuses such numbers too (json.loads
+		// raises ValueError above sys.int_info.default_max_str_digits).
+		return nil, NewError(CodeInvalidParams, "Invalid params", "numbers are limited to "+strconv.Itoa(maxAddDigits)+" digits")
 	}
 	x, okx := new(big.Int).SetString(a, 10)
 	y, oky := new(big.Int).SetString(b, 10)

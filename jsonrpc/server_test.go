@@ -57,6 +57,8 @@ func TestHandleMessage(t *testing.T) {
 		// The chapter's dialect: no jsonrpc member.
 		{"chapter add", `{"id": 1, "method": "add", "params": {"a": 10, "b": 32}}`, `{"id":1,"result":42}`},
 		{"chapter add big", `{"id": 1, "method": "add", "params": {"a": 18446744073709551615, "b": 1}}`, `{"id":1,"result":18446744073709551616}`},
+		{"chapter add too many digits", `{"id": 1, "method": "add", "params": {"a": 1` + strings.Repeat("0", 4300) + `, "b": 1}}`, `{"id":1,"result":{"error":"Invalid params"}}`},
+		{"v2 add too many digits", `{"jsonrpc":"2.0","id":1,"method":"add","params":[1,1` + strings.Repeat("0", 4300) + `]}`, `{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":"numbers are limited to 4300 digits"},"id":1}`},
 		{"chapter add float", `{"id": 1, "method": "add", "params": {"a": 0.5, "b": 2}}`, `{"id":1,"result":2.5}`},
 		{"chapter add default", `{"id": 1, "method": "add", "params": {"b": 2}}`, `{"id":1,"result":2}`},
 		{"chapter greet default", `{"id": 2, "method": "greet"}`, `{"id":2,"result":"Hello, World!"}`},
