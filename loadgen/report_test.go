@@ -73,3 +73,22 @@ func TestReportAndJSON(t *testing.T) {
 		t.Errorf("decoded LatencyAt(99) = %v, want about %v", got, want)
 	}
 }
+
+// TestDurationJSONRoundTrip: every whole number of microseconds, as the
+// histograms report them, decodes to exactly what was encoded.
+func TestDurationJSONRoundTrip(t *testing.T) {
+	for us := int64(0); us <= 200_000; us++ {
+		d := loadgen.Duration(time.Duration(us) * time.Microsecond)
+		b, err := json.Marshal(d)
+		if err != nil {
+			t.Fatalf("Marshal(%v): %v", d, err)
+		}
+		var back loadgen.Duration
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("Unmarshal(%s): %v", b, err)
+		}
+		if back != d {
+			t.Fatalf("%v encoded as %s decodes to %v", d, b, back)
+		}
+	}
+}

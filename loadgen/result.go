@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -23,7 +24,9 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("loadgen: duration: want milliseconds, got %s", b)
 	}
-	*d = Duration(f * float64(time.Millisecond))
+	// Round: 1.035 ms times 1e6 is 1034999.9999 in floating point, and
+	// truncating would lose the nanosecond that makes the round trip exact.
+	*d = Duration(math.Round(f * float64(time.Millisecond)))
 	return nil
 }
 
