@@ -391,7 +391,10 @@ func TestShutdownNotice(t *testing.T) {
 }
 
 func TestIdleTimeout(t *testing.T) {
-	addr, _, _ := start(t, chat.Config{}, &tcpserver.Server{IdleTimeout: 200 * time.Millisecond})
+	// ReadTimeout defaults to IdleTimeout and runs from the accept until
+	// the first Next: a long one keeps a slow start on a loaded machine
+	// from ending the session as a read timeout instead.
+	addr, _, _ := start(t, chat.Config{}, &tcpserver.Server{IdleTimeout: 200 * time.Millisecond, ReadTimeout: time.Minute})
 	a := join(t, addr, 1)
 	a.expect(ts + "* idle timeout; closing")
 	a.expectEOF()
