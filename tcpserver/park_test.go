@@ -71,7 +71,9 @@ func TestParkIdle(t *testing.T) {
 }
 
 func TestParkedIdleTimeout(t *testing.T) {
-	srv := &tcpserver.Server{Handler: &lineEcho{}, ParkIdle: 10 * time.Millisecond, IdleTimeout: 100 * time.Millisecond}
+	// A long ReadTimeout (by default IdleTimeout) keeps a slow round trip
+	// on a loaded machine from being cut as a request.
+	srv := &tcpserver.Server{Handler: &lineEcho{}, ParkIdle: 10 * time.Millisecond, IdleTimeout: 100 * time.Millisecond, ReadTimeout: time.Minute}
 	addr := start(t, srv)
 	c := testnet.Dial(t, addr)
 	roundTrip(t, c, bufio.NewReader(c), "hi\n")

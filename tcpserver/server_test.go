@@ -206,7 +206,10 @@ func TestIdleTimeoutSlowDrip(t *testing.T) {
 
 func TestIdleTimeoutErr(t *testing.T) {
 	errc := make(chan error, 1)
-	srv := &tcpserver.Server{IdleTimeout: 50 * time.Millisecond, Handler: tcpserver.HandlerFunc(func(ctx context.Context, c *tcpserver.Conn) error {
+	// ReadTimeout (by default IdleTimeout) runs from the accept until the
+	// first Next: a long one keeps a handler that starts late on a loaded
+	// machine from seeing a read timeout instead.
+	srv := &tcpserver.Server{IdleTimeout: 50 * time.Millisecond, ReadTimeout: time.Minute, Handler: tcpserver.HandlerFunc(func(ctx context.Context, c *tcpserver.Conn) error {
 		for c.Next() {
 			c.Reader().ReadLine()
 		}
