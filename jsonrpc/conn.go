@@ -133,14 +133,24 @@ type connCore struct {
 	cancel     context.CancelFunc
 
 	mu      sync.Mutex
-	writing bool   // a call is in send
-	queue   []byte // frames waiting for the write in progress
-	spare   []byte // the other buffer, reused
+	taken   *sync.Cond // on mu: the queue was taken for sending, or writing failed
+	writing bool       // a call is in send
+	queue   []byte     // frames waiting for the write in progress
+	spare   []byte     // the other buffer, reused
 	werr    error
 }
 
+// maxQueued bounds the response bytes queued behind a write in progress.
+// A peer that sends requests and stops reading its responses then holds up
+// the calls, the calls hold up the read loop (all MaxInFlight of them
+// busy), and TCP pushes back on the peer; without it the server kept every
+// response in memory for as long as the blocked write lasted: 210 MiB
+// within seconds from one connection.
+const maxQueued = 1 << 20
+
 func newConnCore(ctx context.Context, s *Server, send func([]byte) error) *connCore {
 	c := &connCore{srv: s, send: send, max: s.maxInFlight(), work: make(chan []byte)}
+	c.taken = sync.NewCond(&c.mu)
 	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	return c
 }
@@ -205,12 +215,15 @@ func (c *connCore) serve(msg []byte) {
 	}
 }
 
-// write sends one response, or queues it for the write in progress. After
-// a failed write the connection is dead and the calls still running are
-// cancelled.
+// write sends one response, or queues it for the write in progress,
+// waiting while the queue holds maxQueued bytes already. After a failed
+// write the connection is dead and the calls still running are cancelled.
 func (c *connCore) write(resp []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for c.writing && c.werr == nil && len(c.queue) > 0 && len(c.queue)+len(resp) > maxQueued {
+		c.taken.Wait()
+	}
 	if c.werr != nil {
 		return
 	}
@@ -229,6 +242,7 @@ func (c *connCore) write(resp []byte) {
 	for len(c.queue) > 0 && c.werr == nil {
 		buf := c.queue
 		c.queue = c.spare[:0]
+		c.taken.Broadcast()
 		c.mu.Unlock()
 		err := c.send(buf)
 		c.mu.Lock()
@@ -240,6 +254,7 @@ func (c *connCore) write(resp []byte) {
 			c.werr = fmt.Errorf("jsonrpc: write: %w", err)
 			c.queue = nil
 			c.cancel()
+			c.taken.Broadcast()
 		}
 	}
 	c.writing = false

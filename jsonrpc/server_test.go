@@ -516,3 +516,32 @@ func TestTCPHandlerParked(t *testing.T) {
 		wg.Wait()
 	}
 }
+
+// TestUnreadResponsesStopReading: a client that sends requests and never
+// reads the responses must not make the server buffer them without end.
+// Once the responses waiting for the blocked write reach a bound, the calls
+// wait, then the read loop stops reading, and TCP pushes back on the
+// client, whose writes stall.
+func TestUnreadResponsesStopReading(t *testing.T) {
+	conn := testnet.Dial(t, serveFrames(t, chapterServer()))
+	defer conn.Close()
+	req := frame.Append(nil, []byte(`{"id":1,"method":"echo","params":{"data":"`+strings.Repeat("x", 64<<10)+`"}}`))
+	const ceiling = 256 << 20
+	written := 0
+	for written < ceiling {
+		// A write that makes no progress for a second: the server has
+		// stopped reading.
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		n, err := conn.Write(req)
+		written += n
+		if err != nil {
+			break
+		}
+	}
+	t.Logf("the client wrote %d MiB before its writes stalled", written>>20)
+	// Socket buffers on loopback hold a few MiB each way; the server's
+	// own share is its in-flight calls and the bounded response queue.
+	if written >= 64<<20 {
+		t.Errorf("the client wrote %d MiB of requests without reading a response; the server buffers them without bound", written>>20)
+	}
+}
