@@ -134,6 +134,8 @@ type connCore struct {
 
 	mu      sync.Mutex
 	taken   *sync.Cond // on mu: the queue was taken for sending, or writing failed
+	freed   *sync.Cond // on mu: a call ended and gave back its request's bytes
+	reqs    int        // bytes of the requests dispatched and not yet answered
 	writing bool       // a call is in send
 	queue   []byte     // frames waiting for the write in progress
 	spare   []byte     // the other buffer, reused
@@ -148,9 +150,16 @@ type connCore struct {
 // within seconds from one connection.
 const maxQueued = 1 << 20
 
+// requestBudget returns the bytes of requests a connection may have in
+// flight: twice the frame size. MaxInFlight alone would let 64 calls of
+// 4 MiB each, and their responses, hold 512 MiB for one connection; small
+// calls never come near the budget.
+func (c *connCore) requestBudget() int { return 2 * c.srv.maxFrame() }
+
 func newConnCore(ctx context.Context, s *Server, send func([]byte) error) *connCore {
 	c := &connCore{srv: s, send: send, max: s.maxInFlight(), work: make(chan []byte)}
 	c.taken = sync.NewCond(&c.mu)
+	c.freed = sync.NewCond(&c.mu)
 	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	return c
 }
@@ -166,6 +175,7 @@ func (c *connCore) dispatch(msg []byte) {
 		return
 	}
 	c.dispatched = true
+	c.acquire(len(msg))
 	select {
 	case c.work <- msg:
 		return
@@ -184,7 +194,26 @@ func (c *connCore) worker(msg []byte) {
 	defer c.calls.Done()
 	for ok := true; ok; msg, ok = <-c.work {
 		c.serve(msg)
+		c.release(len(msg))
 	}
+}
+
+// acquire waits until n more bytes of requests fit in the budget (or none
+// are in flight: a request as large as the budget still runs, alone).
+func (c *connCore) acquire(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.reqs > 0 && c.reqs+n > c.requestBudget() {
+		c.freed.Wait()
+	}
+	c.reqs += n
+}
+
+func (c *connCore) release(n int) {
+	c.mu.Lock()
+	c.reqs -= n
+	c.mu.Unlock()
+	c.freed.Signal() // only the read loop waits
 }
 
 // yield lets the calls just dispatched run before the read loop reads the

@@ -58,8 +58,9 @@ type Server struct {
 
 	// MaxInFlight bounds the calls (frames) running at once on one
 	// connection; the server stops reading the connection while it is
-	// reached. 0 means DefaultMaxInFlight (64); 1 runs calls one after
-	// another, in order.
+	// reached, and while the requests running add up to twice
+	// MaxFrameSize. 0 means DefaultMaxInFlight (64); 1 runs calls one
+	// after another, in order.
 	MaxInFlight int
 
 	// ReadTimeout bounds the time to receive the rest of a frame once its

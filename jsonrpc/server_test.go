@@ -545,3 +545,50 @@ func TestUnreadResponsesStopReading(t *testing.T) {
 		t.Errorf("the client wrote %d MiB of requests without reading a response; the server buffers them without bound", written>>20)
 	}
 }
+
+// TestRequestBytesInFlight: large requests are limited by their bytes in
+// flight (twice the frame size), not only by MaxInFlight, so one connection
+// cannot make the server hold MaxInFlight frames of the maximum size.
+func TestRequestBytesInFlight(t *testing.T) {
+	s := &jsonrpc.Server{MaxFrameSize: 64 << 10}
+	var running, most atomic.Int64
+	release := make(chan struct{})
+	s.Handle("hold", func(ctx context.Context, _ json.RawMessage) (any, error) {
+		n := running.Add(1)
+		defer running.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return true, nil
+	})
+	conn := testnet.Dial(t, serveFrames(t, s))
+	defer conn.Close()
+	// 30 KiB requests: four fit in the 128 KiB budget, a fifth does not.
+	const calls, fit = 12, 4
+	req := []byte(`{"jsonrpc":"2.0","id":1,"method":"hold","params":["` + strings.Repeat("x", 30<<10) + `"]}`)
+	go func() {
+		w := frame.NewWriter(conn, 0)
+		for range calls {
+			if w.WriteFrame(req) != nil {
+				return
+			}
+		}
+	}()
+	if !testnet.Eventually(10*time.Second, func() bool { return running.Load() == fit }) {
+		t.Fatalf("%d calls running, want %d", running.Load(), fit)
+	}
+	close(release)
+	r := frame.NewReader(conn, 0)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for i := range calls {
+		if _, err := r.ReadFrame(); err != nil {
+			t.Fatalf("response %d: %v", i, err)
+		}
+	}
+	if m := most.Load(); m > fit {
+		t.Errorf("%d calls of 30 KiB ran at once, want at most %d (128 KiB in flight)", m, fit)
+	}
+}
