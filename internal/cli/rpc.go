@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -172,7 +174,7 @@ func runRPCCall(ctx context.Context, opts *rpcCallOptions) error {
 		if opts.JSON {
 			writeRPCJSON(opts, map[string]any{"error": rpcErr})
 		}
-		msg := fmt.Sprintf("netkit rpc call: %s: error %d: %s", opts.Method, rpcErr.Code, rpcErr.Message)
+		msg := fmt.Sprintf("netkit rpc call: %s: error %d: %s", opts.Method, rpcErr.Code, printable(rpcErr.Message))
 		if len(rpcErr.Data) > 0 {
 			msg += " (data: " + string(rpcErr.Data) + ")"
 		}
@@ -196,6 +198,16 @@ func runRPCCall(ctx context.Context, opts *rpcCallOptions) error {
 	out.WriteByte('\n')
 	_, err = opts.Streams.Out.Write(out.Bytes())
 	return err
+}
+
+// printable escapes the control characters of s, a message from the
+// server, so that it cannot drive the terminal (ANSI escape sequences).
+func printable(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 func writeRPCJSON(opts *rpcCallOptions, v any) {

@@ -128,6 +128,8 @@ func TestRPCCall(t *testing.T) {
 			"netkit rpc call: unknown_method: error -32601: Method not found\n"},
 		{"unknown method, chapter", []string{addr, "unknown_method", "--dialect", "chapter"}, exitRPCError, "",
 			"netkit rpc call: unknown_method: error -32601: Unknown method: unknown_method\n"},
+		{"server's control characters escaped", []string{addr, "\x1b[2Jx", "--dialect", "chapter"}, exitRPCError, "",
+			"netkit rpc call: \x1b[2Jx: error -32601: Unknown method: \\x1b[2Jx\n"},
 		{"error json", []string{addr, "nope", "--json"}, exitRPCError,
 			`{"error":{"code":-32601,"message":"Method not found"}}` + "\n",
 			"netkit rpc call: nope: error -32601: Method not found\n"},
