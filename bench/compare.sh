@@ -25,7 +25,6 @@ bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/netkit" ./cmd/netkit
 go build -o "$bin/pingpong" ./bench/compare/pingpong
-go build -o "$bin/rpcserver" ./bench/compare/rpcserver
 go build -o "$bin/suite" ./bench/compare/suite
 
 # redis-server is the C reference for a line ping-pong (Debian package).
@@ -41,7 +40,7 @@ fi
 # Many idle connections need many file descriptors in both processes.
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-common=(-netkit "$bin/netkit" -pingpong "$bin/pingpong" -rpcserver "$bin/rpcserver")
+common=(-netkit "$bin/netkit" -pingpong "$bin/pingpong")
 if [ "$quick" = 1 ]; then
   out="$bin/results"
   exec_args=(-quick -duration 300ms -reps 1 -rep-duration 300ms -scale 200 -scale-duration 300ms -out "$out")

@@ -28,7 +28,7 @@ import (
 )
 
 type options struct {
-	netkit, pingpong, rpcserver string
+	netkit, pingpong string
 	python                      string
 	pyDir                       string
 	out, plots                  string
@@ -48,7 +48,6 @@ func main() {
 	var scale string
 	flag.StringVar(&o.netkit, "netkit", "netkit", "netkit binary")
 	flag.StringVar(&o.pingpong, "pingpong", "pingpong", "minimal ping-pong loop binary")
-	flag.StringVar(&o.rpcserver, "rpcserver", "rpcserver", "netkit JSON-RPC server binary (used when netkit serve has no --rpc-addr)")
 	flag.StringVar(&o.python, "python", "python3", "Python 3 interpreter")
 	flag.StringVar(&o.pyDir, "pydir", "bench/python", "directory of the chapter's Python servers")
 	flag.StringVar(&o.out, "out", "bench/compare/results", "directory for the JSON results and summary.md")
@@ -478,10 +477,7 @@ func (s *suite) comparisons() {
 		"-c", c, "-d", d, "--message", "PING", "--expect", "+PONG")
 
 	// JSON-RPC add over frames, one call in flight and eight.
-	rpc := []string{s.o.rpcserver, "-addr", "127.0.0.1:PORT"}
-	if s.serveHasRPC() {
-		rpc = []string{s.o.netkit, "serve", "--echo-addr", "off", "--chat-addr", "off", "--rpc-addr", "127.0.0.1:PORT", "--admin-addr", "off", "--log-level", "warn"}
-	}
+	rpc := []string{s.o.netkit, "serve", "--echo-addr", "off", "--chat-addr", "off", "--rpc-addr", "127.0.0.1:PORT", "--admin-addr", "off", "--log-level", "warn"}
 	s.measure("rpc", "rpc", "netkit json-rpc", rpc, "-c", c, "-d", d)
 	s.measure("rpc", "rpc", "python asyncio json-rpc", py("json_rpc_server.py", "PORT"), "-c", c, "-d", d)
 	if !s.o.quick {
@@ -495,12 +491,6 @@ func (s *suite) comparisons() {
 	s.measure("connect", "connect", "netkit echo", serve, "-c", "50", "-d", d)
 	s.measure("connect", "connect", "python asyncio counting", py("counting_server.py", "PORT"), "-c", "50", "-d", d)
 	s.measure("connect", "connect", "python threads", py("threaded_server.py", "PORT", "0"), "-c", "50", "-d", d)
-}
-
-// serveHasRPC reports whether netkit serve runs the JSON-RPC service.
-func (s *suite) serveHasRPC() bool {
-	out, _ := exec.Command(s.o.netkit, "serve", "--help").CombinedOutput()
-	return strings.Contains(string(out), "--rpc-addr")
 }
 
 // generator alternates the minimal loop and netkit bench against one
