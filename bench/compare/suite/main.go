@@ -29,18 +29,18 @@ import (
 
 type options struct {
 	netkit, pingpong string
-	python                      string
-	pyDir                       string
-	out, plots                  string
-	duration                    time.Duration
-	conns                       int
-	reps                        int
-	repDuration                 time.Duration
-	scale                       []int
-	scaleDuration               time.Duration
-	quick                       bool
-	sections                    string
-	from                        string
+	python           string
+	pyDir            string
+	out, plots       string
+	duration         time.Duration
+	conns            int
+	reps             int
+	repDuration      time.Duration
+	scale            []int
+	scaleDuration    time.Duration
+	quick            bool
+	sections         string
+	from             string
 }
 
 func main() {
