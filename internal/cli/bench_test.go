@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -75,13 +74,7 @@ func TestBenchFlags(t *testing.T) {
 		{[]string{"line", "a:1", "b:2"}, def, true},
 	}
 	for _, tt := range tests {
-		streams, _, _ := Test("")
-		var got *benchOptions
-		cmd := newBenchCmd(streams, func(_ context.Context, o *benchOptions) error { got = o; return nil })
-		cmd.SetArgs(tt.args)
-		cmd.SetOut(io.Discard)
-		cmd.SetErr(io.Discard)
-		err := cmd.Execute()
+		got, err := parseOptions(newBenchCmd, tt.args)
 		if (err != nil) != tt.wantErr {
 			t.Errorf("bench %q: error %v, want error %v", tt.args, err, tt.wantErr)
 			continue

@@ -30,13 +30,7 @@ func TestChatFlags(t *testing.T) {
 		{[]string{"h:1", "--room", "a/b"}, chatOptions{}, true},
 	}
 	for _, tt := range tests {
-		streams, _, _ := Test("")
-		var got *chatOptions
-		cmd := newChatCmd(streams, func(_ context.Context, o *chatOptions) error { got = o; return nil })
-		cmd.SetArgs(tt.args)
-		cmd.SetOut(io.Discard)
-		cmd.SetErr(io.Discard)
-		err := cmd.Execute()
+		got, err := parseOptions(newChatCmd, tt.args)
 		if (err != nil) != tt.wantErr {
 			t.Errorf("chat %q: error %v, want error %v", tt.args, err, tt.wantErr)
 			continue

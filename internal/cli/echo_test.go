@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"io"
 	"testing"
 	"time"
 
@@ -25,13 +24,7 @@ func TestEchoFlags(t *testing.T) {
 		{[]string{"--timeout", "-1", "h:1"}, echoOptions{}, true},
 	}
 	for _, tt := range tests {
-		streams, _, _ := Test("")
-		var got *echoOptions
-		cmd := newEchoCmd(streams, func(_ context.Context, o *echoOptions) error { got = o; return nil })
-		cmd.SetArgs(tt.args)
-		cmd.SetOut(io.Discard)
-		cmd.SetErr(io.Discard)
-		err := cmd.Execute()
+		got, err := parseOptions(newEchoCmd, tt.args)
 		if (err != nil) != tt.wantErr {
 			t.Errorf("echo %q: error %v, want error %v", tt.args, err, tt.wantErr)
 			continue

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // run executes the netkit command line in-process and returns its exit
@@ -36,4 +39,20 @@ func TestUnknownCommand(t *testing.T) {
 	if code != ExitError || !strings.Contains(stderr, "frobnicate") {
 		t.Errorf("netkit frobnicate = %d, stderr %q; want %d and the name in the error", code, stderr, ExitError)
 	}
+}
+
+// parseOptions builds a command with newCmd, runs it on args with a runF
+// that only captures the options, and returns them: the flags-to-options
+// half of a command's tests.
+func parseOptions[O any](newCmd func(*IOStreams, func(context.Context, *O) error) *cobra.Command, args []string) (*O, error) {
+	streams, _, _ := Test("")
+	var got *O
+	cmd := newCmd(streams, func(_ context.Context, o *O) error { got = o; return nil })
+	cmd.SetArgs(args)
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	if err := cmd.Execute(); err != nil {
+		return nil, err
+	}
+	return got, nil
 }
