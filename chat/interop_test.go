@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/netkit-dev/netkit/chat"
+	"github.com/netkit-dev/netkit/internal/testnet"
 )
 
 // The chapter's own clients, run by Python, against this server: each
@@ -17,10 +18,7 @@ import (
 // own message, or another client's, or a join notice: they share the
 // lobby).
 func TestPythonChapterClients(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found: ", err)
-	}
+	py := testnet.Python(t)
 	addr, cs, _ := start(t, chat.Config{Now: time.Now}, nil)
 	host, port, _ := strings.Cut(addr, ":")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -1,7 +1,6 @@
 package echo_test
 
 import (
-	"bufio"
 	"context"
 	"net"
 	"os/exec"
@@ -11,38 +10,11 @@ import (
 	"time"
 
 	"github.com/netkit-dev/netkit/echo"
+	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
 var pythonDir = filepath.Join("..", "bench", "python")
-
-func needPython(t *testing.T) string {
-	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found: skipping the interoperability test with the chapter's Python code")
-	}
-	return py
-}
-
-// startPython runs a chapter server script and returns its address.
-func startPython(t *testing.T, py, script string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(py, append([]string{filepath.Join(pythonDir, script)}, args...)...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "PORT ") {
-		t.Fatalf("%s did not report its port: %q, %v", script, line, err)
-	}
-	return net.JoinHostPort("127.0.0.1", strings.TrimSpace(strings.TrimPrefix(line, "PORT ")))
-}
 
 // runPythonClient runs the chapter's echo client against addr and returns
 // its output with the port replaced by PORT.
@@ -62,13 +34,13 @@ func runPythonClient(t *testing.T, py, addr string, messages []string) string {
 // TestInteropPythonClient: the chapter's Python echo client gets the same
 // replies from netkit's echo server as from the chapter's Python server.
 func TestInteropPythonClient(t *testing.T) {
-	py := needPython(t)
+	py := testnet.Python(t)
 	messages := []string{
 		"Hello async!", "Python networking", "Goodbye",
 		"  padded  ", "tabs\tinside\t", "ünïcödé ✓", "\u00a0nbsp\u3000", "\x1cseparators\x1f", "", "ECHO: nested",
 		strings.Repeat("long ", 2000),
 	}
-	pyAddr := startPython(t, py, "echo_server.py", "0", "--quiet")
+	pyAddr := testnet.StartPython(t, filepath.Join(pythonDir, "echo_server.py"), "0", "--quiet")
 	want := runPythonClient(t, py, pyAddr, messages)
 
 	srv := &tcpserver.Server{Handler: echo.Handler{}}
@@ -85,8 +57,7 @@ func TestInteropPythonClient(t *testing.T) {
 // TestInteropGoClient: netkit's client gets the same replies from the
 // chapter's Python server as from netkit's.
 func TestInteropGoClient(t *testing.T) {
-	py := needPython(t)
-	pyAddr := startPython(t, py, "echo_server.py", "0", "--quiet")
+	pyAddr := testnet.StartPython(t, filepath.Join(pythonDir, "echo_server.py"), "0", "--quiet")
 	goAddr := serve(t, &tcpserver.Server{Handler: echo.Handler{}})
 	ctx := context.Background()
 	pc, err := echo.Dial(ctx, pyAddr)

@@ -17,17 +17,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/urlparse"
 )
-
-func python(t *testing.T) string {
-	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found: the chapter's Python code is the peer of this test")
-	}
-	return py
-}
 
 // TestContentTypeAgainstChapter runs the chapter's ContentType parser on
 // the same headers as ParseContentType. Where the chapter's split on ";"
@@ -35,7 +27,7 @@ func python(t *testing.T) string {
 // separators, +json suffixes) they must differ, and Go's answer is the
 // RFC's.
 func TestContentTypeAgainstChapter(t *testing.T) {
-	py := python(t)
+	py := testnet.Python(t)
 	tests := []struct {
 		header string
 		same   bool // the chapter's parser is right on this one
@@ -103,7 +95,7 @@ func TestContentTypeAgainstChapter(t *testing.T) {
 // Python and the same requests from Client to one local server, and
 // compares what arrived.
 func TestRequestsAgainstChapter(t *testing.T) {
-	py := python(t)
+	py := testnet.Python(t)
 	type seen struct {
 		Method, URI, Accept, Authorization, MediaType string
 		Form                                          string

@@ -1,11 +1,9 @@
 package jsonrpc_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -20,46 +18,9 @@ import (
 
 var pythonDir = filepath.Join("..", "bench", "python")
 
-func python(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found: interop with the chapter's Python code needs it")
-	}
-	return p
-}
-
 // startPythonServer runs the chapter's server and returns its address.
 func startPythonServer(t *testing.T) string {
-	t.Helper()
-	cmd := exec.Command(python(t), filepath.Join(pythonDir, "json_rpc_server.py"), "0")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := bufio.NewScanner(out)
-	ready := make(chan string, 1)
-	go func() {
-		if lines.Scan() {
-			ready <- lines.Text()
-		}
-		close(ready)
-		io.Copy(io.Discard, out) // its per-connection log lines
-	}()
-	select {
-	case port, ok := <-ready:
-		if !ok {
-			t.Fatal("python server exited before printing its port")
-		}
-		return "127.0.0.1:" + strings.TrimSpace(port)
-	case <-time.After(20 * time.Second):
-		t.Fatal("python server did not print its port within 20s")
-	}
-	return ""
+	return testnet.StartPython(t, filepath.Join(pythonDir, "json_rpc_server.py"), "0")
 }
 
 // pythonClientResponses runs the chapter's client against addr and returns
@@ -69,7 +30,7 @@ func pythonClientResponses(t *testing.T, addr string) []any {
 	_, port, _ := strings.Cut(addr, ":")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, python(t), filepath.Join(pythonDir, "json_rpc_client.py"), port).CombinedOutput()
+	out, err := exec.CommandContext(ctx, testnet.Python(t), filepath.Join(pythonDir, "json_rpc_client.py"), port).CombinedOutput()
 	if err != nil {
 		t.Fatalf("python client against %s: %v\n%s", addr, err, out)
 	}
@@ -87,7 +48,7 @@ func pythonClientResponses(t *testing.T, addr string) []any {
 }
 
 func TestInteropPythonClient(t *testing.T) {
-	python(t)
+	testnet.Python(t)
 	want := pythonClientResponses(t, startPythonServer(t))
 	if len(want) != 4 {
 		t.Fatalf("python client got %d responses from the python server, want 4", len(want))
