@@ -21,6 +21,7 @@
 package loadgen
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -172,12 +173,7 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-func (c *Config) conns() int {
-	if c.Conns <= 0 {
-		return DefaultConns
-	}
-	return c.Conns
-}
+func (c *Config) conns() int { return positiveOr(c.Conns, DefaultConns) }
 
 func (c *Config) pipeline() int {
 	if c.Pipeline <= 0 || c.Target != RPC {
@@ -186,54 +182,28 @@ func (c *Config) pipeline() int {
 	return c.Pipeline
 }
 
-func (c *Config) duration() time.Duration {
-	if c.Duration <= 0 {
-		return DefaultDuration
+func (c *Config) duration() time.Duration { return positiveOr(c.Duration, DefaultDuration) }
+
+func (c *Config) timeout() time.Duration { return positiveOr(c.Timeout, DefaultTimeout) }
+
+func (c *Config) interval() time.Duration { return positiveOr(c.Interval, DefaultInterval) }
+
+func (c *Config) maxReply() int { return positiveOr(c.MaxReply, DefaultMaxReply) }
+
+func (c *Config) message() string { return cmp.Or(c.Message, DefaultMessage) }
+
+// positiveOr returns v, or def when v is zero or negative: the zero value of
+// a Config field, and a nonsensical negative one, both mean the default.
+func positiveOr[T ~int | ~int64 | ~float64](v, def T) T {
+	if v <= 0 {
+		return def
 	}
-	return c.Duration
+	return v
 }
 
-func (c *Config) timeout() time.Duration {
-	if c.Timeout <= 0 {
-		return DefaultTimeout
-	}
-	return c.Timeout
-}
+func (c *Config) dialConcurrency() int { return positiveOr(c.DialConcurrency, DefaultDialConcurrency) }
 
-func (c *Config) interval() time.Duration {
-	if c.Interval <= 0 {
-		return DefaultInterval
-	}
-	return c.Interval
-}
-
-func (c *Config) maxReply() int {
-	if c.MaxReply <= 0 {
-		return DefaultMaxReply
-	}
-	return c.MaxReply
-}
-
-func (c *Config) message() string {
-	if c.Message == "" {
-		return DefaultMessage
-	}
-	return c.Message
-}
-
-func (c *Config) dialConcurrency() int {
-	if c.DialConcurrency <= 0 {
-		return DefaultDialConcurrency
-	}
-	return c.DialConcurrency
-}
-
-func (c *Config) setupTimeout() time.Duration {
-	if c.SetupTimeout <= 0 {
-		return DefaultSetupTimeout
-	}
-	return c.SetupTimeout
-}
+func (c *Config) setupTimeout() time.Duration { return positiveOr(c.SetupTimeout, DefaultSetupTimeout) }
 
 // Model returns "open" when Rate is set, else "closed".
 func (c *Config) Model() string {
