@@ -29,6 +29,9 @@ func ParseContentType(header string) (ContentType, error) {
 	if i := strings.IndexByte(mt, '/'); i <= 0 || i == len(mt)-1 {
 		return ContentType{}, fmt.Errorf("httpclient: content type %q: media type is not type/subtype", header)
 	}
+	// mime decodes an RFC 2231 continuation with no name ("*0=x") into a
+	// parameter named "", which is no token and cannot be formatted again.
+	delete(params, "")
 	return ContentType{MediaType: mt, Charset: params["charset"], Boundary: params["boundary"], Params: params}, nil
 }
 
