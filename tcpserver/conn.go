@@ -55,9 +55,16 @@ type Conn struct {
 
 	wmu sync.Mutex // serialises writes so that writing times one write
 
-	waitFn  func(uintptr) bool // c.tryRead, bound once
-	waitN   int                // tryRead's results
+	waitFn  func(uintptr) bool        // c.tryRead, bound once
+	fillFn  func([]byte) (int, error) // c.readFd, bound once
+	ioFd    int                       // the descriptor RawConn lent to tryRead or tryWrite
+	waitN   int                       // tryRead's results
 	waitErr error
+
+	writeFn func(uintptr) bool // c.tryWrite, bound once
+	wbuf    []byte             // what tryWrite has still to write, under wmu
+	wn      int                // what it has written
+	wErr    error
 
 	fd      int  // the descriptor, for parking; -1 when unknown
 	inEpoll bool // registered with the server's parker, under its mutex
@@ -109,7 +116,13 @@ func (c *Conn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.writing.Store(c.srv.now())
-	n, err := c.nc.Write(p)
+	var n int
+	var err error
+	if c.rc != nil {
+		n, err = c.writeRaw(p)
+	} else {
+		n, err = c.nc.Write(p)
+	}
 	c.writing.Store(0)
 	c.srv.st.bytesOut.Add(int64(n))
 	return n, err
@@ -319,7 +332,7 @@ func (c *Conn) wait() (int, error) {
 	// RawRead resets the poller's readiness flag before calling f, so f
 	// must try the read first; waiting first could miss an edge.
 	if c.waitFn == nil {
-		c.waitFn = c.tryRead // one closure per connection, not per request
+		c.waitFn, c.fillFn = c.tryRead, c.readFd // one closure per connection, not per request
 	}
 	c.waitN, c.waitErr = 0, nil
 	err := c.rc.Read(c.waitFn)
@@ -337,12 +350,59 @@ func (c *Conn) wait() (int, error) {
 // Reader's buffer (taken from the pool, and given back if nothing came); it
 // reports false, to wait for readiness, on EAGAIN.
 func (c *Conn) tryRead(fd uintptr) bool {
+	c.ioFd = int(fd)
 	for {
-		c.waitN, c.waitErr = c.rd.Fill(func(p []byte) (int, error) { return syscall.Read(int(fd), p) })
+		c.waitN, c.waitErr = c.rd.Fill(c.fillFn)
 		if c.waitErr != syscall.EINTR {
 			return c.waitErr != syscall.EAGAIN
 		}
 	}
+}
+
+func (c *Conn) readFd(p []byte) (int, error) { return rawRead(c.ioFd, p) }
+
+// writeRaw writes p through RawConn.Write, which waits for the socket to
+// take more and applies the write deadline, with rawWrite for the system
+// calls. Errors are those of net.Conn.Write.
+func (c *Conn) writeRaw(p []byte) (int, error) {
+	if c.writeFn == nil {
+		c.writeFn = c.tryWrite
+	}
+	c.wbuf, c.wn, c.wErr = p, 0, nil
+	err := c.rc.Write(c.writeFn)
+	n, werr := c.wn, c.wErr
+	c.wbuf = nil
+	if err == nil && werr != nil {
+		err = os.NewSyscallError("write", werr)
+	}
+	if err != nil {
+		// RawConn says "raw-write"; callers see what net.Conn.Write says.
+		var oe *net.OpError
+		if errors.As(err, &oe) {
+			err = oe.Err
+		}
+		err = &net.OpError{Op: "write", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
+	}
+	return n, err
+}
+
+// tryWrite is writeRaw's RawConn.Write callback: it writes until all of
+// c.wbuf is written or the socket is full (false: wait until writable).
+func (c *Conn) tryWrite(fd uintptr) bool {
+	for c.wn < len(c.wbuf) {
+		n, err := rawWrite(int(fd), c.wbuf[c.wn:])
+		switch err {
+		case nil:
+			c.wn += n
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false
+		default:
+			c.wErr = err
+			return true
+		}
+	}
+	return true
 }
 
 // serve runs the handler and then closes or parks the connection.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -509,5 +510,63 @@ func TestSlowDripThousand(t *testing.T) {
 	}
 	if st := srv.Stats(); st.Timeouts < drips {
 		t.Errorf("Stats = %+v; want %d timeouts", st, drips)
+	}
+}
+
+// TestWriteErrors: Conn.Write reports failures as net.Conn.Write does (a
+// *net.OpError wrapping the cause, for errors.Is), and counts only the
+// bytes the kernel took.
+func TestWriteErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(c *tcpserver.Conn, client *net.TCPConn)
+		want  []error // any of these
+	}{
+		{"peer reset", func(c *tcpserver.Conn, client *net.TCPConn) {
+			client.SetLinger(0)
+			client.Close()
+		}, []error{syscall.ECONNRESET, syscall.EPIPE}},
+		{"closed by the server", func(c *tcpserver.Conn, client *net.TCPConn) {
+			c.NetConn().Close()
+		}, []error{net.ErrClosed}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ready := make(chan *tcpserver.Conn)
+			result := make(chan error, 1)
+			proceed := make(chan struct{})
+			srv := &tcpserver.Server{Linger: -1, Handler: tcpserver.HandlerFunc(func(ctx context.Context, c *tcpserver.Conn) error {
+				ready <- c
+				<-proceed
+				chunk := make([]byte, 64<<10)
+				for i := 0; i < 1000; i++ {
+					if n, err := c.Write(chunk); err != nil {
+						if n == len(chunk) {
+							t.Errorf("Write failed but reports all %d bytes written", n)
+						}
+						result <- err
+						return nil
+					}
+				}
+				result <- nil
+				return nil
+			})}
+			addr := start(t, srv)
+			client := testnet.Dial(t, addr).(*net.TCPConn)
+			c := <-ready
+			tt.setup(c, client)
+			close(proceed)
+			err := <-result
+			var oe *net.OpError
+			if !errors.As(err, &oe) || oe.Op != "write" {
+				t.Fatalf("Write error = %#v, want a *net.OpError for a write", err)
+			}
+			for _, w := range tt.want {
+				if errors.Is(err, w) {
+					return
+				}
+			}
+			t.Errorf("Write error = %v, want one matching %v", err, tt.want)
+		})
 	}
 }
