@@ -28,7 +28,7 @@ const Prefix = "ECHO: "
 // to use.
 type Handler struct{}
 
-var _ tcpserver.Handler = Handler{}
+var _ tcpserver.BytesHandler = Handler{}
 
 var outPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
@@ -76,6 +76,21 @@ func (Handler) ServeConn(ctx context.Context, c *tcpserver.Conn) error {
 		}
 	}
 	return c.Err()
+}
+
+// ServeBytes implements tcpserver.BytesHandler: it answers every whole
+// line in in. The server hands a line longer than its MaxRequest, and a
+// last line without a newline, to ServeConn.
+func (Handler) ServeBytes(_ context.Context, in, out []byte) ([]byte, int, error) {
+	advance := 0
+	for {
+		i := bytes.IndexByte(in[advance:], '\n')
+		if i < 0 {
+			return out, advance, nil
+		}
+		out = AppendReply(out, in[advance:advance+i+1])
+		advance += i + 1
+	}
 }
 
 // AppendReply appends the reply to one received line (with or without its

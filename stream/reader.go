@@ -102,6 +102,15 @@ func (r *Reader) Buffered() int { return r.w - r.r }
 // next call on r.
 func (r *Reader) Peek() []byte { return r.buf[r.r:r.w] }
 
+// Discard consumes up to n buffered bytes, as a server does once it has
+// answered the requests at the start of Peek, and returns how many it
+// consumed. It never reads.
+func (r *Reader) Discard(n int) int {
+	n = max(min(n, r.w-r.r), 0)
+	r.r += n
+	return n
+}
+
 // Release gives r's buffer back to the pool if r holds no unread data.
 // Servers call it before waiting for the next request so that idle
 // connections hold no buffer. Slices returned earlier become invalid.

@@ -61,6 +61,17 @@ type Conn struct {
 	waitN   int                       // tryRead's results
 	waitErr error
 
+	// serveBytes's state, for its RawConn.Read callback tryBytes.
+	bh      BytesHandler
+	bctx    context.Context
+	bytesFn func(uintptr) bool        // c.tryBytes, bound once
+	probeFn func([]byte) (int, error) // c.probeRead, bound once
+	probe   *readProbe
+	drained bool // the last probeRead left the socket empty
+	peerEOF bool // the last probeRead saw the end of the stream
+	bDone   bool // tryBytes ended the loop, with bErr
+	bErr    error
+
 	writeFn func(uintptr) bool // c.tryWrite, bound once
 	wbuf    []byte             // what tryWrite has still to write, under wmu
 	wn      int                // what it has written
@@ -361,6 +372,174 @@ func (c *Conn) tryRead(fd uintptr) bool {
 
 func (c *Conn) readFd(p []byte) (int, error) { return rawRead(c.ioFd, p) }
 
+func (c *Conn) probeRead(p []byte) (int, error) {
+	n, drained, eof, err := c.probe.readAndProbe(c.ioFd, p)
+	c.drained, c.peerEOF = drained, eof
+	return n, err
+}
+
+// serveBytes serves a BytesHandler's connection until it ends or hands
+// over to ServeConn (ErrStreaming). The whole loop runs inside one
+// RawConn.Read, so the runtime's poller remembers data that arrives while
+// a batch is answered, and after a read that drained the socket the loop
+// waits at once. (RawConn.Read begins by forgetting what the poller saw,
+// which is why Next must try a read before it waits; and a short read
+// alone cannot show a FIN that came with the data, which is what the
+// probe of readAndProbe is for.)
+func (c *Conn) serveBytes(ctx context.Context, h BytesHandler) error {
+	if c.bytesFn == nil {
+		c.bytesFn, c.probeFn, c.probe = c.tryBytes, c.probeRead, new(readProbe)
+	}
+	c.bh, c.bctx, c.bDone, c.bErr = h, ctx, false, nil
+	defer func() { c.bh, c.bctx = nil, nil }()
+	if c.rd.Buffered() == 0 && !c.setIdle() {
+		return nil // shutting down
+	}
+	err := c.rc.Read(c.bytesFn)
+	if c.bDone {
+		return c.bErr
+	}
+	// The wait failed: a deadline set by the sweeper or Shutdown, or the
+	// connection was closed.
+	c.mu.Lock()
+	interrupted, expired := c.interrupted, c.expired
+	idle := c.state.Load() == stateIdle
+	c.state.Store(stateBusy)
+	c.mu.Unlock()
+	switch {
+	case idle && interrupted && errors.Is(err, os.ErrDeadlineExceeded):
+		return nil // Shutdown closed this idle connection
+	case idle && expired == expiredPark && errors.Is(err, os.ErrDeadlineExceeded):
+		c.mu.Lock()
+		c.expired = 0
+		c.parkReq = true
+		c.mu.Unlock()
+		return nil
+	case errors.Is(err, os.ErrDeadlineExceeded) && expired != 0:
+		return c.timeoutError(expired)
+	}
+	return err
+}
+
+// tryBytes is serveBytes's RawConn.Read callback: it reads, answers the
+// whole requests, writes the replies, and repeats until the socket is
+// drained (false: wait for the poller) or the connection must stop (true,
+// with bDone set).
+func (c *Conn) tryBytes(fd uintptr) bool {
+	c.ioFd = int(fd)
+	s := c.srv
+	for {
+		c.drained, c.peerEOF = false, false
+		n, err := c.rd.Fill(c.probeFn)
+		if err == syscall.EAGAIN {
+			return false
+		}
+		if err == syscall.EINTR {
+			continue
+		}
+		if n > 0 {
+			s.st.bytesIn.Add(int64(n))
+			if c.state.Load() == stateIdle {
+				c.setBusy()
+			}
+		}
+		if err != nil || n == 0 {
+			var tl *stream.TooLongError
+			switch {
+			case errors.As(err, &tl):
+				c.bErr = ErrStreaming // a request as long as MaxRequest
+			case err != nil:
+				c.bErr = os.NewSyscallError("read", err)
+			default:
+				c.eof = true
+				if c.rd.Buffered() > 0 {
+					c.bErr = ErrStreaming // part of a request, then EOF
+				}
+			}
+			c.bDone = true
+			return true
+		}
+		_, herr := c.answer()
+		if herr != nil {
+			c.bErr, c.bDone = herr, true
+			return true
+		}
+		if c.peerEOF {
+			c.eof = true
+			if c.rd.Buffered() > 0 {
+				c.bErr = ErrStreaming
+			}
+			c.bDone = true
+			return true
+		}
+		if c.rd.Buffered() == 0 && (c.checkExpired() || !c.setIdle()) {
+			c.bErr, c.bDone = c.err, true // shutdown (nil) or a write timeout
+			return true
+		}
+		if c.drained {
+			return false // the poller reports what comes next
+		}
+	}
+}
+
+// answer has the BytesHandler answer the whole requests buffered, at most
+// MaxRequest bytes at a time, consumes them, and writes the replies. A
+// request as long as MaxRequest goes to ServeConn (ErrStreaming), whose
+// reads report it.
+func (c *Conn) answer() (int, error) {
+	outp := outPool.Get().(*[]byte)
+	out := (*outp)[:0]
+	max := c.rd.Max()
+	var err error
+	for {
+		in := c.rd.Peek()
+		full := len(in) >= max
+		if full {
+			in = in[:max]
+		}
+		var advance int
+		out, advance, err = c.bh.ServeBytes(c.bctx, in, out)
+		c.rd.Discard(advance)
+		if err != nil || !full || c.rd.Buffered() == 0 {
+			break
+		}
+		if advance == 0 {
+			err = ErrStreaming
+			break
+		}
+	}
+	n := len(out)
+	if n > 0 {
+		if _, werr := c.Write(out); werr != nil && (err == nil || err == ErrStreaming) {
+			err = werr
+		}
+	}
+	if cap(out) <= 64<<10 {
+		*outp = out[:0] // keep a small buffer; let a large one go
+		outPool.Put(outp)
+	}
+	return n, err
+}
+
+// outPool holds the buffers replies are built in, so that an idle
+// connection holds none.
+var outPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// setBusy marks an idle connection busy as its next request arrives.
+func (c *Conn) setBusy() {
+	c.mu.Lock()
+	c.state.Store(stateBusy)
+	c.since.Store(c.srv.now())
+	if c.interrupted || c.expired != 0 {
+		// Data arrived as the connection was being woken: it was read,
+		// so it is served. Lift the deadline the waker set.
+		c.expired = 0
+		c.nc.SetReadDeadline(time.Time{})
+	}
+	c.mu.Unlock()
+	c.srv.st.requests.Add(1)
+}
+
 // writeRaw writes p through RawConn.Write, which waits for the socket to
 // take more and applies the write deadline, with rawWrite for the system
 // calls. Errors are those of net.Conn.Write.
@@ -418,7 +597,15 @@ func (c *Conn) serve(ctx context.Context) {
 		c.finish()
 		s.trackConn(c, false)
 	}()
-	err := s.Handler.ServeConn(ctx, c)
+	var err error
+	if bh, ok := s.Handler.(BytesHandler); ok && c.rc != nil {
+		err = c.serveBytes(ctx, bh)
+		if err == ErrStreaming {
+			err = s.Handler.ServeConn(ctx, c)
+		}
+	} else {
+		err = s.Handler.ServeConn(ctx, c)
+	}
 	if err != nil {
 		s.st.errors.Add(1)
 		s.logf(slog.LevelDebug, "connection error", "remote", c.RemoteAddr().String(), "err", err)

@@ -1,0 +1,99 @@
+package tcpserver_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netkit-dev/netkit/internal/testnet"
+	"github.com/netkit-dev/netkit/stream"
+	"github.com/netkit-dev/netkit/tcpserver"
+)
+
+// bytesEcho answers whole lines from ServeBytes with "b:LINE" and, once
+// handed over, from ServeConn with "c:LINE", "partial:REST" or "too long",
+// so a test sees which path answered. "panic\n" panics in ServeBytes.
+type bytesEcho struct{}
+
+func (bytesEcho) ServeBytes(_ context.Context, in, out []byte) ([]byte, int, error) {
+	advance := 0
+	for {
+		i := bytes.IndexByte(in[advance:], '\n')
+		if i < 0 {
+			return out, advance, nil
+		}
+		line := in[advance : advance+i+1]
+		if string(line) == "panic\n" {
+			panic("test panic")
+		}
+		if string(line) == "stream\n" {
+			return out, advance, tcpserver.ErrStreaming
+		}
+		out = append(append(out, "b:"...), line...)
+		advance += i + 1
+	}
+}
+
+func (bytesEcho) ServeConn(ctx context.Context, c *tcpserver.Conn) error {
+	r := c.Reader()
+	for c.Next() {
+		line, err := r.ReadLine()
+		var ie *stream.IncompleteError
+		switch {
+		case errors.As(err, &ie):
+			_, err = c.Write([]byte("partial:" + string(ie.Partial) + "\n"))
+			return err
+		case errors.Is(err, stream.ErrTooLong):
+			c.Write([]byte("too long\n"))
+			return err
+		case err != nil:
+			return err
+		}
+		if _, err := c.Write(append([]byte("c:"), line...)); err != nil {
+			return err
+		}
+	}
+	return c.Err()
+}
+
+// TestBytesHandler: a BytesHandler's connection is served by ServeBytes,
+// and handed to ServeConn for what ServeBytes cannot answer: a request
+// longer than MaxRequest, a last request cut off by the end of stream, or
+// ErrStreaming. The end of stream that arrives with the last request is
+// seen at once.
+func TestBytesHandler(t *testing.T) {
+	tests := []struct {
+		name, send, want string
+		panics           int64
+	}{
+		{"pipelined lines", "a\nb\nc\n", "b:a\nb:b\nb:c\n", 0},
+		{"last line without newline", "a\ntail", "b:a\npartial:tail\n", 0},
+		{"line over MaxRequest", "a\n" + strings.Repeat("x", 40) + "\n", "b:a\ntoo long\n", 0},
+		{"handed over", "a\nstream\nz\n", "b:a\nc:stream\nc:z\n", 0},
+		{"panic", "a\npanic\n", "", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := &tcpserver.Server{Handler: bytesEcho{}, MaxRequest: 16, Linger: -1}
+			addr := start(t, srv)
+			c := testnet.Dial(t, addr)
+			io.WriteString(c, tt.send)
+			c.(*net.TCPConn).CloseWrite()
+			got, _ := io.ReadAll(c)
+			if tt.panics == 0 && string(got) != tt.want {
+				t.Errorf("replies = %q, want %q", got, tt.want)
+			}
+			if !testnet.Eventually(5*time.Second, func() bool { return srv.Stats().Active == 0 }) {
+				t.Fatal("the connection was not closed")
+			}
+			if st := srv.Stats(); st.Panics != tt.panics {
+				t.Errorf("Panics = %d, want %d", st.Panics, tt.panics)
+			}
+		})
+	}
+}
