@@ -472,9 +472,12 @@ func (c *Conn) tryBytes(fd uintptr) bool {
 			c.bDone = true
 			return true
 		}
-		if c.rd.Buffered() == 0 && (c.checkExpired() || !c.setIdle()) {
-			c.bErr, c.bDone = c.err, true // shutdown (nil) or a write timeout
-			return true
+		if c.rd.Buffered() == 0 {
+			c.rd.Release() // an idle connection holds no read buffer
+			if c.checkExpired() || !c.setIdle() {
+				c.bErr, c.bDone = c.err, true // shutdown (nil) or a write timeout
+				return true
+			}
 		}
 		if c.drained {
 			return false // the poller reports what comes next

@@ -43,6 +43,13 @@
 // busy for its whole life: Shutdown waits for it until its context's
 // deadline, so it should watch ctx.
 //
+// A handler whose requests can be answered from the bytes at hand without
+// blocking (echo's lines) may also implement BytesHandler. The server then
+// runs the request cycle itself, in one loop around the socket that makes
+// one read and one write per batch of requests and no read that only
+// finds nothing, and hands the connection to ServeConn for anything
+// ServeBytes cannot answer. The states, timeouts and Shutdown are the same.
+//
 // # Shutdown
 //
 // Shutdown(ctx) closes the listeners at once, cancels the context passed to
