@@ -2,13 +2,12 @@ package echo_test
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net"
 	"testing"
-	"time"
 
 	"github.com/netkit-dev/netkit/echo"
+	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/stream"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
@@ -16,19 +15,7 @@ import (
 func benchServer(b *testing.B) string {
 	b.Helper()
 	srv := &tcpserver.Server{Handler: echo.Handler{}, MaxConns: -1}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-done
-	})
-	return ln.Addr().String()
+	return testnet.Serve(b, srv)
 }
 
 // BenchmarkEchoRoundTrip: one connection, one request at a time (the

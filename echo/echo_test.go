@@ -24,16 +24,7 @@ func serve(t *testing.T, srv *tcpserver.Server) string {
 	if srv.Handler == nil {
 		srv.Handler = echo.Handler{}
 	}
-	ln := testnet.Listen(t)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-done
-	})
-	return ln.Addr().String()
+	return testnet.Serve(t, srv)
 }
 
 func TestStrip(t *testing.T) {

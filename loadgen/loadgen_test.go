@@ -30,16 +30,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func serve(t testing.TB, h tcpserver.Handler) string {
 	t.Helper()
 	srv := &tcpserver.Server{Handler: h}
-	ln := testnet.Listen(t)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-done
-	})
-	return ln.Addr().String()
+	return testnet.Serve(t, srv)
 }
 
 func serveRPC(t testing.TB) string {

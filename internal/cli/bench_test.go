@@ -105,16 +105,7 @@ func benchRPCServer(t *testing.T) string {
 	s := &jsonrpc.Server{}
 	jsonrpc.RegisterChapterMethods(s)
 	srv := &tcpserver.Server{Handler: s.TCPHandler()}
-	ln := testnet.Listen(t)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-done
-	})
-	return ln.Addr().String()
+	return testnet.Serve(t, srv)
 }
 
 func TestBenchRun(t *testing.T) {

@@ -49,16 +49,7 @@ func chatServer(t *testing.T) (string, *tcpserver.Server) {
 	t.Helper()
 	at := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	srv := &tcpserver.Server{Handler: chat.NewServer(chat.Config{Now: func() time.Time { return at }})}
-	ln := testnet.Listen(t)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-done
-	})
-	return ln.Addr().String(), srv
+	return testnet.Serve(t, srv), srv
 }
 
 func TestChatRun(t *testing.T) {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -41,16 +40,7 @@ func TestEchoFlags(t *testing.T) {
 func echoServer(t *testing.T) string {
 	t.Helper()
 	srv := &tcpserver.Server{Handler: echo.Handler{}}
-	ln := testnet.Listen(t)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-done
-	})
-	return ln.Addr().String()
+	return testnet.Serve(t, srv)
 }
 
 func TestEchoRun(t *testing.T) {
