@@ -180,40 +180,59 @@ func (c *Conn) Next() bool {
 		return false
 	}
 	n, err := c.wait()
-	c.mu.Lock()
-	c.state.Store(stateBusy)
-	c.since.Store(s.now())
-	interrupted, expired := c.interrupted, c.expired
-	if n > 0 && (interrupted || expired != 0) {
-		// Data arrived as the connection was being woken: it was read,
-		// so it is served. Lift the deadline the waker set.
-		c.expired = 0
-		c.nc.SetReadDeadline(time.Time{})
-	}
-	c.mu.Unlock()
+	_, interrupted, expired := c.markBusy(n > 0)
 	if n > 0 {
 		s.st.bytesIn.Add(int64(n))
 		s.st.requests.Add(1)
 		return true
 	}
-	switch {
-	case err == nil || err == io.EOF:
+	if err == nil || err == io.EOF {
 		c.eof = true
-	case interrupted && errors.Is(err, os.ErrDeadlineExceeded):
-		// Shutdown closed this idle connection: not an error.
-	case errors.Is(err, os.ErrDeadlineExceeded) && expired == expiredPark:
-		// The sweeper asks this long-idle connection to give up its
-		// goroutine; serve parks it when the handler returns.
+	} else {
+		c.err = c.waitError(err, interrupted, expired)
+	}
+	return false
+}
+
+// markBusy ends a wait for a request: the connection is busy from now.
+// data reports that the wait read the request's first bytes: they are
+// served even if Shutdown or the sweeper set a deadline meanwhile, which is
+// lifted. It returns the state the wait ended in and what the wakers set.
+func (c *Conn) markBusy(data bool) (wasIdle, interrupted bool, expired int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	wasIdle = c.state.Load() == stateIdle
+	c.state.Store(stateBusy)
+	c.since.Store(c.srv.now())
+	interrupted, expired = c.interrupted, c.expired
+	if data && (interrupted || expired != 0) {
+		c.expired = 0
+		c.nc.SetReadDeadline(time.Time{})
+	}
+	return wasIdle, interrupted, expired
+}
+
+// waitError tells why a wait for data failed with err: nil when Shutdown
+// closed the idle connection (interrupted) or the sweeper asks it to park
+// (serve parks it once the handler returns), a timeout error when the
+// sweeper expired it, else err.
+func (c *Conn) waitError(err error, interrupted bool, expired int) error {
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		return err
+	}
+	switch {
+	case interrupted:
+		return nil
+	case expired == expiredPark:
 		c.mu.Lock()
 		c.expired = 0
 		c.parkReq = true
 		c.mu.Unlock()
-	case errors.Is(err, os.ErrDeadlineExceeded) && expired != 0:
-		c.err = c.timeoutError(expired)
-	default:
-		c.err = err
+		return nil
+	case expired != 0:
+		return c.timeoutError(expired)
 	}
-	return false
+	return err
 }
 
 // timeoutError describes the expiry in bits.
@@ -400,25 +419,10 @@ func (c *Conn) serveBytes(ctx context.Context, h BytesHandler) error {
 		return c.bErr
 	}
 	// The wait failed: a deadline set by the sweeper or Shutdown, or the
-	// connection was closed.
-	c.mu.Lock()
-	interrupted, expired := c.interrupted, c.expired
-	idle := c.state.Load() == stateIdle
-	c.state.Store(stateBusy)
-	c.mu.Unlock()
-	switch {
-	case idle && interrupted && errors.Is(err, os.ErrDeadlineExceeded):
-		return nil // Shutdown closed this idle connection
-	case idle && expired == expiredPark && errors.Is(err, os.ErrDeadlineExceeded):
-		c.mu.Lock()
-		c.expired = 0
-		c.parkReq = true
-		c.mu.Unlock()
-		return nil
-	case errors.Is(err, os.ErrDeadlineExceeded) && expired != 0:
-		return c.timeoutError(expired)
-	}
-	return err
+	// connection was closed. Shutdown's wake-up counts only for an idle
+	// connection; a busy one was cut off by the read timeout.
+	idle, interrupted, expired := c.markBusy(false)
+	return c.waitError(err, idle && interrupted, expired)
 }
 
 // tryBytes is serveBytes's RawConn.Read callback: it reads, answers the
@@ -440,7 +444,8 @@ func (c *Conn) tryBytes(fd uintptr) bool {
 		if n > 0 {
 			s.st.bytesIn.Add(int64(n))
 			if c.state.Load() == stateIdle {
-				c.setBusy()
+				c.markBusy(true)
+				s.st.requests.Add(1)
 			}
 		}
 		if err != nil || n == 0 {
@@ -451,25 +456,17 @@ func (c *Conn) tryBytes(fd uintptr) bool {
 			case err != nil:
 				c.bErr = os.NewSyscallError("read", err)
 			default:
-				c.eof = true
-				if c.rd.Buffered() > 0 {
-					c.bErr = ErrStreaming // part of a request, then EOF
-				}
+				c.bErr = c.endOfStream()
 			}
 			c.bDone = true
 			return true
 		}
-		_, herr := c.answer()
-		if herr != nil {
+		if herr := c.answer(); herr != nil {
 			c.bErr, c.bDone = herr, true
 			return true
 		}
 		if c.peerEOF {
-			c.eof = true
-			if c.rd.Buffered() > 0 {
-				c.bErr = ErrStreaming
-			}
-			c.bDone = true
+			c.bErr, c.bDone = c.endOfStream(), true
 			return true
 		}
 		if c.rd.Buffered() == 0 {
@@ -485,11 +482,21 @@ func (c *Conn) tryBytes(fd uintptr) bool {
 	}
 }
 
+// endOfStream records the peer's FIN; part of a request left buffered
+// goes to ServeConn (ErrStreaming), which answers or rejects it.
+func (c *Conn) endOfStream() error {
+	c.eof = true
+	if c.rd.Buffered() > 0 {
+		return ErrStreaming
+	}
+	return nil
+}
+
 // answer has the BytesHandler answer the whole requests buffered, at most
 // MaxRequest bytes at a time, consumes them, and writes the replies. A
 // request as long as MaxRequest goes to ServeConn (ErrStreaming), whose
 // reads report it.
-func (c *Conn) answer() (int, error) {
+func (c *Conn) answer() error {
 	outp := outPool.Get().(*[]byte)
 	out := (*outp)[:0]
 	max := c.rd.Max()
@@ -511,8 +518,7 @@ func (c *Conn) answer() (int, error) {
 			break
 		}
 	}
-	n := len(out)
-	if n > 0 {
+	if len(out) > 0 {
 		if _, werr := c.Write(out); werr != nil && (err == nil || err == ErrStreaming) {
 			err = werr
 		}
@@ -521,27 +527,12 @@ func (c *Conn) answer() (int, error) {
 		*outp = out[:0] // keep a small buffer; let a large one go
 		outPool.Put(outp)
 	}
-	return n, err
+	return err
 }
 
 // outPool holds the buffers replies are built in, so that an idle
 // connection holds none.
 var outPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-// setBusy marks an idle connection busy as its next request arrives.
-func (c *Conn) setBusy() {
-	c.mu.Lock()
-	c.state.Store(stateBusy)
-	c.since.Store(c.srv.now())
-	if c.interrupted || c.expired != 0 {
-		// Data arrived as the connection was being woken: it was read,
-		// so it is served. Lift the deadline the waker set.
-		c.expired = 0
-		c.nc.SetReadDeadline(time.Time{})
-	}
-	c.mu.Unlock()
-	c.srv.st.requests.Add(1)
-}
 
 // writeRaw writes p through RawConn.Write, which waits for the socket to
 // take more and applies the write deadline, with rawWrite for the system
