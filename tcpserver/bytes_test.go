@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,5 +96,55 @@ func TestBytesHandler(t *testing.T) {
 				t.Errorf("Panics = %d, want %d", st.Panics, tt.panics)
 			}
 		})
+	}
+}
+
+// TestCloseBytesHandlerUnderLoad: Close returns while connections are busy
+// in the BytesHandler loop. It once deadlocked: Close held a connection's
+// mutex while closing its socket, which waits for the loop's callback, and
+// the callback was waiting for the mutex.
+func TestCloseBytesHandlerUnderLoad(t *testing.T) {
+	const clients = 20
+	for round := range 5 {
+		srv := &tcpserver.Server{Handler: bytesEcho{}, Linger: -1}
+		ln := testnet.Listen(t)
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(ln) }()
+		var wg sync.WaitGroup
+		for range clients {
+			wg.Go(func() {
+				c, err := net.Dial("tcp", ln.Addr().String())
+				if err != nil {
+					return // the server closed first
+				}
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(20 * time.Second))
+				batch := []byte(strings.Repeat("ping\n", 64))
+				buf := make([]byte, 4096)
+				for range 100_000 {
+					if _, err := c.Write(batch); err != nil {
+						return
+					}
+					if _, err := c.Read(buf); err != nil {
+						return
+					}
+				}
+			})
+		}
+		if !testnet.Eventually(10*time.Second, func() bool { return srv.Stats().Requests > 20*clients }) {
+			t.Fatalf("round %d: load did not start: %+v", round, srv.Stats())
+		}
+		closed := make(chan struct{})
+		go func() { srv.Close(); close(closed) }()
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: Close did not return", round)
+		}
+		wg.Wait()
+		if err := <-served; !errors.Is(err, tcpserver.ErrServerClosed) {
+			t.Errorf("Serve = %v, want ErrServerClosed", err)
+		}
+		srv.Wait(context.Background())
 	}
 }

@@ -339,14 +339,20 @@ func (c *Conn) expire(state connState, since int64, bit int) {
 	}
 	c.nc.SetReadDeadline(aLongTimeAgo)
 }
+
+// forceClose closes the connection at once, for Close and for Shutdown
+// at its deadline.
 func (c *Conn) forceClose() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
-	if c.state.Load() == stateParked && c.srv.parker.take(c) {
+	parked := c.state.Load() == stateParked && c.srv.parker.take(c)
+	c.mu.Unlock()
+	if parked {
 		go c.srv.closeParked(c)
 		return
 	}
+	// Not under mu: Close waits for a RawConn.Read callback in progress to
+	// return, and serveBytes's callback takes mu (markBusy, setIdle).
 	c.nc.Close()
 }
 
