@@ -16,11 +16,12 @@ import (
 //	greet  {"name": "Python"}       -> "Hello, Python!" (name defaults to World)
 //	echo   {"data": [1, 2, 3], ...} -> the params as sent ({} when absent)
 //
-// Positional params work too: add [10, 32], greet ["Go"].
+// Positional params work too: add [10, 32], greet ["Go"]. All three are
+// Inline: they answer at once from their params.
 func RegisterChapterMethods(s *Server) {
-	Register(s, "add", Add)
-	Register(s, "greet", Greet)
-	Register(s, "echo", Echo)
+	Register(s, "add", Add, Inline())
+	Register(s, "greet", Greet, Inline())
+	Register(s, "echo", Echo, Inline())
 }
 
 // maxAddDigits bounds the length of add's operands: Python's default

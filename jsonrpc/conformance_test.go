@@ -4,20 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netkit-dev/netkit/frame"
 	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/jsonrpc"
+	"github.com/netkit-dev/netkit/tcpserver"
 )
 
 // specServer registers the methods the examples of the JSON-RPC 2.0
-// specification (section 7) call.
-func specServer() *jsonrpc.Server {
+// specification (section 7) call, each with opts (Inline or none).
+func specServer(opts ...jsonrpc.MethodOption) *jsonrpc.Server {
 	s := &jsonrpc.Server{MaxInFlight: 1} // in order, so "no response" is observable
 	type subtractParams struct {
 		Minuend    float64 `json:"minuend"`
@@ -25,21 +28,21 @@ func specServer() *jsonrpc.Server {
 	}
 	jsonrpc.Register(s, "subtract", func(_ context.Context, p subtractParams) (float64, error) {
 		return p.Minuend - p.Subtrahend, nil
-	})
+	}, opts...)
 	jsonrpc.Register(s, "sum", func(_ context.Context, p []float64) (float64, error) {
 		var t float64
 		for _, v := range p {
 			t += v
 		}
 		return t, nil
-	})
+	}, opts...)
 	noop := func(context.Context, json.RawMessage) (any, error) { return nil, nil }
-	s.Handle("update", noop)
-	s.Handle("notify_hello", noop)
-	s.Handle("notify_sum", noop)
+	s.Handle("update", noop, opts...)
+	s.Handle("notify_hello", noop, opts...)
+	s.Handle("notify_sum", noop, opts...)
 	s.Handle("get_data", func(context.Context, json.RawMessage) (any, error) {
 		return []any{"hello", 5}, nil
-	})
+	}, opts...)
 	return s
 }
 
@@ -113,10 +116,33 @@ func equalJSON(t *testing.T, name string, got, want []byte) {
 	}
 }
 
+// TestConformanceFrames runs the examples over frames: with ServeConn,
+// and with TCPHandler on tcpserver, where Inline methods are answered on
+// the read loop and the batches hand the connection to the worker path.
 func TestConformanceFrames(t *testing.T) {
-	addr := serveFrames(t, specServer())
-	conn := testnet.Dial(t, addr)
+	transports := []struct {
+		name  string
+		serve func(t *testing.T) string
+	}{
+		{"ServeConn", func(t *testing.T) string { return serveFrames(t, specServer()) }},
+		{"TCPHandler", func(t *testing.T) string {
+			return testnet.Serve(t, &tcpserver.Server{Handler: specServer().TCPHandler()})
+		}},
+		{"TCPHandler, Inline methods", func(t *testing.T) string {
+			return testnet.Serve(t, &tcpserver.Server{Handler: specServer(jsonrpc.Inline()).TCPHandler()})
+		}},
+	}
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			conn := testnet.Dial(t, tr.serve(t))
+			conformanceOverFrames(t, conn)
+		})
+	}
+}
+
+func conformanceOverFrames(t *testing.T, conn net.Conn) {
 	r, w := frame.NewReader(conn, 0), frame.NewWriter(conn, 0)
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
 	for _, ex := range specExamples {
 		if err := w.WriteFrame([]byte(ex.req)); err != nil {
 			t.Fatalf("%s: write: %v", ex.name, err)

@@ -3,6 +3,7 @@ package jsonrpc
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -78,8 +79,55 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) error {
 // and idle timeouts are the tcpserver's. The handler keeps nothing between
 // frames once their calls have ended (it waits for them before returning),
 // so it suits tcpserver's ParkIdle.
-func (s *Server) TCPHandler() tcpserver.Handler {
-	return tcpserver.HandlerFunc(s.serveTCP)
+//
+// The handler is a tcpserver.BytesHandler: while a connection calls only
+// Inline methods, in frames no larger than the tcpserver's MaxRequest, its
+// calls run on the server's read loop, and the responses to the frames of
+// one read leave in one write. The first other call, batch or larger frame
+// moves the connection to the concurrent path above for as long as it
+// stays busy.
+func (s *Server) TCPHandler() tcpserver.Handler { return tcpHandler{s} }
+
+type tcpHandler struct{ s *Server }
+
+func (h tcpHandler) ServeConn(ctx context.Context, c *tcpserver.Conn) error {
+	return h.s.serveTCP(ctx, c)
+}
+
+// ServeBytes answers the whole frames at the start of in whose calls are
+// all of Inline methods, and hands the connection to ServeConn at the
+// first that is not, or that is larger than MaxFrameSize (which ServeConn
+// answers with an error).
+func (h tcpHandler) ServeBytes(ctx context.Context, in, out []byte) ([]byte, int, error) {
+	s := h.s
+	max := s.maxFrame()
+	callCtx := ctx // made lazily: most reads hold whole frames, some none
+	advance := 0
+	for len(in)-advance >= frame.HeaderLen {
+		size := binary.BigEndian.Uint32(in[advance:])
+		if uint64(size) > uint64(max) {
+			return out, advance, tcpserver.ErrStreaming
+		}
+		end := advance + frame.HeaderLen + int(size)
+		if end > len(in) {
+			break // the rest of the frame is still to come
+		}
+		if callCtx == ctx {
+			// Calls do not see Shutdown's cancellation, as on the
+			// concurrent path; an Inline call ends at once anyway.
+			callCtx = context.WithoutCancel(ctx)
+		}
+		resp, ok := s.handleMessage(callCtx, in[advance+frame.HeaderLen:end], true)
+		if !ok {
+			return out, advance, tcpserver.ErrStreaming
+		}
+		if resp != nil {
+			// Not a batch: handleOne has kept it within MaxFrameSize.
+			out = frame.Append(out, resp)
+		}
+		advance = end
+	}
+	return out, advance, nil
 }
 
 func (s *Server) serveTCP(ctx context.Context, c *tcpserver.Conn) error {

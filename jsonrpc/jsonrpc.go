@@ -20,6 +20,11 @@
 //	tcp := &tcpserver.Server{Handler: rpc.TCPHandler()} // serve on 127.0.0.1:7003
 //	mux.Handle("POST /rpc", rpc)                        // on the admin listener
 //
+// A method registered with the Inline option answers at once from its
+// params; on TCPHandler its calls then run on the connection's read loop,
+// with no goroutine handoff, and the responses to the frames of one read
+// leave in one write. The chapter's methods are Inline.
+//
 // Everything read from a peer is bounded: frame and body size, batch length,
 // JSON nesting depth, calls in flight per connection and time per call.
 package jsonrpc

@@ -78,17 +78,40 @@ type Server struct {
 	Logger *slog.Logger
 
 	mu      sync.RWMutex
-	methods map[string]HandlerFunc
+	methods map[string]methodEntry
 }
 
+type methodEntry struct {
+	h      HandlerFunc
+	inline bool
+}
+
+// A MethodOption changes how a method registered with Handle or Register
+// is run.
+type MethodOption func(*methodEntry)
+
+// Inline marks a method whose handler answers at once from its params:
+// it never blocks (no I/O, no locks held for long, no waiting on ctx) and
+// does not keep params after it returns. TCPHandler then runs its calls on
+// the connection's read loop, in order, and writes the responses of the
+// calls read together in one write, with no goroutine handoff; and its
+// calls get no CallTimeout, which could not interrupt them. A call of any
+// other method on the connection, or a batch, hands the connection to the
+// concurrent worker path. The chapter's add, greet and echo are Inline.
+func Inline() MethodOption { return func(m *methodEntry) { m.inline = true } }
+
 // Handle registers h for method, replacing any earlier handler.
-func (s *Server) Handle(method string, h HandlerFunc) {
+func (s *Server) Handle(method string, h HandlerFunc, opts ...MethodOption) {
+	m := methodEntry{h: h}
+	for _, o := range opts {
+		o(&m)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.methods == nil {
-		s.methods = make(map[string]HandlerFunc)
+		s.methods = make(map[string]methodEntry)
 	}
-	s.methods[method] = h
+	s.methods[method] = m
 }
 
 // Methods returns the registered method names in no particular order.
@@ -102,7 +125,7 @@ func (s *Server) Methods() []string {
 	return names
 }
 
-func (s *Server) lookup(method string) HandlerFunc {
+func (s *Server) lookup(method string) methodEntry {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.methods[method]
@@ -113,8 +136,8 @@ func (s *Server) lookup(method string) HandlerFunc {
 // (the array's elements fill a struct's exported fields in declaration
 // order; any other P takes the array as it is). Absent params leave P at
 // its zero value. A decoding failure is answered with CodeInvalidParams.
-// The result R is encoded with encoding/json.
-func Register[P, R any](s *Server, method string, fn func(ctx context.Context, params P) (R, error)) {
+// The result R is encoded with encoding/json. opts are as for Handle.
+func Register[P, R any](s *Server, method string, fn func(ctx context.Context, params P) (R, error), opts ...MethodOption) {
 	positional := positionalNames(reflect.TypeFor[P]())
 	_, selfDecoding := any(new(P)).(paramsDecoder)
 	s.Handle(method, func(ctx context.Context, raw json.RawMessage) (any, error) {
@@ -138,7 +161,7 @@ func Register[P, R any](s *Server, method string, fn func(ctx context.Context, p
 			}
 		}
 		return fn(ctx, p)
-	})
+	}, opts...)
 }
 
 // paramsDecoder is implemented by this package's params types that decode
@@ -239,24 +262,36 @@ func durDefault(v, def time.Duration) time.Duration {
 // or nil when there is none (notifications). It is what ServeConn and
 // ServeHTTP call; use it to serve other transports.
 func (s *Server) HandleMessage(ctx context.Context, msg []byte) []byte {
+	resp, _ := s.handleMessage(ctx, msg, false)
+	return resp
+}
+
+// handleMessage is HandleMessage. With inlineOnly, it runs only calls of
+// Inline methods: for a batch or a request of any other method it runs
+// nothing and reports false. Answers that need no handler (errors) are
+// given either way.
+func (s *Server) handleMessage(ctx context.Context, msg []byte, inlineOnly bool) ([]byte, bool) {
 	if depth(msg) > s.maxDepth() {
-		return errorResponse(nil, nil, NewError(CodeTooLarge, "Request too large", fmt.Sprintf("nesting deeper than %d", s.maxDepth())))
+		return errorResponse(nil, nil, NewError(CodeTooLarge, "Request too large", fmt.Sprintf("nesting deeper than %d", s.maxDepth()))), true
 	}
 	switch firstByte(msg) {
 	case '[':
+		if inlineOnly {
+			return nil, false
+		}
 		var items []json.RawMessage
 		if err := json.Unmarshal(msg, &items); err != nil {
-			return errorResponse(nil, nil, errParse)
+			return errorResponse(nil, nil, errParse), true
 		}
 		if len(items) == 0 {
-			return errorResponse(nil, nil, errInvalidRequest)
+			return errorResponse(nil, nil, errInvalidRequest), true
 		}
 		if len(items) > s.maxBatch() {
-			return errorResponse(nil, nil, NewError(CodeTooLarge, "Batch too large", fmt.Sprintf("%d requests, at most %d", len(items), s.maxBatch())))
+			return errorResponse(nil, nil, NewError(CodeTooLarge, "Batch too large", fmt.Sprintf("%d requests, at most %d", len(items), s.maxBatch()))), true
 		}
 		out := []byte{'['}
 		for _, it := range items {
-			if r := s.handleOne(ctx, it, true); r != nil {
+			if r, _ := s.handleOne(ctx, it, true, false); r != nil {
 				if len(out) > 1 {
 					out = append(out, ',')
 				}
@@ -264,19 +299,19 @@ func (s *Server) HandleMessage(ctx context.Context, msg []byte) []byte {
 			}
 		}
 		if len(out) == 1 {
-			return nil // a batch of notifications is answered with nothing
+			return nil, true // a batch of notifications is answered with nothing
 		}
-		return append(out, ']')
+		return append(out, ']'), true
 	case '{':
 		if !json.Valid(msg) {
-			return errorResponse(nil, nil, errParse)
+			return errorResponse(nil, nil, errParse), true
 		}
-		return s.handleOne(ctx, msg, false)
+		return s.handleOne(ctx, msg, false, inlineOnly)
 	default:
 		if !json.Valid(msg) {
-			return errorResponse(nil, nil, errParse)
+			return errorResponse(nil, nil, errParse), true
 		}
-		return errorResponse(nil, nil, errInvalidRequest)
+		return errorResponse(nil, nil, errInvalidRequest), true
 	}
 }
 
@@ -296,59 +331,64 @@ type wireRequest struct {
 	ID      json.RawMessage `json:"id"`
 }
 
-// handleOne answers one valid JSON value: a request object or not.
-func (s *Server) handleOne(ctx context.Context, msg json.RawMessage, inBatch bool) []byte {
+// handleOne answers one valid JSON value: a request object or not. With
+// inlineOnly it reports false, having run nothing, for a request of a
+// method that is not Inline.
+func (s *Server) handleOne(ctx context.Context, msg json.RawMessage, inBatch, inlineOnly bool) ([]byte, bool) {
 	if firstByte(msg) != '{' {
-		return errorResponse(nil, nil, errInvalidRequest)
+		return errorResponse(nil, nil, errInvalidRequest), true
 	}
 	req, err := parseRequest(msg)
 	if err != nil {
-		return errorResponse(nil, nil, errInvalidRequest)
+		return errorResponse(nil, nil, errInvalidRequest), true
 	}
 	if req.JSONRPC == nil && !inBatch {
-		return s.handleChapter(ctx, &req)
+		return s.handleChapter(ctx, &req, inlineOnly)
 	}
 	id := req.ID
 	if id != nil && !validID(id) {
-		return errorResponse(nil, nil, errInvalidRequest)
+		return errorResponse(nil, nil, errInvalidRequest), true
 	}
 	if string(req.JSONRPC) != `"2.0"` {
 		var v string
 		if json.Unmarshal(req.JSONRPC, &v) != nil || v != "2.0" {
-			return errorResponse(nil, id, errInvalidRequest)
+			return errorResponse(nil, id, errInvalidRequest), true
 		}
 	}
 	var method string
 	if firstByte(req.Method) != '"' || json.Unmarshal(req.Method, &method) != nil {
-		return errorResponse(nil, id, errInvalidRequest)
+		return errorResponse(nil, id, errInvalidRequest), true
 	}
 	if p := firstByte(req.Params); req.Params != nil && p != '{' && p != '[' {
-		return errorResponse(nil, id, errInvalidRequest)
+		return errorResponse(nil, id, errInvalidRequest), true
 	}
-	h := s.lookup(method)
-	if h == nil {
+	m := s.lookup(method)
+	if m.h == nil {
 		if id == nil {
-			return nil
+			return nil, true
 		}
-		return errorResponse(nil, id, errMethodNotFound)
+		return errorResponse(nil, id, errMethodNotFound), true
 	}
-	result, rerr := s.call(ctx, method, h, req.Params)
+	if inlineOnly && !m.inline {
+		return nil, false
+	}
+	result, rerr := s.call(ctx, method, m, req.Params)
 	if id == nil {
-		return nil // notification: run, answer nothing (section 4.1)
+		return nil, true // notification: run, answer nothing (section 4.1)
 	}
 	if rerr != nil {
-		return errorResponse(nil, id, rerr)
+		return errorResponse(nil, id, rerr), true
 	}
 	if len(result) > s.maxFrame()-64-len(id) {
-		return errorResponse(nil, id, NewError(CodeTooLarge, "Response too large", nil))
+		return errorResponse(nil, id, NewError(CodeTooLarge, "Response too large", nil)), true
 	}
-	return resultResponse(true, id, result)
+	return resultResponse(true, id, result), true
 }
 
 // handleChapter answers a request of the chapter's dialect as its
 // json_rpc_server does: method and id read with defaults, every outcome a
 // result.
-func (s *Server) handleChapter(ctx context.Context, req *wireRequest) []byte {
+func (s *Server) handleChapter(ctx context.Context, req *wireRequest, inlineOnly bool) ([]byte, bool) {
 	id := req.ID
 	if id == nil {
 		id = json.RawMessage("0") // request.get("id", 0)
@@ -359,18 +399,21 @@ func (s *Server) handleChapter(ctx context.Context, req *wireRequest) []byte {
 			method = string(req.Method)
 		}
 	}
-	h := s.lookup(method)
-	if h == nil {
-		return chapterError(id, "Unknown method: "+method)
+	m := s.lookup(method)
+	if m.h == nil {
+		return chapterError(id, "Unknown method: "+method), true
 	}
-	result, rerr := s.call(ctx, method, h, req.Params)
+	if inlineOnly && !m.inline {
+		return nil, false
+	}
+	result, rerr := s.call(ctx, method, m, req.Params)
 	if rerr != nil {
-		return chapterError(id, rerr.Message)
+		return chapterError(id, rerr.Message), true
 	}
 	if len(result) > s.maxFrame()-64-len(id) {
-		return chapterError(id, "Response too large")
+		return chapterError(id, "Response too large"), true
 	}
-	return resultResponse(false, id, result)
+	return resultResponse(false, id, result), true
 }
 
 func chapterError(id json.RawMessage, msg string) []byte {
@@ -379,10 +422,10 @@ func chapterError(id json.RawMessage, msg string) []byte {
 	return resultResponse(false, id, append(b, '}'))
 }
 
-// call runs h with the call timeout and turns its outcome into an encoded
-// result or an *Error.
-func (s *Server) call(ctx context.Context, method string, h HandlerFunc, params json.RawMessage) (result []byte, rerr *Error) {
-	if t := durDefault(s.CallTimeout, DefaultCallTimeout); t > 0 {
+// call runs m's handler, with the call timeout unless m is Inline, and
+// turns its outcome into an encoded result or an *Error.
+func (s *Server) call(ctx context.Context, method string, m methodEntry, params json.RawMessage) (result []byte, rerr *Error) {
+	if t := durDefault(s.CallTimeout, DefaultCallTimeout); t > 0 && !m.inline {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t)
 		defer cancel()
@@ -395,7 +438,7 @@ func (s *Server) call(ctx context.Context, method string, h HandlerFunc, params 
 			result, rerr = nil, errInternal
 		}
 	}()
-	v, err := h(ctx, params)
+	v, err := m.h(ctx, params)
 	if err != nil {
 		var e *Error
 		switch {

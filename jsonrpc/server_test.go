@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/netkit-dev/netkit/frame"
 	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/jsonrpc"
@@ -333,6 +334,81 @@ func TestTCPHandler(t *testing.T) {
 	}
 }
 
+// TestInline: on TCPHandler, calls of Inline methods are answered on the
+// read loop; the first call of another method hands the connection to the
+// worker path, with the frames after it, and nothing is lost or answered
+// twice on the way.
+func TestInline(t *testing.T) {
+	s := chapterServer()
+	started, release := make(chan struct{}), make(chan struct{})
+	s.Handle("slow", func(ctx context.Context, _ json.RawMessage) (any, error) {
+		close(started)
+		<-release
+		return "done", nil
+	})
+	addr := testnet.Serve(t, &tcpserver.Server{Handler: s.TCPHandler()})
+	conn := testnet.Dial(t, addr)
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	// All four frames in one write: the loop reads them together.
+	var batch []byte
+	for _, req := range []string{
+		`{"id":1,"method":"add","params":[1,2]}`,
+		`{"id":2,"method":"slow"}`,
+		`{"id":3,"method":"add","params":[3,4]}`,
+		`{"id":4,"method":"greet"}`,
+	} {
+		batch = frame.Append(batch, []byte(req))
+	}
+	if _, err := conn.Write(batch); err != nil {
+		t.Fatal(err)
+	}
+	r := frame.NewReader(conn, 0)
+	// The inline call before the slow one is answered while it blocks.
+	<-started
+	if resp, err := r.ReadFrame(); err != nil || string(resp) != `{"id":1,"result":3}` {
+		t.Fatalf("first response = %s, %v; want add's", resp, err)
+	}
+	got := map[string]bool{}
+	for range 2 { // id 3 and 4 run on workers beside slow
+		resp, err := r.ReadFrame()
+		if err != nil {
+			t.Fatalf("after %v: %v", got, err)
+		}
+		got[string(resp)] = true
+	}
+	close(release)
+	resp, err := r.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got[string(resp)] = true
+	want := map[string]bool{`{"id":2,"result":"done"}`: true, `{"id":3,"result":7}`: true, `{"id":4,"result":"Hello, World!"}`: true}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("responses (-want +got):\n%s", diff)
+	}
+	// The connection goes on serving.
+	if got, want := exchange(t, conn, `{"id":5,"method":"add","params":[5,6]}`), `{"id":5,"result":11}`; got != want {
+		t.Errorf("after the handover: %s, want %s", got, want)
+	}
+}
+
+// TestInlineNoCallTimeout: Inline calls get no CallTimeout, other calls do.
+func TestInlineNoCallTimeout(t *testing.T) {
+	s := &jsonrpc.Server{CallTimeout: time.Minute}
+	hasDeadline := func(ctx context.Context, _ json.RawMessage) (any, error) {
+		_, ok := ctx.Deadline()
+		return ok, nil
+	}
+	s.Handle("inline", hasDeadline, jsonrpc.Inline())
+	s.Handle("worker", hasDeadline)
+	for method, want := range map[string]string{"inline": "false", "worker": "true"} {
+		got := string(s.HandleMessage(context.Background(), []byte(`{"id":1,"method":"`+method+`"}`)))
+		if want := `{"id":1,"result":` + want + `}`; got != want {
+			t.Errorf("%s: %s, want %s", method, got, want)
+		}
+	}
+}
+
 func TestHTTP(t *testing.T) {
 	s := chapterServer()
 	s.MaxFrameSize = 256
@@ -432,6 +508,10 @@ func TestDeclared4GiBDoesNotAllocate(t *testing.T) {
 // FuzzServeConn feeds arbitrary bytes, in fuzz-chosen pieces, to a
 // connection: the server must answer with well-formed frames of JSON within
 // its frame size, and end the connection by itself.
+// FuzzServeConn feeds the input, in chunks of the given sizes, to
+// ServeConn and to TCPHandler on tcpserver (whose read loop answers the
+// Inline chapter methods, and hands frames over MaxRequest and other
+// input to the worker path): every response must be a frame of JSON.
 func FuzzServeConn(f *testing.F) {
 	f.Add(frame.Append(nil, []byte(`{"id": 1, "method": "add", "params": {"a": 10, "b": 32}}`)), []byte{3, 7})
 	f.Add(frame.Append(frame.Append(nil, []byte(`[]`)), []byte(`{"jsonrpc":"2.0","method":"echo","params":[1],"id":"x"}`)), []byte{0})
@@ -443,46 +523,55 @@ func FuzzServeConn(f *testing.F) {
 	s.MaxBatch = 8
 	s.MaxDepth = 16
 	ln := testnet.Listen(f)
-	addr := ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan struct{})
 	go func() { defer close(served); serveListener(ctx, s, ln) }()
 	f.Cleanup(func() { cancel(); ln.Close(); <-served })
+	addrs := []string{
+		ln.Addr().String(),
+		testnet.Serve(f, &tcpserver.Server{Handler: s.TCPHandler(), MaxRequest: 256, Linger: -1}),
+	}
 	f.Fuzz(func(t *testing.T, data, sizes []byte) {
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		client := conn.(*net.TCPConn)
-		go func() {
-			defer client.CloseWrite()
-			for len(data) > 0 {
-				n := len(data)
-				if len(sizes) > 0 {
-					n, sizes = min(int(sizes[0])+1, n), sizes[1:]
-				}
-				if _, err := client.Write(data[:n]); err != nil {
-					return
-				}
-				data = data[n:]
-			}
-		}()
-		client.SetReadDeadline(time.Now().Add(10 * time.Second))
-		r := frame.NewReader(client, max)
-		for {
-			resp, err := r.ReadFrame()
-			if err != nil {
-				if err != io.EOF && !errors.Is(err, syscall.ECONNRESET) {
-					t.Fatalf("reading responses: %v", err)
-				}
-				break
-			}
-			if !json.Valid(resp) {
-				t.Fatalf("response %q is not JSON", resp)
-			}
+		for _, addr := range addrs {
+			fuzzExchange(t, addr, data, sizes, max)
 		}
 	})
+}
+
+func fuzzExchange(t *testing.T, addr string, data, sizes []byte, max int) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	client := conn.(*net.TCPConn)
+	go func() {
+		defer client.CloseWrite()
+		for len(data) > 0 {
+			n := len(data)
+			if len(sizes) > 0 {
+				n, sizes = min(int(sizes[0])+1, n), sizes[1:]
+			}
+			if _, err := client.Write(data[:n]); err != nil {
+				return
+			}
+			data = data[n:]
+		}
+	}()
+	client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	r := frame.NewReader(client, max)
+	for {
+		resp, err := r.ReadFrame()
+		if err != nil {
+			if err != io.EOF && !errors.Is(err, syscall.ECONNRESET) {
+				t.Fatalf("%s: reading responses: %v", addr, err)
+			}
+			return
+		}
+		if !json.Valid(resp) {
+			t.Fatalf("%s: response %q is not JSON", addr, resp)
+		}
+	}
 }
 
 // TestTCPHandlerParked serves with tcpserver's ParkIdle: between calls the
