@@ -26,14 +26,13 @@ import (
 	"io"
 	"net"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/netkit-dev/netkit/internal/procstat"
 )
 
 func main() {
@@ -101,6 +100,8 @@ type rpsResult struct {
 	MaxUs         float64 `json:"max_us"`
 	ServerCPUms   float64 `json:"server_cpu_ms,omitempty"`
 	CPUusPerReq   float64 `json:"server_cpu_us_per_request,omitempty"`
+	UserUsPerReq  float64 `json:"server_user_us_per_request,omitempty"` // CPUusPerReq's user-space share
+	SysUsPerReq   float64 `json:"server_sys_us_per_request,omitempty"`  // and its kernel share
 	ServerRSSKiB  int64   `json:"server_rss_kib,omitempty"`
 	ClientCPUms   float64 `json:"client_cpu_ms"`
 	ClientUsPerRq float64 `json:"client_cpu_us_per_request"`
@@ -166,15 +167,15 @@ func runRPS(addr string, n int, warmup, duration time.Duration, maxReq int64, pi
 		}()
 	}
 	time.Sleep(warmup)
-	cpu0, _ := procCPU(pid)
-	self0, _ := procCPU(os.Getpid())
+	cpu0, _ := procstat.ReadCPU(pid)
+	self0, _ := procstat.ReadCPU(os.Getpid())
 	start := time.Now()
 	measuring.Store(true)
 	<-ctx.Done()
 	measuring.Store(false)
 	elapsed := time.Since(start)
-	cpu1, _ := procCPU(pid)
-	self1, _ := procCPU(os.Getpid())
+	cpu1, _ := procstat.ReadCPU(pid)
+	self1, _ := procstat.ReadCPU(os.Getpid())
 	wg.Wait()
 	h := hdrhistogram.New(1, 10_000_000, 3)
 	for _, x := range hists {
@@ -184,15 +185,19 @@ func runRPS(addr string, n int, warmup, duration time.Duration, maxReq int64, pi
 		Requests: count.Load(), Errors: errs.Load(), Seconds: elapsed.Seconds(),
 		RPS:   float64(count.Load()) / elapsed.Seconds(),
 		P50us: float64(h.ValueAtQuantile(50)), P99us: float64(h.ValueAtQuantile(99)), MaxUs: float64(h.Max()),
-		ClientCPUms: (self1 - self0).Seconds() * 1000,
+		ClientCPUms: self1.Sub(self0).Total().Seconds() * 1000,
 	}
 	if r.Requests > 0 {
-		r.ClientUsPerRq = (self1 - self0).Seconds() * 1e6 / float64(r.Requests)
+		r.ClientUsPerRq = self1.Sub(self0).Total().Seconds() * 1e6 / float64(r.Requests)
 	}
 	if pid > 0 && r.Requests > 0 {
-		r.ServerCPUms = (cpu1 - cpu0).Seconds() * 1000
-		r.CPUusPerReq = (cpu1 - cpu0).Seconds() * 1e6 / float64(r.Requests)
-		r.ServerRSSKiB, _ = procRSS(pid)
+		d := cpu1.Sub(cpu0)
+		perReq := func(t time.Duration) float64 { return t.Seconds() * 1e6 / float64(r.Requests) }
+		r.ServerCPUms = d.Total().Seconds() * 1000
+		r.CPUusPerReq = perReq(d.Total())
+		r.UserUsPerReq, r.SysUsPerReq = perReq(d.User), perReq(d.System)
+		rss, _ := procstat.RSS(pid)
+		r.ServerRSSKiB = rss >> 10
 	}
 	if r.Requests == 0 {
 		return r, errors.New("no request succeeded")
@@ -266,16 +271,17 @@ func runIdle(addr string, n, pid int, settle, hold time.Duration) (*idleResult, 
 	return r, nil
 }
 
-// settledRSS polls VmRSS until two readings 200 ms apart agree within 1%,
+// settledRSS polls VmRSS (in KiB) until two readings 200 ms apart agree within 1%,
 // or 5 s pass, so the figure is taken after the server has settled.
 func settledRSS(pid int) (int64, error) {
-	prev, err := procRSS(pid)
+	kib := func() (int64, error) { b, err := procstat.RSS(pid); return b >> 10, err }
+	prev, err := kib()
 	if err != nil {
 		return 0, err
 	}
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
 		time.Sleep(200 * time.Millisecond)
-		cur, err := procRSS(pid)
+		cur, err := kib()
 		if err != nil {
 			return 0, err
 		}
@@ -285,38 +291,4 @@ func settledRSS(pid int) (int64, error) {
 		prev = cur
 	}
 	return prev, nil
-}
-
-func procRSS(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			return strconv.ParseInt(f[1], 10, 64)
-		}
-	}
-	return 0, errors.New("no VmRSS")
-}
-
-// procCPU returns the user+system CPU time of pid from /proc/PID/stat.
-func procCPU(pid int) (time.Duration, error) {
-	if pid <= 0 {
-		return 0, errors.New("no pid")
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// Fields after the parenthesised command name; utime and stime are
-	// fields 14 and 15 (proc(5)), in clock ticks (100 per second on Linux).
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(f) < 13 {
-		return 0, errors.New("short /proc stat")
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * (time.Second / 100), nil
 }

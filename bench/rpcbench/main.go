@@ -25,8 +25,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -34,6 +32,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/netkit-dev/netkit/internal/procstat"
 	"github.com/netkit-dev/netkit/jsonrpc"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
@@ -175,25 +174,6 @@ func dial(ctx context.Context, kind, addr string) (caller, func(), error) {
 	return nil, nil, fmt.Errorf("unknown client kind %q", kind)
 }
 
-// cpuTime returns a process's user+system CPU time from /proc/PID/stat.
-func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	// Fields after the command name, which is in parentheses and may hold
-	// spaces: state is field 3, utime 14, stime 15.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0, fmt.Errorf("short /proc/%d/stat", pid)
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	const clkTck = 100 // USER_HZ on Linux
-	return time.Duration(ut+st) * time.Second / clkTck, nil
-}
-
 type result struct {
 	Kind       string  `json:"kind"`
 	Conns      int     `json:"conns"`
@@ -206,6 +186,9 @@ type result struct {
 	P99us      float64 `json:"p99_us"`
 	ServerCPU  float64 `json:"server_cpu_s"`
 	CPUPerCall float64 `json:"server_cpu_us_per_call"`
+	// The user-space and kernel shares of CPUPerCall.
+	UserPerCall float64 `json:"server_user_us_per_call"`
+	SysPerCall  float64 `json:"server_sys_us_per_call"`
 }
 
 func client(args []string) error {
@@ -270,14 +253,14 @@ func client(args []string) error {
 		}
 	}
 	time.Sleep(*warmup) // bounded warm-up before the measured window
-	cpu0, _ := cpuTime(*pid)
+	cpu0, _ := procstat.ReadCPU(*pid)
 	t0 := time.Now()
 	measuring.Store(true)
 	deadline := time.NewTimer(*duration)
 	<-deadline.C
 	measuring.Store(false)
 	elapsed := time.Since(t0)
-	cpu1, _ := cpuTime(*pid)
+	cpu1, _ := procstat.ReadCPU(*pid)
 	n := calls.Load()
 	close(stop)
 	wg.Wait()
@@ -290,8 +273,11 @@ func client(args []string) error {
 		P99us:     float64(hist.ValueAtQuantile(99)),
 	}
 	if *pid > 0 && n > 0 {
-		r.ServerCPU = (cpu1 - cpu0).Seconds()
+		d := cpu1.Sub(cpu0)
+		r.ServerCPU = d.Total().Seconds()
 		r.CPUPerCall = r.ServerCPU * 1e6 / float64(n)
+		r.UserPerCall = d.User.Seconds() * 1e6 / float64(n)
+		r.SysPerCall = d.System.Seconds() * 1e6 / float64(n)
 	}
 	return json.NewEncoder(os.Stdout).Encode(r)
 }

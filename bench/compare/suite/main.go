@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/netkit-dev/netkit/internal/procstat"
 	"github.com/netkit-dev/netkit/loadgen"
 )
 
@@ -364,40 +365,10 @@ func (srv *server) stop() {
 
 func (srv *server) pid() int { return srv.cmd.Process.Pid }
 
-// cpuTicks returns the process's user+system CPU time from /proc/PID/stat
-// in clock ticks (USER_HZ, 100 on Linux).
-func cpuTicks(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name (field 2) may hold spaces; fields after ")" start at 3.
-	i := strings.LastIndexByte(string(b), ')')
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, errors.New("short /proc stat")
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return u + st, nil
-}
-
-const userHZ = 100
-
-// rssBytes returns VmRSS from /proc/PID/status.
+// rssBytes returns the process's resident memory, 0 if unknown.
 func rssBytes(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "VmRSS:") {
-			f := strings.Fields(l)
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
+	rss, _ := procstat.RSS(pid)
+	return rss
 }
 
 func fdCount(pid int) int {
@@ -442,10 +413,10 @@ func (s *suite) measure(group, target, name string, argv []string, benchArgs ...
 		return
 	}
 	defer srv.stop()
-	before, _ := cpuTicks(srv.pid())
+	before, _ := procstat.ReadCPU(srv.pid())
 	args := append([]string{target, srv.addr}, benchArgs...)
 	res, err := s.bench(args...)
-	after, _ := cpuTicks(srv.pid())
+	after, _ := procstat.ReadCPU(srv.pid())
 	if err != nil {
 		r.Skipped = err.Error()
 		s.logf("fail %s %s: %v", group, name, err)
@@ -454,7 +425,7 @@ func (s *suite) measure(group, target, name string, argv []string, benchArgs ...
 	res.Label = name
 	r.Result = res
 	if res.Requests > 0 {
-		r.CPUus = float64(after-before) / userHZ * 1e6 / float64(res.Requests)
+		r.CPUus = after.Sub(before).Total().Seconds() * 1e6 / float64(res.Requests)
 	}
 	s.logf("%-8s %-26s %10.0f req/s  p99 %8.3f ms  errors %d  server CPU %.2f µs/req",
 		group, name, res.RPS, ms(res.Latency.P99), res.Errors, r.CPUus)
