@@ -101,7 +101,7 @@ func (h tcpHandler) ServeConn(ctx context.Context, c *tcpserver.Conn) error {
 func (h tcpHandler) ServeBytes(ctx context.Context, in, out []byte) ([]byte, int, error) {
 	s := h.s
 	max := s.maxFrame()
-	callCtx := ctx // made lazily: most reads hold whole frames, some none
+	var callCtx context.Context // made at the first whole frame
 	advance := 0
 	for len(in)-advance >= frame.HeaderLen {
 		size := binary.BigEndian.Uint32(in[advance:])
@@ -112,7 +112,7 @@ func (h tcpHandler) ServeBytes(ctx context.Context, in, out []byte) ([]byte, int
 		if end > len(in) {
 			break // the rest of the frame is still to come
 		}
-		if callCtx == ctx {
+		if callCtx == nil {
 			// Calls do not see Shutdown's cancellation, as on the
 			// concurrent path; an Inline call ends at once anyway.
 			callCtx = context.WithoutCancel(ctx)
