@@ -292,14 +292,21 @@ func TestGracefulStop(t *testing.T) {
 	<-done
 }
 
-func TestTCPHandler(t *testing.T) {
-	s := chapterServer()
-	started, release := make(chan struct{}), make(chan struct{})
+// slowChapterServer serves the chapter's methods and "slow", which closes
+// started when called and answers "done" once release is closed.
+func slowChapterServer() (s *jsonrpc.Server, started, release chan struct{}) {
+	s = chapterServer()
+	started, release = make(chan struct{}), make(chan struct{})
 	s.Handle("slow", func(ctx context.Context, _ json.RawMessage) (any, error) {
 		close(started)
 		<-release
 		return "done", nil
 	})
+	return s, started, release
+}
+
+func TestTCPHandler(t *testing.T) {
+	s, started, release := slowChapterServer()
 	ts := &tcpserver.Server{Handler: s.TCPHandler(), MaxRequest: 1024}
 	ln := testnet.Listen(t)
 	served := make(chan error, 1)
@@ -339,13 +346,7 @@ func TestTCPHandler(t *testing.T) {
 // worker path, with the frames after it, and nothing is lost or answered
 // twice on the way.
 func TestInline(t *testing.T) {
-	s := chapterServer()
-	started, release := make(chan struct{}), make(chan struct{})
-	s.Handle("slow", func(ctx context.Context, _ json.RawMessage) (any, error) {
-		close(started)
-		<-release
-		return "done", nil
-	})
+	s, started, release := slowChapterServer()
 	addr := testnet.Serve(t, &tcpserver.Server{Handler: s.TCPHandler()})
 	conn := testnet.Dial(t, addr)
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
