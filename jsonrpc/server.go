@@ -355,8 +355,8 @@ func (s *Server) handleOne(ctx context.Context, msg json.RawMessage, inBatch, in
 			return errorResponse(nil, id, errInvalidRequest), true
 		}
 	}
-	var method string
-	if firstByte(req.Method) != '"' || json.Unmarshal(req.Method, &method) != nil {
+	method, ok := plainString(req.Method)
+	if !ok && (firstByte(req.Method) != '"' || json.Unmarshal(req.Method, &method) != nil) {
 		return errorResponse(nil, id, errInvalidRequest), true
 	}
 	if p := firstByte(req.Params); req.Params != nil && p != '{' && p != '[' {
@@ -394,10 +394,10 @@ func (s *Server) handleChapter(ctx context.Context, req *wireRequest, inlineOnly
 		id = json.RawMessage("0") // request.get("id", 0)
 	}
 	method := "unknown" // request.get("method", "unknown")
-	if req.Method != nil {
-		if json.Unmarshal(req.Method, &method) != nil {
-			method = string(req.Method)
-		}
+	if m, ok := plainString(req.Method); ok {
+		method = m
+	} else if req.Method != nil && json.Unmarshal(req.Method, &method) != nil {
+		method = string(req.Method)
 	}
 	m := s.lookup(method)
 	if m.h == nil {
@@ -464,7 +464,7 @@ func (s *Server) call(ctx context.Context, method string, m methodEntry, params 
 
 // resultResponse encodes a success response.
 func resultResponse(v2 bool, id, result json.RawMessage) []byte {
-	b := make([]byte, 0, len(result)+len(id)+32)
+	b := make([]byte, 0, len(result)+len(id)+len(`{"jsonrpc":"2.0","result":,"id":}`))
 	if v2 {
 		b = append(b, `{"jsonrpc":"2.0","result":`...)
 		b = append(b, result...)

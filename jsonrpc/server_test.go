@@ -67,6 +67,10 @@ func TestHandleMessage(t *testing.T) {
 		{"chapter no id", `{"method": "greet", "params": {"name": "x"}}`, `{"id":0,"result":"Hello, x!"}`},
 		{"chapter no method", `{"id": 7}`, `{"id":7,"result":{"error":"Unknown method: unknown"}}`},
 		{"chapter string id", `{"id": "a", "method": "nope"}`, `{"id":"a","result":{"error":"Unknown method: nope"}}`},
+		{"chapter null method", `{"id": 8, "method": null}`, `{"id":8,"result":{"error":"Unknown method: unknown"}}`},
+		{"chapter number method", `{"id": 9, "method": 5}`, `{"id":9,"result":{"error":"Unknown method: 5"}}`},
+		{"chapter escaped method", `{"id": 10, "method": "ad\u0064", "params": [1, 2]}`, `{"id":10,"result":3}`},
+		{"v2 escaped method", `{"jsonrpc": "2.0", "id": 11, "method": "gr\u0065et"}`, `{"jsonrpc":"2.0","result":"Hello, World!","id":11}`},
 		{"chapter handler error", `{"id": 1, "method": "fail"}`, `{"id":1,"result":{"error":"disk full"}}`},
 		// JSON-RPC 2.0 beyond the specification's examples.
 		{"v2 add positional", `{"jsonrpc":"2.0","id":1,"method":"add","params":[1,2]}`, `{"jsonrpc":"2.0","result":3,"id":1}`},
