@@ -84,8 +84,8 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) error {
 // Inline methods, in frames no larger than the tcpserver's MaxRequest, its
 // calls run on the server's read loop, and the responses to the frames of
 // one read leave in one write. The first other call, batch or larger frame
-// moves the connection to the concurrent path above for as long as it
-// stays busy.
+// moves the connection to the concurrent path above, where it stays until
+// it ends or, with ParkIdle, is parked and served afresh.
 func (s *Server) TCPHandler() tcpserver.Handler { return tcpHandler{s} }
 
 type tcpHandler struct{ s *Server }
@@ -122,7 +122,6 @@ func (h tcpHandler) ServeBytes(ctx context.Context, in, out []byte) ([]byte, int
 			return out, advance, tcpserver.ErrStreaming
 		}
 		if resp != nil {
-			// Not a batch: handleOne has kept it within MaxFrameSize.
 			out = frame.Append(out, resp)
 		}
 		advance = end
@@ -284,10 +283,6 @@ func (c *connCore) wait() {
 
 func (c *connCore) serve(msg []byte) {
 	if resp := c.srv.HandleMessage(c.ctx, msg); resp != nil {
-		if len(resp) > c.srv.maxFrame() {
-			// A batch whose responses add up past the frame size.
-			resp = errorResponse(nil, nil, NewError(CodeTooLarge, "Response too large", nil))
-		}
 		c.write(resp)
 	}
 }

@@ -271,6 +271,18 @@ func (s *Server) HandleMessage(ctx context.Context, msg []byte) []byte {
 // nothing and reports false. Answers that need no handler (errors) are
 // given either way.
 func (s *Server) handleMessage(ctx context.Context, msg []byte, inlineOnly bool) ([]byte, bool) {
+	resp, ok := s.answer(ctx, msg, inlineOnly)
+	if len(resp) > s.maxFrame() {
+		// A batch whose responses add up past the frame size, or an error
+		// whose message or data does: a chapter-dialect error quotes the
+		// method as sent, and escaping can make it six times as long.
+		resp = errorResponse(nil, nil, NewError(CodeTooLarge, "Response too large", nil))
+	}
+	return resp, ok
+}
+
+// answer is handleMessage without the bound on the response's size.
+func (s *Server) answer(ctx context.Context, msg []byte, inlineOnly bool) ([]byte, bool) {
 	if depth(msg) > s.maxDepth() {
 		return errorResponse(nil, nil, NewError(CodeTooLarge, "Request too large", fmt.Sprintf("nesting deeper than %d", s.maxDepth()))), true
 	}

@@ -296,6 +296,47 @@ func TestGracefulStop(t *testing.T) {
 	<-done
 }
 
+// TestResponseWithinFrameSize: a response that would exceed MaxFrameSize
+// is replaced by a CodeTooLarge error on every path, including the read
+// loop's for Inline methods, and the connection goes on serving.
+func TestResponseWithinFrameSize(t *testing.T) {
+	s := chapterServer()
+	s.MaxFrameSize = 1024
+	s.Handle("fail", func(context.Context, json.RawMessage) (any, error) {
+		return nil, &jsonrpc.Error{Code: 1, Message: "failed", Data: json.RawMessage(`"` + strings.Repeat("<", 900) + `"`)}
+	}, jsonrpc.Inline())
+	tooLarge := `{"jsonrpc":"2.0","error":{"code":-32002,"message":"Response too large"},"id":null}`
+	requests := []string{
+		// The chapter's error quotes the method as sent; escaping "<" as
+		// \u003c makes it six times as long.
+		`{"id":1,"method":["` + strings.Repeat("<", 900) + `"]}`,
+		`{"jsonrpc":"2.0","id":2,"method":"fail"}`,
+	}
+	transports := []struct {
+		name string
+		addr string
+	}{
+		{"ServeConn", serveFrames(t, s)},
+		{"TCPHandler", testnet.Serve(t, &tcpserver.Server{Handler: s.TCPHandler()})},
+	}
+	for _, tr := range transports {
+		conn := testnet.Dial(t, tr.addr)
+		for _, req := range requests {
+			if got := exchange(t, conn, req); got != tooLarge {
+				t.Errorf("%s: %.40s...: %.100s, want %s", tr.name, req, got, tooLarge)
+			}
+		}
+		if got, want := exchange(t, conn, `{"id":3,"method":"greet"}`), `{"id":3,"result":"Hello, World!"}`; got != want {
+			t.Errorf("%s: after: %s, want %s", tr.name, got, want)
+		}
+	}
+	for _, req := range requests {
+		if got := string(s.HandleMessage(context.Background(), []byte(req))); got != tooLarge {
+			t.Errorf("HandleMessage(%.40s...) = %.100s, want %s", req, got, tooLarge)
+		}
+	}
+}
+
 // slowChapterServer serves the chapter's methods and "slow", which closes
 // started when called and answers "done" once release is closed.
 func slowChapterServer() (s *jsonrpc.Server, started, release chan struct{}) {
@@ -510,13 +551,11 @@ func TestDeclared4GiBDoesNotAllocate(t *testing.T) {
 	}
 }
 
-// FuzzServeConn feeds arbitrary bytes, in fuzz-chosen pieces, to a
-// connection: the server must answer with well-formed frames of JSON within
-// its frame size, and end the connection by itself.
-// FuzzServeConn feeds the input, in chunks of the given sizes, to
+// FuzzServeConn feeds arbitrary bytes, in fuzz-chosen pieces, to
 // ServeConn and to TCPHandler on tcpserver (whose read loop answers the
 // Inline chapter methods, and hands frames over MaxRequest and other
-// input to the worker path): every response must be a frame of JSON.
+// input to the worker path): the server must answer with well-formed
+// frames of JSON within its frame size, and end the connection by itself.
 func FuzzServeConn(f *testing.F) {
 	f.Add(frame.Append(nil, []byte(`{"id": 1, "method": "add", "params": {"a": 10, "b": 32}}`)), []byte{3, 7})
 	f.Add(frame.Append(frame.Append(nil, []byte(`[]`)), []byte(`{"jsonrpc":"2.0","method":"echo","params":[1],"id":"x"}`)), []byte{0})
@@ -534,7 +573,10 @@ func FuzzServeConn(f *testing.F) {
 	f.Cleanup(func() { cancel(); ln.Close(); <-served })
 	addrs := []string{
 		ln.Addr().String(),
-		testnet.Serve(f, &tcpserver.Server{Handler: s.TCPHandler(), MaxRequest: 256, Linger: -1}),
+		// MaxRequest half the frame size: both paths are taken, and a
+		// request answered on the read loop can still have a response
+		// that would exceed the frame size.
+		testnet.Serve(f, &tcpserver.Server{Handler: s.TCPHandler(), MaxRequest: max / 2, Linger: -1}),
 	}
 	f.Fuzz(func(t *testing.T, data, sizes []byte) {
 		for _, addr := range addrs {
