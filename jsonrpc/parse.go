@@ -3,6 +3,7 @@ package jsonrpc
 import (
 	"encoding/json"
 	"errors"
+	"unicode/utf8"
 )
 
 var (
@@ -113,17 +114,25 @@ func elements(msg []byte, fn func(value json.RawMessage)) error {
 }
 
 // plainString returns the text of the JSON string v when it has no escape
-// sequences, the common case worth skipping encoding/json for.
+// sequences and is valid UTF-8, the common case worth skipping
+// encoding/json for (which replaces invalid UTF-8 with U+FFFD).
 func plainString(v []byte) (string, bool) {
 	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
 		return "", false
 	}
-	for _, c := range v[1 : len(v)-1] {
+	text, ascii := v[1:len(v)-1], true
+	for _, c := range text {
 		if c == '\\' || c == '"' || c < 0x20 {
 			return "", false
 		}
+		if c >= utf8.RuneSelf {
+			ascii = false
+		}
 	}
-	return string(v[1 : len(v)-1]), true
+	if !ascii && !utf8.Valid(text) {
+		return "", false
+	}
+	return string(text), true
 }
 
 func skipWS(b []byte, i int) int {

@@ -56,10 +56,21 @@ func TestElements(t *testing.T) {
 	}
 }
 
+// TestPlainString: plainString reads the strings it accepts exactly as
+// encoding/json does, and leaves the others (escapes, invalid UTF-8, which
+// encoding/json replaces with U+FFFD) to it.
 func TestPlainString(t *testing.T) {
-	for in, want := range map[string]bool{`"Go"`: true, `""`: true, `"a\"b"`: false, `"é"`: true, `5`: false, `"\u00e9"`: false} {
-		if _, ok := plainString([]byte(in)); ok != want {
-			t.Errorf("plainString(%s) ok = %v, want %v", in, ok, want)
+	for in, want := range map[string]bool{
+		`"Go"`: true, `""`: true, `"é"`: true, `"a\"b"`: false, `5`: false, `"\u00e9"`: false,
+		"\"a\xff\"": false, "\"\xe9t\xe9\"": false, "\"\xf0\x9f\x98\x80\"": true,
+	} {
+		got, ok := plainString([]byte(in))
+		if ok != want {
+			t.Errorf("plainString(%q) ok = %v, want %v", in, ok, want)
+		}
+		var std string
+		if ok && (json.Unmarshal([]byte(in), &std) != nil || got != std) {
+			t.Errorf("plainString(%q) = %q, encoding/json reads %q", in, got, std)
 		}
 	}
 }
