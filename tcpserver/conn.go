@@ -38,7 +38,7 @@ var aLongTimeAgo = time.Unix(1, 0)
 type Conn struct {
 	srv *Server
 	nc  net.Conn
-	rc  syscall.RawConn // nil when nc has no file descriptor
+	rc  syscall.RawConn // nil when nc has no file descriptor, or !rawFD
 	rd  stream.Reader
 
 	// Timeouts are enforced by the server's sweeper goroutine, which reads
@@ -96,7 +96,7 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 		}
 	}
 	c.fd = -1
-	if sc, ok := nc.(syscall.Conn); ok {
+	if sc, ok := nc.(syscall.Conn); ok && rawFD {
 		c.rc, _ = sc.SyscallConn()
 		if c.rc != nil && s.parker != nil {
 			c.rc.Control(func(fd uintptr) { c.fd = int(fd) })
@@ -635,15 +635,21 @@ func (c *Conn) park() bool {
 	c.since.Store(s.now())
 	c.state.Store(stateParked)
 	c.mu.Unlock()
+	return s.parkOrClose(c)
+}
+
+// parkOrClose hands c, in state parked, to the parker. It reports false,
+// with c busy again, when the parker refused it. Shutdown may have begun
+// while c was being parked and found it in neither state: then c is taken
+// back and closed, rather than left to Shutdown's deadline.
+func (s *Server) parkOrClose(c *Conn) bool {
 	if !s.parker.park(c) {
 		c.state.Store(stateBusy)
 		return false
 	}
-	// Shutdown may have begun while the connection was being parked and
-	// found it in neither state: take it back and close it here.
 	if s.ShuttingDown() && s.parker.take(c) {
 		c.state.Store(stateBusy)
-		return false
+		go s.closeParked(c)
 	}
 	return true
 }

@@ -1,8 +1,11 @@
-//go:build !linux
+//go:build unix && !linux
 
 package tcpserver
 
 import "syscall"
+
+// rawFD: connections are read and written on their descriptors.
+const rawFD = true
 
 func rawRead(fd int, p []byte) (int, error)  { return syscall.Read(fd, p) }
 func rawWrite(fd int, p []byte) (int, error) { return syscall.Write(fd, p) }

@@ -253,17 +253,9 @@ func (s *Server) Serve(ln net.Listener) error {
 		if s.parker != nil && c.fd >= 0 {
 			// Wait for the first request without a goroutine.
 			c.state.Store(stateParked)
-			if s.parker.park(c) {
-				// Shutdown may have begun since trackConn and found the
-				// connection not yet parked: take it back and close it,
-				// as Conn.park does, rather than leave it to the deadline.
-				if s.ShuttingDown() && s.parker.take(c) {
-					c.state.Store(stateBusy)
-					go s.closeParked(c)
-				}
+			if s.parkOrClose(c) {
 				continue
 			}
-			c.state.Store(stateBusy)
 		}
 		go c.serve(s.ctx)
 	}
