@@ -517,6 +517,24 @@ func FuzzHandleMessage(f *testing.F) {
 // TestDeclared4GiBDoesNotAllocate serves a connection whose first frame
 // declares 4 GiB: the server answers CodeTooLarge having allocated only
 // its usual per-connection buffers.
+// TestLongBatchRefusedCheaply: a batch longer than MaxBatch is refused
+// without decoding its items.
+func TestLongBatchRefusedCheaply(t *testing.T) {
+	s := chapterServer()
+	msg := []byte("[" + strings.Repeat("0,", 1<<20) + "0]") // 2 MiB, a million items
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	resp := s.HandleMessage(context.Background(), msg)
+	runtime.ReadMemStats(&after)
+	if !bytes.Contains(resp, []byte(`"code":-32002`)) {
+		t.Errorf("long batch: %s, want a -32002 error", resp)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Errorf("refusing a batch of a million items allocated %d bytes, want under 1 MiB", n)
+	}
+}
+
 func TestDeclared4GiBDoesNotAllocate(t *testing.T) {
 	s := chapterServer()
 	s.MaxFrameSize = frame.MaxSizeLimit // even with the cap at its highest
