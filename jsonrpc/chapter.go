@@ -157,10 +157,8 @@ func (p *GreetParams) decodeParams(raw json.RawMessage) error {
 // not a string is written as its JSON text.
 func Greet(_ context.Context, p GreetParams) (string, error) {
 	name := "World"
-	if s, ok := plainString(p.Name); ok {
-		name = s
-	} else if p.Name != nil {
-		if json.Unmarshal(p.Name, &name) != nil {
+	if p.Name != nil {
+		if unmarshalString(p.Name, &name) != nil {
 			name = string(p.Name)
 		}
 	}

@@ -113,6 +113,16 @@ func elements(msg []byte, fn func(value json.RawMessage)) error {
 	}
 }
 
+// unmarshalString is json.Unmarshal(v, s) for a string, without
+// encoding/json for the plain strings that plainString reads.
+func unmarshalString(v []byte, s *string) error {
+	if text, ok := plainString(v); ok {
+		*s = text
+		return nil
+	}
+	return json.Unmarshal(v, s)
+}
+
 // plainString returns the text of the JSON string v when it has no escape
 // sequences and is valid UTF-8, the common case worth skipping
 // encoding/json for (which replaces invalid UTF-8 with U+FFFD).

@@ -372,8 +372,8 @@ func (s *Server) handleOne(ctx context.Context, msg json.RawMessage, inBatch, in
 			return errorResponse(nil, id, errInvalidRequest), true
 		}
 	}
-	method, ok := plainString(req.Method)
-	if !ok && (firstByte(req.Method) != '"' || json.Unmarshal(req.Method, &method) != nil) {
+	var method string
+	if firstByte(req.Method) != '"' || unmarshalString(req.Method, &method) != nil {
 		return errorResponse(nil, id, errInvalidRequest), true
 	}
 	if p := firstByte(req.Params); req.Params != nil && p != '{' && p != '[' {
@@ -411,10 +411,10 @@ func (s *Server) handleChapter(ctx context.Context, req *wireRequest, inlineOnly
 		id = json.RawMessage("0") // request.get("id", 0)
 	}
 	method := "unknown" // request.get("method", "unknown")
-	if m, ok := plainString(req.Method); ok {
-		method = m
-	} else if req.Method != nil && json.Unmarshal(req.Method, &method) != nil {
-		method = string(req.Method)
+	if req.Method != nil {
+		if unmarshalString(req.Method, &method) != nil {
+			method = string(req.Method)
+		}
 	}
 	m := s.lookup(method)
 	if m.h == nil {
