@@ -176,9 +176,7 @@ func (c *Client) connect(ctx context.Context) (*clientConn, error) {
 	}
 	c.mu.Unlock()
 	if closed {
-		cc.fail(ErrClosed)
-		cc.nc.Close()
-		<-cc.done
+		cc.close()
 		return nil, ErrClosed
 	}
 	return cc, nil
@@ -225,6 +223,12 @@ func (c *Client) Close() error {
 	if cc == nil {
 		return nil
 	}
+	return cc.close()
+}
+
+// close ends the connection, failing its calls in flight with ErrClosed,
+// and waits for its reader.
+func (cc *clientConn) close() error {
 	cc.fail(ErrClosed)
 	err := cc.nc.Close()
 	<-cc.done
