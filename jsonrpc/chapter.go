@@ -37,45 +37,21 @@ type AddParams struct {
 
 func (p *AddParams) decodeParams(raw json.RawMessage) error {
 	var err error
-	set := func(name string, v json.RawMessage) {
+	names := [...]string{"a", "b"}
+	if e := decodeFields(raw, names[:], func(i int, v json.RawMessage) {
 		if c := firstByte(v); c != '-' && (c < '0' || c > '9') {
 			if err == nil && string(v) != "null" {
-				err = errors.New(name + ": not a number: " + string(v))
+				err = errors.New(names[i] + ": not a number: " + string(v))
 			}
 			return
 		}
-		if name == "a" {
+		if i == 0 {
 			p.A = json.Number(v)
 		} else {
 			p.B = json.Number(v)
 		}
-	}
-	switch firstByte(raw) {
-	case 0, 'n':
-		return nil
-	case '{':
-		if e := members(raw, func(k []byte, v json.RawMessage) {
-			if string(k) == "a" || string(k) == "b" {
-				set(string(k), v)
-			}
-		}); e != nil {
-			return e
-		}
-	case '[':
-		n := 0
-		if e := elements(raw, func(v json.RawMessage) {
-			if n < 2 {
-				set([]string{"a", "b"}[n], v)
-			}
-			n++
-		}); e != nil {
-			return e
-		}
-		if n > 2 {
-			return errors.New(strconv.Itoa(n) + " positional params, the method takes at most 2")
-		}
-	default:
-		return errors.New("params must be an object or an array")
+	}); e != nil {
+		return e
 	}
 	return err
 }
@@ -128,29 +104,7 @@ type GreetParams struct {
 }
 
 func (p *GreetParams) decodeParams(raw json.RawMessage) error {
-	switch firstByte(raw) {
-	case 0, 'n':
-		return nil
-	case '{':
-		return members(raw, func(k []byte, v json.RawMessage) {
-			if string(k) == "name" {
-				p.Name = v
-			}
-		})
-	case '[':
-		n := 0
-		err := elements(raw, func(v json.RawMessage) {
-			if n == 0 {
-				p.Name = v
-			}
-			n++
-		})
-		if err == nil && n > 1 {
-			err = errors.New(strconv.Itoa(n) + " positional params, the method takes at most 1")
-		}
-		return err
-	}
-	return errors.New("params must be an object or an array")
+	return decodeFields(raw, []string{"name"}, func(_ int, v json.RawMessage) { p.Name = v })
 }
 
 // Greet returns "Hello, NAME!", NAME defaulting to World; a name that is

@@ -3,6 +3,7 @@ package jsonrpc
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"unicode/utf8"
 )
 
@@ -111,6 +112,44 @@ func elements(msg []byte, fn func(value json.RawMessage)) error {
 		fn(msg[i:vend:vend])
 		i = vend
 	}
+}
+
+// decodeFields calls set with each of params raw's values for a field of
+// names, by name from an object or by position from an array; absent or
+// null params set nothing. raw must be valid JSON.
+func decodeFields(raw json.RawMessage, names []string, set func(i int, v json.RawMessage)) error {
+	switch firstByte(raw) {
+	case 0, 'n':
+		return nil
+	case '{':
+		return members(raw, func(k []byte, v json.RawMessage) {
+			for i, name := range names {
+				if string(k) == name {
+					set(i, v)
+					return
+				}
+			}
+		})
+	case '[':
+		n := 0
+		if err := elements(raw, func(v json.RawMessage) {
+			if n < len(names) {
+				set(n, v)
+			}
+			n++
+		}); err != nil {
+			return err
+		}
+		if n > len(names) {
+			return tooManyPositional(n, len(names))
+		}
+		return nil
+	}
+	return errors.New("params must be an object or an array")
+}
+
+func tooManyPositional(n, max int) error {
+	return fmt.Errorf("%d positional params, the method takes at most %d", n, max)
 }
 
 // unmarshalString is json.Unmarshal(v, s) for a string, without

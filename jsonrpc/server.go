@@ -208,7 +208,7 @@ func byPosition(raw json.RawMessage, names []string) (json.RawMessage, error) {
 		return nil, err
 	}
 	if len(items) > len(names) {
-		return nil, fmt.Errorf("%d positional params, the method takes at most %d", len(items), len(names))
+		return nil, tooManyPositional(len(items), len(names))
 	}
 	b := []byte{'{'}
 	for i, it := range items {
