@@ -582,7 +582,9 @@ func decodeJSONArray(s string) ([]any, bool) {
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()
 	var elems []any
-	if dec.Decode(&elems) != nil || dec.More() {
+	// Nothing may follow the array but space: json.loads refuses "[1]]",
+	// which More alone would pass, as it stops at a ']' or '}'.
+	if dec.Decode(&elems) != nil || dec.Decode(new(json.RawMessage)) != io.EOF {
 		return nil, false
 	}
 	return elems, true

@@ -234,6 +234,7 @@ func TestURLQueryEncode(t *testing.T) {
 		{[]string{"q=python networking", "page=1", "sort=relevance"}, "", 0, "q=python+networking&page=1&sort=relevance\n"},
 		{[]string{"--doseq", `tag=["python","networking","sockets"]`, `status=["published"]`}, "", 0, "tag=python&tag=networking&tag=sockets&status=published\n"},
 		{[]string{"--doseq", `n=[1,2.5,null,true]`}, "", 0, "n=1&n=2.5&n=None&n=True\n"},
+		{[]string{"--doseq", `tag=[1]]`, `u=[1] `}, "", 0, "tag=%5B1%5D%5D&u=1\n"},
 		// json.loads keeps 1.0 and 1e2 floats and big integers exact.
 		{[]string{"--doseq", `n=[1.0,1e2,-0.0,12345678901234567890,1E400,[1.50,null]]`}, "", 0, "n=1.0&n=100.0&n=-0.0&n=12345678901234567890&n=inf&n=%5B1.5%2C+None%5D\n"},
 		{[]string{`tag=["a"]`}, "", 0, "tag=%5B%22a%22%5D\n"},
