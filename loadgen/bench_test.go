@@ -22,7 +22,7 @@ func BenchmarkAccounting(b *testing.B) {
 		}
 		start := time.Now()
 		end := time.Now()
-		sh.success(end.Sub(start), end.Sub(start), false)
+		sh.success(end.Sub(start), end.Sub(start))
 	}
 }
 

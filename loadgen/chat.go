@@ -80,7 +80,7 @@ func (s *chatSession) readLoop(c net.Conn, br *bufio.Reader, own chan<- uint64, 
 			continue
 		}
 		if !s.st.stopped.Load() {
-			sh.success(now.Sub(intended), now.Sub(sent), s.st.cfg.Rate > 0)
+			sh.success(now.Sub(intended), now.Sub(sent))
 		}
 	}
 }

@@ -116,8 +116,14 @@ func (s *lineSession) do(ctx context.Context, now, _ time.Time) error {
 	if err != nil {
 		return reqErr("read", err)
 	}
-	if len(s.expect) > 0 && !bytes.HasPrefix(line, s.expect) {
-		return reqErr("read", fmt.Errorf("%w: reply %.40q does not start with %q", ErrProtocol, line, s.expect))
+	return checkExpect(line, s.expect)
+}
+
+// checkExpect fails a reply that does not start with Config.Expect (when
+// set): a server answering something else is not serving the request.
+func checkExpect(reply, expect []byte) error {
+	if len(expect) > 0 && !bytes.HasPrefix(reply, expect) {
+		return reqErr("read", fmt.Errorf("%w: reply %.40q does not start with %q", ErrProtocol, reply, expect))
 	}
 	return nil
 }
@@ -165,11 +171,20 @@ func readLine(br *bufio.Reader, max int) ([]byte, error) {
 // thread-per-connection server "OK" and closes).
 type connectSession struct {
 	connSlot
-	d     *dialer
-	req   []byte
-	buf   [512]byte
-	reply []byte // the reply's first bytes, to check Config.Expect
-	n     int    // reply bytes read so far
+	d      *dialer
+	req    []byte
+	expect []byte
+	buf    [512]byte
+	reply  []byte // the reply's first bytes, to check Config.Expect
+}
+
+func newConnectSession(st *runState, d *dialer) *connectSession {
+	return &connectSession{
+		connSlot: connSlot{st: st},
+		d:        d,
+		req:      []byte(st.cfg.message() + "\n"),
+		expect:   []byte(st.cfg.Expect),
+	}
 }
 
 func (s *connectSession) connect(context.Context) error { return nil }
@@ -189,26 +204,22 @@ func (s *connectSession) do(ctx context.Context, now, _ time.Time) error {
 	}
 	max := s.st.cfg.maxReply()
 	reply := s.reply[:0]
+	n := 0 // reply bytes read so far
 	for {
 		m, err := c.Read(s.buf[:])
-		if len(reply) < len(s.st.cfg.Expect) {
-			reply = append(reply, s.buf[:min(m, len(s.st.cfg.Expect)-len(reply))]...)
+		if len(reply) < len(s.expect) {
+			reply = append(reply, s.buf[:min(m, len(s.expect)-len(reply))]...)
 		}
-		s.n += m
-		done := bytes.IndexByte(s.buf[:m], '\n') >= 0 || err == io.EOF && s.n > 0
+		n += m
+		done := bytes.IndexByte(s.buf[:m], '\n') >= 0 || err == io.EOF && n > 0
 		if done {
-			s.reply, s.n = reply, 0
-			if !bytes.HasPrefix(reply, []byte(s.st.cfg.Expect)) {
-				return reqErr("read", fmt.Errorf("%w: reply %.40q does not start with %q", ErrProtocol, reply, s.st.cfg.Expect))
-			}
-			return nil
+			s.reply = reply
+			return checkExpect(reply, s.expect)
 		}
 		if err != nil {
-			s.n = 0
 			return reqErr("read", err)
 		}
-		if s.n > max {
-			s.n = 0
+		if n > max {
 			return reqErr("read", errReplyTooLong)
 		}
 	}

@@ -36,7 +36,7 @@ func record(h *hdr.Histogram, d time.Duration) {
 type shard struct {
 	mu      sync.Mutex
 	lat     *hdr.Histogram // latency (from the intended send time) this interval
-	svc     *hdr.Histogram // service time (from the actual send time) this interval
+	svc     *hdr.Histogram // service time (from the actual send time) this interval; nil in the closed model
 	ok      int64
 	sent    int64
 	errs    int64
@@ -45,12 +45,12 @@ type shard struct {
 }
 
 // success records one answered request: its latency and, in the open
-// model (withSvc), its service time, which the closed model does not
-// report (it equals the latency there).
-func (s *shard) success(lat, svc time.Duration, withSvc bool) {
+// model, its service time, which the closed model does not report (it
+// equals the latency there).
+func (s *shard) success(lat, svc time.Duration) {
 	s.mu.Lock()
 	record(s.lat, lat)
-	if withSvc {
+	if s.svc != nil {
 		record(s.svc, svc)
 	}
 	s.ok++
@@ -77,7 +77,7 @@ type recorder struct {
 	shards []shard
 
 	start, last, stopAt time.Time
-	lat, svc            *hdr.Histogram // whole run
+	lat, svc            *hdr.Histogram // whole run; svc is nil in the closed model
 	interval            *hdr.Histogram
 	ok, sent, errs      int64
 	classes             map[string]int64
@@ -89,13 +89,21 @@ func newRecorder(cfg *Config) *recorder {
 	r := &recorder{
 		shards:   make([]shard, n),
 		lat:      newHist(),
-		svc:      newHist(),
 		interval: newHist(),
 		classes:  map[string]int64{},
 	}
+	// Only the open model reports service time. Each histogram over this
+	// range is about 225 KB, one per shard, and merging them would cost
+	// every tick.
+	withSvc := cfg.Rate > 0
+	if withSvc {
+		r.svc = newHist()
+	}
 	for i := range r.shards {
 		r.shards[i].lat = newHist()
-		r.shards[i].svc = newHist()
+		if withSvc {
+			r.shards[i].svc = newHist()
+		}
 		r.shards[i].classes = map[string]int64{}
 	}
 	return r
@@ -116,9 +124,11 @@ func (r *recorder) tick(now time.Time) Progress {
 		s := &r.shards[i]
 		s.mu.Lock()
 		r.interval.Merge(s.lat)
-		r.svc.Merge(s.svc)
 		s.lat.Reset()
-		s.svc.Reset()
+		if s.svc != nil {
+			r.svc.Merge(s.svc)
+			s.svc.Reset()
+		}
 		ok += s.ok
 		errs += s.errs
 		r.sent += s.sent

@@ -47,7 +47,7 @@ func newWorkers(ctx context.Context, st *runState, d *dialer) ([]*worker, error)
 		}
 	case Connect:
 		for range n {
-			ws = append(ws, &worker{sess: &connectSession{connSlot: connSlot{st: st}, d: d, req: []byte(cfg.message() + "\n")}})
+			ws = append(ws, &worker{sess: newConnectSession(st, d)})
 		}
 	case RPC:
 		for c := range n {
@@ -196,7 +196,7 @@ func (w *worker) run(ctx context.Context, st *runState, i, n int) {
 		if w.selfRecorded {
 			sh.sentOne()
 		} else {
-			sh.success(end.Sub(intended), end.Sub(now), rate > 0)
+			sh.success(end.Sub(intended), end.Sub(now))
 		}
 	}
 }
