@@ -56,16 +56,7 @@ func start(t testing.TB, cfg chat.Config, tcp *tcpserver.Server) (string, *chat.
 		tcp = &tcpserver.Server{}
 	}
 	tcp.Handler = cs
-	ln := testnet.Listen(t)
-	done := make(chan error, 1)
-	go func() { done <- tcp.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		tcp.Shutdown(ctx)
-		<-done
-	})
-	return ln.Addr().String(), cs, tcp
+	return testnet.Serve(t, tcp), cs, tcp
 }
 
 // tclient is a raw protocol client for tests.
@@ -447,15 +438,7 @@ func TestIPv6Name(t *testing.T) {
 		t.Skip("no IPv6 loopback: ", err)
 	}
 	tcp := &tcpserver.Server{Handler: chat.NewServer(chat.Config{Now: newClock().Now})}
-	done := make(chan error, 1)
-	go func() { done <- tcp.Serve(ln) }()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		tcp.Shutdown(ctx)
-		<-done
-	}()
-	conn := testnet.Dial(t, ln.Addr().String())
+	conn := testnet.Dial(t, testnet.ServeOn(t, tcp, ln))
 	c := &tclient{t: t, conn: conn, r: bufio.NewReader(conn)}
 	port := conn.LocalAddr().(*net.TCPAddr).Port
 	c.expect("Welcome! You are ::1:" + strconv.Itoa(port) + ". 1 client(s) connected.")

@@ -60,5 +60,9 @@
 // clients may stay silent for hours, so the tcpserver's IdleTimeout is
 // best off (negative; TCP keep-alive finds dead peers) with a ReadTimeout
 // for the reading of one line; its ParkIdle must stay zero, since a session
-// keeps state and a writer goroutine across lines.
+// keeps state and a writer goroutine across lines. Writes to clients go
+// through tcpserver.Conn, so the tcpserver's WriteTimeout bounds each of
+// them as well as Config.WriteTimeout: it should be at least as long (or
+// negative, no limit), or it, not Config.WriteTimeout, decides how long a
+// client that stops reading is waited for.
 package chat

@@ -142,6 +142,10 @@ func Example_commands() {
 	for _, cmd := range []string{"/nick ada", "/nick 9lives", "/join #Engines", "/who", "/rooms", "/me computes", "//etc", "/frob", "/quit done"} {
 		c.Send(ctx, cmd)
 	}
+	// The server closes the connection after "bye"; should it not, closing
+	// it when ctx expires ends the loop instead of hanging the example.
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
 	for {
 		line, err := c.ReadLine()
 		if err != nil {

@@ -174,8 +174,9 @@ func (ss *session) writeLoop() {
 			buf = append(buf, line...)
 		}
 		clear(batch)
-		// Conn.Write counts the bytes in the tcpserver's stats; the
-		// deadline is ours, set above.
+		// Conn.Write counts the bytes in the tcpserver's stats. The write
+		// is bounded by the deadline set above and also by the tcpserver's
+		// WriteTimeout, whose sweeper cuts off a write that outlasts it.
 		n, err := ss.conn.Write(buf)
 		partial := n > 0 && n < len(buf) && buf[n-1] != '\n'
 		if cap(buf) <= 64<<10 {
@@ -189,8 +190,10 @@ func (ss *session) writeLoop() {
 		ss.writing = false
 		ss.inflight = 0
 		ss.partial = partial
-		if ss.queue == nil && ss.drop == "" {
-			ss.queue = batch[:0] // reuse the slice (its lines are cleared)
+		// Reusing the slice (its lines are cleared) saves an allocation
+		// per batch, but a large one would stay with an idle session.
+		if ss.queue == nil && ss.drop == "" && cap(batch) <= 64 {
+			ss.queue = batch[:0]
 		}
 		if err == nil {
 			s.st.delivered.Add(int64(len(batch)))
@@ -221,7 +224,7 @@ func (ss *session) sayGoodbye(partial bool) {
 		msg = append([]byte{'\n'}, msg...)
 	}
 	ss.nc.SetWriteDeadline(time.Now().Add(min(s.cfg.CloseTimeout, 200*time.Millisecond)))
-	ss.nc.Write(msg)
+	ss.conn.Write(msg) // through Conn, so the tcpserver counts the bytes
 	ss.nc.Close()
 }
 

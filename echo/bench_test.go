@@ -21,12 +21,7 @@ func benchServer(b *testing.B) string {
 // BenchmarkEchoRoundTrip: one connection, one request at a time (the
 // chapter's client pattern); ns/op is the round-trip time on loopback.
 func BenchmarkEchoRoundTrip(b *testing.B) {
-	addr := benchServer(b)
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	c := testnet.Dial(b, benchServer(b))
 	br := bufio.NewReader(c)
 	req := []byte("hello netkit\n")
 	b.ReportAllocs()
@@ -67,12 +62,7 @@ func BenchmarkEchoParallel(b *testing.B) {
 // BenchmarkEchoPipelined: 64 lines per write on one connection, answered
 // in batches with one write each.
 func BenchmarkEchoPipelined(b *testing.B) {
-	addr := benchServer(b)
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	c := testnet.Dial(b, benchServer(b))
 	var batch []byte
 	for range 64 {
 		batch = append(batch, "hello netkit\n"...)

@@ -2,6 +2,7 @@ package testnet
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
@@ -9,11 +10,18 @@ import (
 )
 
 // Serve runs srv on a Listen listener and returns its address; when the
-// test ends it shuts srv down gracefully (5 s at most) and waits for Serve
-// to return.
+// test ends it shuts srv down as ServeOn does.
 func Serve(t testing.TB, srv *tcpserver.Server) string {
 	t.Helper()
-	ln := Listen(t)
+	return ServeOn(t, srv, Listen(t))
+}
+
+// ServeOn runs srv on ln, for tests that need a listener other than
+// Listen's (another address family, a wrapped listener), and returns ln's
+// address. When the test ends it shuts srv down gracefully (5 s at most)
+// and waits for Serve to return, so no connection outlives the test.
+func ServeOn(t testing.TB, srv *tcpserver.Server, ln net.Listener) string {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {
