@@ -181,14 +181,15 @@ func runRPS(addr string, n int, warmup, duration time.Duration, maxReq int64, pi
 	for _, x := range hists {
 		h.Merge(x)
 	}
+	clientCPU := self1.Sub(self0).Total()
 	r := &rpsResult{
 		Requests: count.Load(), Errors: errs.Load(), Seconds: elapsed.Seconds(),
 		RPS:   float64(count.Load()) / elapsed.Seconds(),
 		P50us: float64(h.ValueAtQuantile(50)), P99us: float64(h.ValueAtQuantile(99)), MaxUs: float64(h.Max()),
-		ClientCPUms: self1.Sub(self0).Total().Seconds() * 1000,
+		ClientCPUms: clientCPU.Seconds() * 1000,
 	}
 	if r.Requests > 0 {
-		r.ClientUsPerRq = self1.Sub(self0).Total().Seconds() * 1e6 / float64(r.Requests)
+		r.ClientUsPerRq = clientCPU.Seconds() * 1e6 / float64(r.Requests)
 	}
 	if pid > 0 && r.Requests > 0 {
 		d := cpu1.Sub(cpu0)

@@ -376,21 +376,29 @@ func fdCount(pid int) int {
 	return len(es)
 }
 
-// bench runs netkit bench on CPU 1 and decodes its JSON result.
-func (s *suite) bench(args ...string) (*loadgen.Result, error) {
+// bench runs netkit bench on CPU 1 and decodes its JSON result; cpu is
+// the generator's own CPU time. netkit bench prints a result and exits
+// non-zero when no request succeeded: bench then returns both the result
+// and the exit error, so that each caller decides whether such a run
+// counts. The result is nil only when there is none to decode.
+func (s *suite) bench(args ...string) (res *loadgen.Result, cpu time.Duration, err error) {
 	argv := s.cpuArgs(1, s.o.netkit, append([]string{"bench"}, append(args, "--json")...)...)
-	cmd := exec.CommandContext(s.ctx, argv[0], argv[1:]...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil && len(out) == 0 {
-		return nil, fmt.Errorf("netkit %s: %v: %s", strings.Join(args, " "), err, stderr.String())
+	out, cpu, err := s.timed(argv)
+	if err != nil {
+		var stderr []byte
+		if ee, ok := errors.AsType[*exec.ExitError](err); ok {
+			stderr = ee.Stderr
+		}
+		err = fmt.Errorf("netkit %s: %v: %s", strings.Join(args, " "), err, stderr)
+		if len(out) == 0 {
+			return nil, cpu, err
+		}
 	}
-	var res loadgen.Result
-	if err := json.Unmarshal(out, &res); err != nil {
-		return nil, fmt.Errorf("netkit %s: %v", strings.Join(args, " "), err)
+	res = new(loadgen.Result)
+	if jerr := json.Unmarshal(out, res); jerr != nil {
+		return nil, cpu, fmt.Errorf("netkit %s: %v", strings.Join(args, " "), jerr)
 	}
-	return &res, nil
+	return res, cpu, err
 }
 
 // measure runs one comparison: start the server, drive it, read its CPU.
@@ -415,9 +423,9 @@ func (s *suite) measure(group, target, name string, argv []string, benchArgs ...
 	defer srv.stop()
 	before, _ := procstat.ReadCPU(srv.pid())
 	args := append([]string{target, srv.addr}, benchArgs...)
-	res, err := s.bench(args...)
+	res, _, err := s.bench(args...)
 	after, _ := procstat.ReadCPU(srv.pid())
-	if err != nil {
+	if res == nil {
 		r.Skipped = err.Error()
 		s.logf("fail %s %s: %v", group, name, err)
 		return
@@ -489,13 +497,14 @@ func (s *suite) generator() {
 		return r.RPS, cpu.Seconds() * 1e6 / r.Requests, nil
 	}
 	benchRun := func() (float64, float64, error) {
-		out, cpu, err := s.timed(s.cpuArgs(1, s.o.netkit, "bench", "line", srv.addr, "-c", "100", "-d", d, "--json"))
-		var r loadgen.Result
-		if err == nil {
-			err = json.Unmarshal(out, &r)
+		// The ratio compares whole runs only: unlike the comparisons,
+		// a repetition whose netkit bench exited non-zero does not count.
+		r, cpu, err := s.bench("line", srv.addr, "-c", "100", "-d", d)
+		if err != nil {
+			return 0, 0, err
 		}
-		if err != nil || r.Requests == 0 {
-			return 0, 0, fmt.Errorf("netkit bench: %v %s", err, out)
+		if r.Requests == 0 {
+			return 0, 0, errors.New("netkit bench: no request succeeded")
 		}
 		return r.RPS, cpu.Seconds() * 1e6 / float64(r.Requests), nil
 	}
@@ -580,7 +589,7 @@ func (s *suite) scale(name string, n int) {
 	defer srv.stop()
 	// Warm the server with the active connections first, so the baseline
 	// includes the runtime's own start-up memory, not only an idle process.
-	if _, err := s.bench("line", srv.addr, "-c", "10", "-n", "1000"); err != nil {
+	if res, _, err := s.bench("line", srv.addr, "-c", "10", "-n", "1000"); res == nil {
 		r.Skipped = err.Error()
 		return
 	}
