@@ -83,6 +83,7 @@ func TestBytesHandler(t *testing.T) {
 			srv := &tcpserver.Server{Handler: bytesEcho{}, MaxRequest: 16, Linger: -1}
 			addr := start(t, srv)
 			c := testnet.Dial(t, addr)
+			c.SetDeadline(time.Now().Add(10 * time.Second))
 			io.WriteString(c, tt.send)
 			c.(*net.TCPConn).CloseWrite()
 			got, _ := io.ReadAll(c)

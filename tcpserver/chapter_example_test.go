@@ -88,14 +88,14 @@ func ExampleServer_goroutinePerConnection() {
 	var inflight, peak atomic.Int64
 	// handle serves one request; with all non-nil it waits (at most 10 s)
 	// until every client's request is in progress before working.
-	handle := func(c net.Conn, arrived *atomic.Int64, all chan struct{}) {
+	handle := func(c net.Conn, all chan struct{}) {
 		buf := make([]byte, 1024)
 		c.Read(buf)
 		n := inflight.Add(1)
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 		}
 		if all != nil {
-			if arrived.Add(1) == clients {
+			if n == clients { // no request ends before all are in progress
 				close(all)
 			}
 			select {
@@ -132,10 +132,9 @@ func ExampleServer_goroutinePerConnection() {
 	}
 
 	// Goroutine per connection.
-	var arrived atomic.Int64
 	all := make(chan struct{})
 	srv := &tcpserver.Server{Handler: tcpserver.HandlerFunc(func(ctx context.Context, c *tcpserver.Conn) error {
-		handle(c.NetConn(), &arrived, all)
+		handle(c.NetConn(), all)
 		return nil
 	})}
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -153,7 +152,7 @@ func ExampleServer_goroutinePerConnection() {
 		go func() {
 			defer pool.Done()
 			for c := range conns {
-				handle(c, nil, nil)
+				handle(c, nil)
 				c.Close()
 			}
 		}()

@@ -159,50 +159,66 @@ func TestIdleTimeoutSlowDrip(t *testing.T) {
 	// 400 ms leaves the well-behaved client (10 ms think time) a wide
 	// margin on a loaded machine; the drips would last 2 s.
 	srv := &tcpserver.Server{Handler: &lineEcho{}, IdleTimeout: 400 * time.Millisecond}
+	if closed := slowDrip(t, srv, drips, 50*time.Millisecond, 40, 20, 10*time.Millisecond); closed != drips {
+		t.Errorf("%d of %d slow clients were closed", closed, drips)
+	}
+	if !testnet.Eventually(3*time.Second, func() bool { return srv.Stats().Active <= 1 }) {
+		t.Errorf("Stats = %+v; want only the good client active", srv.Stats())
+	}
+}
+
+// slowDrip serves srv and opens drips connections that each send a byte
+// every interval, at most count bytes and never a newline, while one
+// well-behaved client makes rounds round trips with think time between
+// them. It returns how many of the drips the server closed.
+func slowDrip(t *testing.T, srv *tcpserver.Server, drips int, every time.Duration, count, rounds int, think time.Duration) int64 {
+	t.Helper()
 	addr := start(t, srv)
 	var wg sync.WaitGroup
 	var closed atomic.Int64
-	for i := 0; i < drips; i++ {
+	for i := range drips {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("dial %d: %v", i, err)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Error(err)
-				return
-			}
 			defer c.Close()
+			stop := make(chan struct{})
+			defer close(stop)
 			go func() {
-				for range 40 { // a byte every 50 ms for at most 2 s
+				tick := time.NewTicker(every)
+				defer tick.Stop()
+				for range count {
 					if _, err := c.Write([]byte("x")); err != nil {
 						return
 					}
-					time.Sleep(50 * time.Millisecond)
+					select {
+					case <-stop:
+						return
+					case <-tick.C:
+					}
 				}
 			}()
-			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			c.SetReadDeadline(time.Now().Add(2*time.Duration(count)*every + time.Second))
 			if _, err := io.Copy(io.Discard, c); !errors.Is(err, os.ErrDeadlineExceeded) {
 				closed.Add(1) // EOF or reset: the server closed it
 			}
 		}()
 	}
-	// A well-behaved client keeps being served while the drips are cut.
+	// The well-behaved client keeps being served while the drips are cut.
 	good := testnet.Dial(t, addr)
 	br := bufio.NewReader(good)
-	for i := 0; i < 20; i++ {
+	for i := range rounds {
 		msg := fmt.Sprintf("ok %d\n", i)
 		if got := roundTrip(t, good, br, msg); got != msg {
 			t.Fatalf("good client got %q, want %q", got, msg)
 		}
-		time.Sleep(10 * time.Millisecond) // think time, shorter than the idle timeout
+		time.Sleep(think) // client think time, shorter than the idle timeout
 	}
 	wg.Wait()
-	if closed.Load() != drips {
-		t.Errorf("%d of %d slow clients were closed", closed.Load(), drips)
-	}
-	if !testnet.Eventually(3*time.Second, func() bool { return srv.Stats().Active <= 1 }) {
-		t.Errorf("Stats = %+v; want only the good client active", srv.Stats())
-	}
+	return closed.Load()
 }
 
 func TestIdleTimeoutErr(t *testing.T) {
@@ -461,52 +477,8 @@ func TestSlowDripThousand(t *testing.T) {
 	}
 	const drips = 1000
 	srv := &tcpserver.Server{Handler: &lineEcho{}, IdleTimeout: time.Second, Linger: -1}
-	addr := start(t, srv)
-	var wg sync.WaitGroup
-	var closed atomic.Int64
-	for i := 0; i < drips; i++ {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatalf("dial %d: %v", i, err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer c.Close()
-			stop := make(chan struct{})
-			defer close(stop)
-			go func() {
-				tick := time.NewTicker(time.Second)
-				defer tick.Stop()
-				for range 5 { // a byte a second, for at most 5 s
-					if _, err := c.Write([]byte("x")); err != nil {
-						return
-					}
-					select {
-					case <-stop:
-						return
-					case <-tick.C:
-					}
-				}
-			}()
-			c.SetReadDeadline(time.Now().Add(10 * time.Second))
-			if _, err := io.Copy(io.Discard, c); !errors.Is(err, os.ErrDeadlineExceeded) {
-				closed.Add(1) // EOF or reset: the server closed it
-			}
-		}()
-	}
-	good := testnet.Dial(t, addr)
-	br := bufio.NewReader(good)
-	for i := 0; i < 15; i++ {
-		msg := fmt.Sprintf("ok %d\n", i)
-		if got := roundTrip(t, good, br, msg); got != msg {
-			t.Fatalf("good client got %q, want %q", got, msg)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	wg.Wait()
-	if closed.Load() != drips {
-		t.Errorf("%d of %d slow clients were closed", closed.Load(), drips)
+	if closed := slowDrip(t, srv, drips, time.Second, 5, 15, 100*time.Millisecond); closed != drips {
+		t.Errorf("%d of %d slow clients were closed", closed, drips)
 	}
 	if st := srv.Stats(); st.Timeouts < drips {
 		t.Errorf("Stats = %+v; want %d timeouts", st, drips)
