@@ -5,10 +5,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/netkit-dev/netkit/chat"
+	"github.com/netkit-dev/netkit/internal/testnet"
 )
 
 type recorder struct {
@@ -78,6 +80,9 @@ func TestCollector(t *testing.T) {
 		t.Errorf("tcpserver Stats().BytesOut = 0, want the chat lines counted")
 	}
 
+	// The writer counts a line once its Write returns, which may be after
+	// the client has read it.
+	testnet.Eventually(5*time.Second, func() bool { st := cs.Stats(); return st.Delivered >= 2 && st.BytesOut > 0 })
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(chat.NewCollector(cs))
 	mfs, err := reg.Gather()

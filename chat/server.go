@@ -71,7 +71,8 @@ type Config struct {
 
 	// WriteTimeout bounds each write to a client, for a client that stops
 	// reading in a room too quiet to fill its queue. Zero means
-	// DefaultWriteTimeout (30 s).
+	// DefaultWriteTimeout (30 s). The tcpserver's WriteTimeout bounds each
+	// write too, so it should be at least as long, or negative.
 	WriteTimeout time.Duration
 
 	// CloseTimeout bounds the sending of what is left in a leaving
