@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netkit-dev/netkit/httpclient"
+	"github.com/netkit-dev/netkit/httpie"
 	"github.com/netkit-dev/netkit/retry"
 )
 
@@ -126,7 +127,7 @@ func runFetch(ctx context.Context, opts *fetchOptions) error {
 		}
 	}
 	for i, u := range urls {
-		urls[i] = normalizeURL(u)
+		urls[i] = httpie.NormalizeURL(u)
 	}
 	c := &httpclient.Client{
 		UserAgent: "netkit/" + Version,

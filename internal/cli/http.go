@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -19,6 +18,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netkit-dev/netkit/httpclient"
+	"github.com/netkit-dev/netkit/httpie"
+	"github.com/netkit-dev/netkit/internal/pretty"
 	"github.com/netkit-dev/netkit/retry"
 	"github.com/netkit-dev/netkit/urlparse"
 )
@@ -124,114 +125,30 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 	return cmd
 }
 
-// parseArgs splits [METHOD] URL [ITEM...] as HTTPie does: the first
-// argument is a method when it is all letters and a URL follows.
+// parseArgs splits [METHOD] URL [ITEM...] as HTTPie does.
 func (o *httpOptions) parseArgs(args []string) error {
-	if len(args) >= 2 && isMethodWord(args[0]) {
-		o.Method, args = strings.ToUpper(args[0]), args[1:]
-	}
-	o.URL, o.Items = normalizeURL(args[0]), args[1:]
+	o.Method, o.URL, o.Items = httpie.SplitArgs(args)
 	return nil
-}
-
-func isMethodWord(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
-
-// normalizeURL adds what HTTPie adds: http:// when there is no scheme, and
-// localhost for ":port/path".
-func normalizeURL(u string) string {
-	switch {
-	case strings.Contains(u, "://"):
-		return u
-	case strings.HasPrefix(u, ":"):
-		return "http://localhost" + u
-	}
-	return "http://" + u
-}
-
-// itemKind is the separator of a request item.
-type itemKind int
-
-const (
-	itemHeader  itemKind = iota // Header:Value
-	itemQuery                   // name==value
-	itemData                    // name=value
-	itemRawJSON                 // name:=json
-	itemFile                    // name@file
-)
-
-type requestItem struct {
-	Kind       itemKind
-	Key, Value string
-}
-
-// parseItem splits an item at its first unescaped separator; at the same
-// position the longer separator wins (":=" over ":", "==" over "="). A
-// backslash escapes a separator character in the key.
-func parseItem(s string) (requestItem, error) {
-	var key strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '\\' && i+1 < len(s) && strings.IndexByte(`:=@\`, s[i+1]) >= 0 {
-			key.WriteByte(s[i+1])
-			i++
-			continue
-		}
-		rest := s[i:]
-		var it requestItem
-		switch {
-		case strings.HasPrefix(rest, ":="):
-			it = requestItem{itemRawJSON, key.String(), rest[2:]}
-		case strings.HasPrefix(rest, "=="):
-			it = requestItem{itemQuery, key.String(), rest[2:]}
-		case c == '=':
-			it = requestItem{itemData, key.String(), rest[1:]}
-		case c == '@':
-			it = requestItem{itemFile, key.String(), rest[1:]}
-		case c == ':':
-			it = requestItem{itemHeader, key.String(), strings.TrimLeft(rest[1:], " ")}
-		default:
-			key.WriteByte(c)
-			continue
-		}
-		if it.Key == "" {
-			return it, fmt.Errorf("invalid item %q: empty name", s)
-		}
-		if it.Kind == itemRawJSON && !json.Valid([]byte(it.Value)) {
-			return it, fmt.Errorf("invalid item %q: %q is not JSON", s, it.Value)
-		}
-		return it, nil
-	}
-	return requestItem{}, fmt.Errorf("invalid item %q: want Header:Value, name==value, name=value, name:=json or name@file", s)
 }
 
 // buildRequest turns the options into a request.
 func (o *httpOptions) buildRequest() (*httpclient.Request, error) {
 	r := httpclient.NewRequest(o.Method, o.URL)
-	var data []requestItem
+	var data []httpie.Item
 	var files []httpclient.File
 	for _, s := range o.Items {
-		it, err := parseItem(s)
+		it, err := httpie.ParseItem(s)
 		if err != nil {
 			return nil, err
 		}
 		switch it.Kind {
-		case itemHeader:
+		case httpie.Header:
 			r.Header.Add(it.Key, it.Value)
-		case itemQuery:
+		case httpie.Query:
 			r.Query.Add(it.Key, it.Value)
-		case itemData, itemRawJSON:
+		case httpie.Data, httpie.RawJSON:
 			data = append(data, it)
-		case itemFile:
+		case httpie.File:
 			if !o.Form {
 				return nil, fmt.Errorf("file item %q needs --form", s)
 			}
@@ -245,7 +162,7 @@ func (o *httpOptions) buildRequest() (*httpclient.Request, error) {
 	var fields urlparse.Query
 	if o.Form {
 		for _, it := range data {
-			if it.Kind == itemRawJSON {
+			if it.Kind == httpie.RawJSON {
 				return nil, fmt.Errorf("raw JSON item %q cannot go in a form", it.Key)
 			}
 			fields.Add(it.Key, it.Value)
@@ -259,7 +176,7 @@ func (o *httpOptions) buildRequest() (*httpclient.Request, error) {
 	case o.Form && len(data) > 0:
 		r.SetForm(fields)
 	case len(data) > 0:
-		r.Body = jsonObject(data)
+		r.Body = httpie.JSONObject(data)
 		r.Header.Set("Content-Type", httpclient.ContentTypeJSON)
 		if r.Header.Get("Accept") == "" {
 			r.Header.Set("Accept", "application/json, */*;q=0.5")
@@ -276,29 +193,6 @@ func (o *httpOptions) buildRequest() (*httpclient.Request, error) {
 		}
 	}
 	return r, nil
-}
-
-// jsonObject encodes the data items as one JSON object, keys in the order
-// given (HTTPie keeps it; encoding a Go map would sort them).
-func jsonObject(items []requestItem) []byte {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, it := range items {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(it.Key)
-		b.Write(k)
-		b.WriteByte(':')
-		if it.Kind == itemRawJSON {
-			b.WriteString(it.Value)
-		} else {
-			v, _ := json.Marshal(it.Value)
-			b.Write(v)
-		}
-	}
-	b.WriteByte('}')
-	return b.Bytes()
 }
 
 func readUpload(field, path string) (httpclient.File, error) {
@@ -459,10 +353,10 @@ func (o *httpOptions) writeBody(resp *httpclient.Response) error {
 	if err != nil {
 		return err
 	}
-	if resp.ContentType.IsJSON() && json.Valid([]byte(text)) {
-		var buf bytes.Buffer
-		json.Indent(&buf, []byte(text), "", "    ")
-		text = colorJSON(buf.String())
+	if resp.ContentType.IsJSON() {
+		if colored, ok := pretty.JSON([]byte(text)); ok {
+			text = colored
+		}
 	}
 	if !strings.HasSuffix(text, "\n") {
 		text += "\n"
@@ -548,49 +442,4 @@ func responseJSON(req *httpclient.Request, resp *httpclient.Response, herr *http
 		res.Error = &httpErrorJSON{Class: string(herr.Class), Message: herr.Error(), Retryable: herr.Retryable()}
 	}
 	return res
-}
-
-// ANSI colours for JSON on a terminal, as HTTPie's default style: keys
-// blue, strings green, numbers, booleans and null cyan.
-const (
-	ansiKey    = "\x1b[34m"
-	ansiString = "\x1b[32m"
-	ansiLit    = "\x1b[36m"
-	ansiReset  = "\x1b[0m"
-)
-
-// colorJSON colours indented, valid JSON token by token.
-func colorJSON(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
-		case c == '"':
-			j := i + 1
-			for j < len(s) && s[j] != '"' {
-				if s[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			j = min(j+1, len(s))
-			color := ansiString
-			if k := strings.IndexFunc(s[j:], func(r rune) bool { return r != ' ' }); k >= 0 && s[j+k] == ':' {
-				color = ansiKey
-			}
-			b.WriteString(color + s[i:j] + ansiReset)
-			i = j
-		case c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f' || c == 'n':
-			j := i
-			for j < len(s) && strings.IndexByte(",]} \n", s[j]) < 0 {
-				j++
-			}
-			b.WriteString(ansiLit + s[i:j] + ansiReset)
-			i = j
-		default:
-			b.WriteByte(c)
-			i++
-		}
-	}
-	return b.String()
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/netkit-dev/netkit/internal/pretty"
 	"github.com/netkit-dev/netkit/internal/testnet"
 )
 
@@ -41,34 +42,6 @@ func TestHTTPFlags(t *testing.T) {
 		got.Streams = nil
 		if diff := cmp.Diff(tt.want, *got); diff != "" {
 			t.Errorf("http %v options (-want +got):\n%s", tt.args, diff)
-		}
-	}
-}
-
-func TestParseItem(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    requestItem
-		wantErr bool
-	}{
-		{"Accept:application/json", requestItem{itemHeader, "Accept", "application/json"}, false},
-		{"X-Token: abc", requestItem{itemHeader, "X-Token", "abc"}, false},
-		{"page==2", requestItem{itemQuery, "page", "2"}, false},
-		{"q==a=b", requestItem{itemQuery, "q", "a=b"}, false},
-		{"name=Alice", requestItem{itemData, "name", "Alice"}, false},
-		{"url=http://x", requestItem{itemData, "url", "http://x"}, false},
-		{"age:=30", requestItem{itemRawJSON, "age", "30"}, false},
-		{`roles:=["a"]`, requestItem{itemRawJSON, "roles", `["a"]`}, false},
-		{"doc@notes.txt", requestItem{itemFile, "doc", "notes.txt"}, false},
-		{`a\:b=c`, requestItem{itemData, "a:b", "c"}, false},
-		{"age:=thirty", requestItem{}, true},
-		{"=x", requestItem{}, true},
-		{"plain", requestItem{}, true},
-	}
-	for _, tt := range tests {
-		got, err := parseItem(tt.in)
-		if (err != nil) != tt.wantErr || (!tt.wantErr && got != tt.want) {
-			t.Errorf("parseItem(%q) = %+v, %v; want %+v, error %v", tt.in, got, err, tt.want, tt.wantErr)
 		}
 	}
 }
@@ -249,7 +222,7 @@ func TestHTTPOutput(t *testing.T) {
 	// On a terminal: indented and coloured JSON, text decoded.
 	streams, outBuf, _ := Test("")
 	streams.OutTTY = true
-	if code := Main(context.Background(), []string{"http", s.URL}, streams); code != 0 || !strings.Contains(outBuf.String(), ansiKey+`"a"`+ansiReset+": [") || !strings.Contains(outBuf.String(), "\n    ") {
+	if code := Main(context.Background(), []string{"http", s.URL}, streams); code != 0 || !strings.Contains(outBuf.String(), pretty.Key+`"a"`+pretty.Reset+": [") || !strings.Contains(outBuf.String(), "\n    ") {
 		t.Errorf("terminal output = %q", outBuf.String())
 	}
 	streams, outBuf, _ = Test("")
@@ -317,27 +290,6 @@ func TestHTTPRetryPOST(t *testing.T) {
 	if len(keys) != 3 || keys[0] == "" || keys[0] != keys[1] || keys[1] != keys[2] {
 		t.Errorf("Idempotency-Keys = %q, want one key repeated on each attempt", keys)
 	}
-}
-
-func FuzzParseItem(f *testing.F) {
-	for _, s := range []string{"Accept:application/json", "page==2", "name=Alice", "age:=30", `roles:=["a"]`, "doc@notes.txt", `a\:b=c`, "X:", "==", `\`, ":=:="} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		it, err := parseItem(s)
-		if err != nil {
-			return
-		}
-		if it.Key == "" {
-			t.Errorf("parseItem(%q) = %+v with an empty name", s, it)
-		}
-		if it.Kind == itemRawJSON && !json.Valid([]byte(it.Value)) {
-			t.Errorf("parseItem(%q) raw JSON %q is not valid", s, it.Value)
-		}
-		if len(it.Key)+len(it.Value) > len(s) {
-			t.Errorf("parseItem(%q) = %+v, longer than its input", s, it)
-		}
-	})
 }
 
 // TestHTTPRetriesExact: --retries N makes N retries, more than the retry
