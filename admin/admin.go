@@ -23,7 +23,13 @@ import (
 // ErrDraining is the readiness error once Drain has been called.
 var ErrDraining = errors.New("admin: shutting down")
 
-// Server is the admin HTTP server. Create it with New.
+// Server is the admin HTTP server. Create it with NewServer.
+//
+// Unlike tcpserver.Server and jsonrpc.Server, whose zero values serve, an
+// admin Server is built by a constructor from a Config, as chat's Server
+// is: services register collectors, handlers and readiness checks on it
+// between construction and Serve, so its registry and mux must exist
+// first.
 type Server struct {
 	registry *prometheus.Registry
 	logger   *slog.Logger
@@ -35,10 +41,20 @@ type Server struct {
 	checks map[string]func() error
 }
 
-// New returns an admin server exporting reg on /metrics. A nil reg gets a
-// new registry with the Go runtime and process collectors. logger may be
-// nil.
-func New(reg *prometheus.Registry, logger *slog.Logger) *Server {
+// Config configures an admin Server. The zero value serves a new registry
+// with the Go runtime and process collectors, and logs nothing.
+type Config struct {
+	// Registry is exported on /metrics. Nil means a new registry with the
+	// Go runtime and process collectors.
+	Registry *prometheus.Registry
+
+	// Logger receives the HTTP server's errors; nil is silent.
+	Logger *slog.Logger
+}
+
+// NewServer returns an admin server configured by cfg.
+func NewServer(cfg Config) *Server {
+	reg, logger := cfg.Registry, cfg.Logger
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -30,7 +30,7 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 func TestEndpoints(t *testing.T) {
-	a := admin.New(nil, nil)
+	a := admin.NewServer(admin.Config{})
 	srv := &tcpserver.Server{Handler: tcpserver.HandlerFunc(func(ctx context.Context, c *tcpserver.Conn) error { return nil })}
 	a.Registry().MustRegister(tcpserver.NewCollector(srv, "echo"))
 	a.Handle("POST /rpc", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "rpc") }))

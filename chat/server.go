@@ -94,6 +94,13 @@ type Config struct {
 
 // Server is the chat service: a tcpserver.Handler. Create it with
 // NewServer.
+//
+// Unlike tcpserver.Server and jsonrpc.Server, whose zero values serve, a
+// chat Server is built by a constructor from a Config, as admin's Server
+// is: it owns shared state from the start (the hub that carries the rooms,
+// the nickname registry), which every connection reaches and which must
+// exist before the first one arrives. Config's zero value is usable, with
+// every default documented on its field.
 type Server struct {
 	cfg Config
 	hub Hub

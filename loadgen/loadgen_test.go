@@ -307,7 +307,7 @@ func TestChat(t *testing.T) {
 // TestHTTPAdmin drives netkit's own HTTP service, the admin listener's
 // /healthz and /metrics, in both models.
 func TestHTTPAdmin(t *testing.T) {
-	hs := httptest.NewServer(admin.New(nil, nil).Handler())
+	hs := httptest.NewServer(admin.NewServer(admin.Config{}).Handler())
 	t.Cleanup(hs.Close)
 	for _, cfg := range []loadgen.Config{
 		{Target: loadgen.HTTP, URL: hs.URL + "/healthz", Conns: 4, Requests: 300},
