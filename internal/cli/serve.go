@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +16,7 @@ import (
 	"github.com/netkit-dev/netkit/chat"
 	"github.com/netkit-dev/netkit/echo"
 	"github.com/netkit-dev/netkit/jsonrpc"
+	"github.com/netkit-dev/netkit/lifecycle"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
@@ -156,128 +155,84 @@ func newLogger(w io.Writer, format, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, ho))
 }
 
-// running is one started listener of netkit serve.
-type running struct {
-	name string
-	tcp  *tcpserver.Server
-}
-
-func runServe(ctx context.Context, opts *serveOptions) error {
-	log := newLogger(opts.Streams.ErrOut, opts.LogFormat, opts.LogLevel)
+// serveComponents builds what netkit serve runs, in start order: the admin
+// listener first, so that it reports readiness while the services start and
+// is stopped last, then each TCP service that is not off. tcps holds the
+// TCP services' servers by name, for their closing statistics.
+func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, tcps []namedTCP, err error) {
+	g = &lifecycle.Group{}
 	var adm *admin.Server
 	if opts.AdminAddr != "off" {
-		adm = admin.New(nil, log)
+		adm = admin.NewServer(admin.Config{Logger: log})
+		adm.AddReadyCheck("serve", g.Ready)
+		g.Add("admin", &lifecycle.Listener{
+			Addr: opts.AdminAddr, Server: adm, Closed: http.ErrServerClosed, OnDrain: adm.Drain,
+			Logger: log.With("service", "admin"), LogAttrs: []any{"endpoints", "/metrics /healthz /readyz"},
+		})
 	}
-	failed := make(chan error, len(serveServices)+1)
-	var runs []*running
-	var wg sync.WaitGroup
-	closeAll := func() {
-		for _, r := range runs {
-			if r.tcp != nil {
-				r.tcp.Close()
-			}
-		}
-		if adm != nil {
-			adm.Close()
-		}
-		wg.Wait()
-	}
-	start := func(name string, serve func() error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := serve(); err != nil && !errors.Is(err, tcpserver.ErrServerClosed) && !errors.Is(err, http.ErrServerClosed) {
-				failed <- fmt.Errorf("%s: %w", name, err)
-			}
-		}()
-	}
-
 	for _, svc := range serveServices {
 		addr := *opts.Addrs[svc.Name]
 		if addr == "off" || addr == "" {
 			continue
 		}
-		srv := &tcpserver.Server{
-			MaxConns:    opts.MaxConns,
-			IdleTimeout: opts.IdleTimeout,
-			Logger:      log.With("service", svc.Name),
-		}
+		svcLog := log.With("service", svc.Name)
+		srv := &tcpserver.Server{MaxConns: opts.MaxConns, IdleTimeout: opts.IdleTimeout, Logger: svcLog}
 		if svc.Parkable {
 			srv.ParkIdle = opts.ParkIdle
 		}
-		if err := svc.Setup(serveEnv{Logger: log.With("service", svc.Name), Admin: adm}, srv); err != nil {
-			closeAll()
-			return fmt.Errorf("%s: %w", svc.Name, err)
-		}
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			closeAll()
-			return fmt.Errorf("%s: %w", svc.Name, err)
+		if err := svc.Setup(serveEnv{Logger: svcLog, Admin: adm}, srv); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", svc.Name, err)
 		}
 		if adm != nil {
 			adm.Registry().MustRegister(tcpserver.NewCollector(srv, svc.Name))
 		}
-		runs = append(runs, &running{name: svc.Name, tcp: srv})
-		start(svc.Name, func() error { return srv.Serve(ln) })
-		log.Info("listening", "service", svc.Name, "addr", ln.Addr().String())
+		g.Add(svc.Name, &lifecycle.Listener{
+			Addr: addr, Server: srv, Closed: tcpserver.ErrServerClosed,
+			Logger: svcLog,
+		})
+		tcps = append(tcps, namedTCP{svc.Name, srv})
 	}
-	if adm != nil {
-		ln, err := net.Listen("tcp", opts.AdminAddr)
-		if err != nil {
-			closeAll()
-			return fmt.Errorf("admin: %w", err)
-		}
-		start("admin", func() error { return adm.Serve(ln) })
-		log.Info("listening", "service", "admin", "addr", ln.Addr().String(), "endpoints", "/metrics /healthz /readyz")
+	if g.Len() == 0 {
+		return nil, nil, errors.New("every service is off: nothing to serve")
 	}
-	if len(runs) == 0 && adm == nil {
-		return errors.New("every service is off: nothing to serve")
-	}
+	return g, tcps, nil
+}
 
+// namedTCP is one TCP service of netkit serve.
+type namedTCP struct {
+	name string
+	srv  *tcpserver.Server
+}
+
+func runServe(ctx context.Context, opts *serveOptions) error {
+	log := newLogger(opts.Streams.ErrOut, opts.LogFormat, opts.LogLevel)
+	g, tcps, err := serveComponents(opts, log)
+	if err != nil {
+		return err
+	}
+	if err := g.Start(ctx); err != nil {
+		return err
+	}
 	var runErr error
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down", "grace", opts.Grace.String())
-	case runErr = <-failed:
+	case runErr = <-g.Failed():
 		log.Error("listener failed; shutting down", "err", runErr)
-	}
-	if adm != nil {
-		adm.Drain()
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), opts.Grace)
 	defer cancel()
-	var forced []string
-	var mu sync.Mutex
-	var swg sync.WaitGroup
-	for _, r := range runs {
-		swg.Add(1)
-		go func() {
-			defer swg.Done()
-			if err := r.tcp.Shutdown(sctx); err != nil {
-				mu.Lock()
-				forced = append(forced, r.name)
-				mu.Unlock()
-			}
-		}()
-	}
-	swg.Wait()
-	if adm != nil {
-		if err := adm.Shutdown(sctx); err != nil {
-			adm.Close()
-			forced = append(forced, "admin")
-		}
-	}
-	wg.Wait()
-	for _, r := range runs {
-		st := r.tcp.Stats()
-		log.Info("stopped", "service", r.name, "accepted", st.Accepted, "requests", st.Requests,
+	stopErr := g.Shutdown(sctx)
+	for _, t := range tcps {
+		st := t.srv.Stats()
+		log.Info("stopped", "service", t.name, "accepted", st.Accepted, "requests", st.Requests,
 			"errors", st.Errors, "rejected", st.Rejected, "timeouts", st.Timeouts, "bytes_in", st.BytesIn, "bytes_out", st.BytesOut)
 	}
 	if runErr != nil {
 		return runErr
 	}
-	if len(forced) > 0 {
-		return fmt.Errorf("shutdown: grace period %v ended with connections still open (%s); closed them", opts.Grace, strings.Join(forced, ", "))
+	if stopErr != nil {
+		return fmt.Errorf("shutdown: grace period %v ended with connections still open (%s); closed them", opts.Grace, strings.Join(lifecycle.Names(stopErr), ", "))
 	}
 	log.Info("shutdown complete")
 	return nil
