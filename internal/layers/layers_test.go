@@ -34,6 +34,7 @@ var layers = map[string]layer{
 	"stream":            buildingBlock,
 	"netclass":          buildingBlock,
 	"lifecycle":         buildingBlock,
+	"natsbus":           buildingBlock,
 	"tcpserver":         buildingBlock,
 	"httpclient":        buildingBlock,
 	"httpie":            buildingBlock,
