@@ -46,6 +46,7 @@ var layers = map[string]layer{
 	"chat":              service,
 	"jsonrpc":           service,
 	"rpcdemo":           service,
+	"chat/natshub":      service,
 	"loadgen":           service,
 	"admin":             service,
 	"internal/cli":      command,

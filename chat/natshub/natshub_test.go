@@ -1,0 +1,263 @@
+package natshub
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nats-io/nats.go"
+	"go.uber.org/goleak"
+
+	"github.com/netkit-dev/netkit/chat"
+	"github.com/netkit-dev/netkit/internal/testnet"
+	"github.com/netkit-dev/netkit/natsbus"
+	"github.com/netkit-dev/netkit/tcpserver"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// bus starts an embedded NATS server for the test and returns its URL.
+func bus(t *testing.T) string {
+	t.Helper()
+	s, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	return s.ClientURL()
+}
+
+// node returns a connection to url, as one netkit node would have.
+func node(t *testing.T, url string) *nats.Conn {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+// collector is a chat.Subscriber that keeps what it is given.
+type collector struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (c *collector) Deliver(line []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lines = append(c.lines, string(line))
+}
+
+func (c *collector) get() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.lines...)
+}
+
+func (c *collector) waitFor(t *testing.T, n int) []string {
+	t.Helper()
+	if !testnet.Eventually(10*time.Second, func() bool { return len(c.get()) >= n }) {
+		t.Fatalf("received %d lines, want %d: %q", len(c.get()), n, c.get())
+	}
+	return c.get()
+}
+
+func TestSubject(t *testing.T) {
+	tests := []struct{ room, want string }{
+		{"lobby", "p.lobby"},
+		{"Dev-ops_2", "p.Dev-ops_2"},
+		{"a.>", "p.~612e3e"},
+		{"*", "p.~2a"},
+		{">", "p.~3e"},
+		{"a b", "p.~612062"},
+		{"~61", "p.~7e3631"},
+		{"", "p.~"},
+		{"é", "p.~c3a9"},
+	}
+	for _, tt := range tests {
+		if got := Subject("p.", tt.room); got != tt.want {
+			t.Errorf("Subject(%q) = %q, want %q", tt.room, got, tt.want)
+		}
+	}
+}
+
+// TestAcrossNodes: lines published on two nodes reach members on both, in
+// one order that every member shares; a room's members never read another
+// room's lines, whatever their names.
+func TestAcrossNodes(t *testing.T) {
+	url := bus(t)
+	h1, h2 := New(node(t, url), Config{}), New(node(t, url), Config{})
+	ctx := context.Background()
+	var a, b, wild collector
+	for _, s := range []struct {
+		h    *Hub
+		room string
+		sub  *collector
+	}{{h1, "lobby", &a}, {h2, "lobby", &b}, {h2, "*", &wild}} {
+		unsub, err := s.h.Subscribe(ctx, s.room, s.sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unsub()
+	}
+	h1.nc.Flush()
+	h2.nc.Flush()
+	const n = 500
+	var wg sync.WaitGroup
+	for i, h := range []*Hub{h1, h2} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range n {
+				if err := h.Publish(ctx, "lobby", []byte(fmt.Sprintf("node%d line%d\n", i+1, j))); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	got1, got2 := a.waitFor(t, 2*n), b.waitFor(t, 2*n)
+	if diff := cmp.Diff(got1, got2); diff != "" {
+		t.Errorf("the two nodes' members read different orders (-node1 +node2):\n%.2000s", diff)
+	}
+	// Each publisher's own lines stay in the order it published them.
+	next := map[string]int{}
+	for _, line := range got1 {
+		var nodeID, j int
+		fmt.Sscanf(line, "node%d line%d", &nodeID, &j)
+		key := fmt.Sprint(nodeID)
+		if j != next[key] {
+			t.Fatalf("node%d's line %d came before its line %d", nodeID, j, next[key])
+		}
+		next[key]++
+	}
+	if got := wild.get(); len(got) != 0 {
+		t.Errorf("the room named * read %d lines of lobby", len(got))
+	}
+	if st := h1.Stats(); st.Published != n || st.Received != 2*n || st.Rooms != 1 || !st.Connected {
+		t.Errorf("node 1 Stats = %+v, want %d published, %d received, 1 room", st, n, 2*n)
+	}
+}
+
+// TestOwnEarlierLinesSkipped: a line this node published before a member
+// subscribed is not delivered to that member, as with the in-process hub
+// (a client does not read its own join notice), while members that were
+// there read it.
+func TestOwnEarlierLinesSkipped(t *testing.T) {
+	url := bus(t)
+	h := New(node(t, url), Config{})
+	ctx := context.Background()
+	var early, late collector
+	unsub, _ := h.Subscribe(ctx, "r", &early)
+	defer unsub()
+	h.Publish(ctx, "r", []byte("joined\n"))
+	unsub2, _ := h.Subscribe(ctx, "r", &late)
+	defer unsub2()
+	h.Publish(ctx, "r", []byte("hello\n"))
+	early.waitFor(t, 2)
+	got := late.waitFor(t, 1)
+	if diff := cmp.Diff([]string{"hello\n"}, got); diff != "" {
+		t.Errorf("late member read (-want +got):\n%s", diff)
+	}
+}
+
+// TestUnsubscribeLeavesSubject: the node holds a subscription only while
+// it has members.
+func TestUnsubscribeLeavesSubject(t *testing.T) {
+	url := bus(t)
+	nc := node(t, url)
+	h := New(nc, Config{})
+	var c collector
+	unsub, err := h.Subscribe(context.Background(), "r", &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := nc.NumSubscriptions(); got != 1 {
+		t.Errorf("subscriptions with a member = %d, want 1", got)
+	}
+	unsub()
+	unsub()
+	if got := nc.NumSubscriptions(); got != 0 {
+		t.Errorf("subscriptions after the last member left = %d, want 0", got)
+	}
+}
+
+// TestMalformedCounted: a foreign message on a room's subject is counted
+// and dropped; the members keep receiving.
+func TestMalformedCounted(t *testing.T) {
+	url := bus(t)
+	h := New(node(t, url), Config{})
+	other := node(t, url)
+	var c collector
+	unsub, _ := h.Subscribe(context.Background(), "r", &c)
+	defer unsub()
+	h.nc.Flush()
+	other.Publish(Subject(DefaultPrefix, "r"), []byte("raw text"))
+	other.Flush()
+	h.Publish(context.Background(), "r", []byte("ok\n"))
+	if diff := cmp.Diff([]string{"ok\n"}, c.waitFor(t, 1)); diff != "" {
+		t.Errorf("member read (-want +got):\n%s", diff)
+	}
+	if !testnet.Eventually(5*time.Second, func() bool { return h.Stats().Malformed == 1 }) {
+		t.Errorf("Malformed = %d, want 1", h.Stats().Malformed)
+	}
+}
+
+// TestChatAcrossNodes: two chat servers on one bus; a client of each in
+// the lobby read each other's lines over real sockets.
+func TestChatAcrossNodes(t *testing.T) {
+	url := bus(t)
+	var addrs []string
+	for range 2 {
+		cs := chat.NewServer(chat.Config{Hub: New(node(t, url), Config{})})
+		srv := &tcpserver.Server{Handler: cs, IdleTimeout: -1}
+		addrs = append(addrs, testnet.Serve(t, srv))
+	}
+	c1, r1 := dialChat(t, addrs[0])
+	c2, r2 := dialChat(t, addrs[1])
+	fmt.Fprint(c1, "/nick alice\n")
+	readUntil(t, r1, "is now known as alice")
+	// Interest in the lobby reaches the server asynchronously, and node 2
+	// joined after node 1's client: wait until a line crosses.
+	fmt.Fprint(c2, "/nick bob\n")
+	readUntil(t, r2, "is now known as bob")
+	readUntil(t, r1, "is now known as bob")
+	fmt.Fprint(c1, "hello from node 1\n")
+	readUntil(t, r2, "alice: hello from node 1")
+	fmt.Fprint(c2, "hi from node 2\n")
+	readUntil(t, r1, "bob: hi from node 2")
+}
+
+func dialChat(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c := testnet.Dial(t, addr)
+	c.SetReadDeadline(time.Now().Add(15 * time.Second))
+	r := bufio.NewReader(c)
+	readUntil(t, r, "Welcome!")
+	return c, r
+}
+
+func readUntil(t *testing.T, r *bufio.Reader, want string) {
+	t.Helper()
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading until %q: %v", want, err)
+		}
+		if strings.Contains(line, want) {
+			return
+		}
+	}
+}
