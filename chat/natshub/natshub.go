@@ -61,9 +61,26 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// Conn gives the hub its NATS connection when it first needs it:
+// *natsbus.Conn, whose connection exists only once it has started, or
+// Static for a connection at hand.
+type Conn interface {
+	NATS() *nats.Conn
+}
+
+// Static is a Conn that is always nc.
+func Static(nc *nats.Conn) Conn { return static{nc} }
+
+type static struct{ nc *nats.Conn }
+
+func (s static) NATS() *nats.Conn { return s.nc }
+
+// ErrNoConn is returned by a hub whose Conn has no connection yet.
+var ErrNoConn = errors.New("natshub: no NATS connection")
+
 // Hub is a chat.Hub on a NATS connection. Create it with New.
 type Hub struct {
-	nc     *nats.Conn
+	conn   Conn
 	prefix string
 	log    *slog.Logger
 	id     [idLen]byte
@@ -89,12 +106,12 @@ type room struct {
 	members map[chat.Subscriber]uint64
 }
 
-// New returns a hub on nc.
-func New(nc *nats.Conn, cfg Config) *Hub {
+// New returns a hub on conn's connection.
+func New(conn Conn, cfg Config) *Hub {
 	if cfg.Prefix == "" {
 		cfg.Prefix = DefaultPrefix
 	}
-	h := &Hub{nc: nc, prefix: cfg.Prefix, log: cfg.Logger, rooms: make(map[string]*room)}
+	h := &Hub{conn: conn, prefix: cfg.Prefix, log: cfg.Logger, rooms: make(map[string]*room)}
 	rand.Read(h.id[:])
 	return h
 }
@@ -131,8 +148,12 @@ func (h *Hub) Subscribe(_ context.Context, name string, sub chat.Subscriber) (fu
 	defer h.mu.Unlock()
 	r := h.rooms[name]
 	if r == nil {
+		nc := h.conn.NATS()
+		if nc == nil {
+			return nil, ErrNoConn
+		}
 		r = &room{members: make(map[chat.Subscriber]uint64)}
-		ns, err := h.nc.Subscribe(Subject(h.prefix, name), func(m *nats.Msg) { h.deliver(r, m.Data) })
+		ns, err := nc.Subscribe(Subject(h.prefix, name), func(m *nats.Msg) { h.deliver(r, m.Data) })
 		if err != nil {
 			return nil, fmt.Errorf("natshub: subscribe %s: %w", name, err)
 		}
@@ -180,7 +201,11 @@ func (h *Hub) Publish(_ context.Context, name string, line []byte) error {
 	seq := h.seq.Add(1)
 	binary.BigEndian.PutUint64(buf[1+idLen:], seq)
 	copy(buf[headerLen:], line)
-	if err := h.nc.Publish(Subject(h.prefix, name), buf); err != nil {
+	nc := h.conn.NATS()
+	if nc == nil {
+		return ErrNoConn
+	}
+	if err := nc.Publish(Subject(h.prefix, name), buf); err != nil {
 		return fmt.Errorf("natshub: publish to %s: %w", name, err)
 	}
 	h.published.Add(1)
@@ -240,6 +265,11 @@ func (h *Hub) Stats() Stats {
 		Published: h.published.Load(),
 		Received:  h.received.Load(),
 		Malformed: h.malformed.Load(),
-		Connected: h.nc.IsConnected(),
+		Connected: h.connected(),
 	}
+}
+
+func (h *Hub) connected() bool {
+	nc := h.conn.NATS()
+	return nc != nil && nc.IsConnected()
 }
