@@ -9,7 +9,7 @@ type Collector struct {
 
 	clients, rooms, queued         *prometheus.Desc
 	received, published, delivered *prometheus.Desc
-	bytesOut, dropped              *prometheus.Desc
+	bytesOut, dropped, failed      *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*Collector)(nil)
@@ -25,13 +25,14 @@ func NewCollector(srv *Server) *Collector {
 		published: prometheus.NewDesc("netkit_chat_lines_published_total", "Messages and notices published to chat rooms.", nil, nil),
 		delivered: prometheus.NewDesc("netkit_chat_messages_delivered_total", "Lines written to chat clients.", nil, nil),
 		bytesOut:  prometheus.NewDesc("netkit_chat_written_bytes_total", "Bytes written to chat clients.", nil, nil),
+		failed:    prometheus.NewDesc("netkit_chat_publish_failures_total", "Lines the chat hub refused (a message bus that is down); senders of messages are told.", nil, nil),
 		dropped:   prometheus.NewDesc("netkit_chat_clients_dropped_total", "Chat clients disconnected by the server, by reason: slow (send queue full) or flood.", []string{"reason"}, nil),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.clients, c.rooms, c.queued, c.received, c.published, c.delivered, c.bytesOut, c.dropped} {
+	for _, d := range []*prometheus.Desc{c.clients, c.rooms, c.queued, c.received, c.published, c.delivered, c.bytesOut, c.dropped, c.failed} {
 		ch <- d
 	}
 }
@@ -54,4 +55,5 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.bytesOut, st.BytesOut)
 	counter(c.dropped, st.DroppedSlow, "slow")
 	counter(c.dropped, st.DroppedFlood, "flood")
+	counter(c.failed, st.PublishFailed)
 }

@@ -168,11 +168,15 @@ type Stats struct {
 	QueuedBytes  int64 // bytes waiting in send queues now
 	DroppedSlow  int64 // clients disconnected because their send queue was full
 	DroppedFlood int64 // clients disconnected for flooding
+	// PublishFailed counts lines the hub refused (a backplane that is
+	// down); the sender of a message is told.
+	PublishFailed int64
 }
 
 type counters struct {
 	received, published, delivered, bytesOut, queued atomic.Int64
 	droppedSlow, droppedFlood                        atomic.Int64
+	publishFailed                                    atomic.Int64
 }
 
 // Stats returns the current counters.
@@ -190,6 +194,8 @@ func (s *Server) Stats() Stats {
 		QueuedBytes:  s.st.queued.Load(),
 		DroppedSlow:  s.st.droppedSlow.Load(),
 		DroppedFlood: s.st.droppedFlood.Load(),
+
+		PublishFailed: s.st.publishFailed.Load(),
 	}
 }
 
@@ -334,11 +340,18 @@ func (s *Server) removeMember(ss *session) {
 	ss.room = ""
 }
 
-func (s *Server) publish(ctx context.Context, room string, line []byte) {
-	s.st.published.Add(1)
+// publish hands line to the hub. A hub on a message bus can fail (its
+// connection down and its reconnect buffer full): the failure is logged and
+// returned, so that the sender of a message can be told rather than its
+// line vanishing.
+func (s *Server) publish(ctx context.Context, room string, line []byte) error {
 	if err := s.hub.Publish(ctx, room, line); err != nil {
+		s.st.publishFailed.Add(1)
 		s.logf(slog.LevelWarn, "publish failed", "room", room, "err", err)
+		return err
 	}
+	s.st.published.Add(1)
+	return nil
 }
 
 // setNick gives ss the nickname nick and returns its previous name.

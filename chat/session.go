@@ -17,6 +17,10 @@ import (
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
+// errNotDelivered answers a message that the hub refused: on a message
+// bus, its connection is down and its buffer for the outage is full.
+const errNotDelivered = "not delivered: the chat backplane is unavailable; try again"
+
 // Reasons a client is disconnected, as its room's quit notice gives them.
 const (
 	reasonSlow   = "send queue exceeded"
@@ -321,13 +325,17 @@ func (ss *session) handleLine(ctx context.Context, b []byte) *ending {
 	cmd := parseCommand(text)
 	switch cmd.name {
 	case "":
-		s.publish(ctx, ss.room, formatMessage(now, ss.name, cmd.arg))
+		if s.publish(ctx, ss.room, formatMessage(now, ss.name, cmd.arg)) != nil {
+			ss.replyError(errNotDelivered)
+		}
 	case "me":
 		if cmd.arg == "" {
 			ss.replyError("usage: /me ACTION")
 			return nil
 		}
-		s.publish(ctx, ss.room, formatNotice(now, ss.name+" "+cmd.arg))
+		if s.publish(ctx, ss.room, formatNotice(now, ss.name+" "+cmd.arg)) != nil {
+			ss.replyError(errNotDelivered)
+		}
 	case "nick":
 		ss.nickCmd(ctx, now, cmd.arg)
 	case "join":

@@ -263,3 +263,53 @@ func readUntil(t *testing.T, r *bufio.Reader, want string) {
 		}
 	}
 }
+
+// TestChatBackplaneDown: with the NATS server gone and no reconnect
+// buffer, a message is refused and its sender reads an error line, never a
+// silent loss; once NATS is back, messages flow again.
+func TestChatBackplaneDown(t *testing.T) {
+	dir := t.TempDir()
+	ns, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ns.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	addr := ns.Addr()
+	conn := natsbus.NewConn(natsbus.ConnConfig{URLs: []string{ns.ClientURL()}, ReconnectBuffer: -1, ReconnectWait: 20 * time.Millisecond})
+	if err := conn.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Shutdown(context.Background()) })
+	cs := chat.NewServer(chat.Config{Hub: New(conn, Config{})})
+	c, r := dialChat(t, testnet.Serve(t, &tcpserver.Server{Handler: cs, IdleTimeout: -1}))
+	fmt.Fprint(c, "before\n")
+	readUntil(t, r, ": before")
+
+	ns.Shutdown(context.Background())
+	if !testnet.Eventually(10*time.Second, func() bool { return conn.Ready() != nil }) {
+		t.Fatal("the connection did not notice NATS stopping")
+	}
+	fmt.Fprint(c, "during\n")
+	readUntil(t, r, "! not delivered")
+	if got := cs.Stats().PublishFailed; got != 1 {
+		t.Errorf("PublishFailed = %d, want 1", got)
+	}
+
+	ns2, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: dir, Listen: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ns2.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns2.Shutdown(context.Background()) })
+	if !testnet.Eventually(10*time.Second, func() bool { return conn.Ready() == nil }) {
+		t.Fatal("the connection did not come back")
+	}
+	// The room's subscription is restored by the reconnection.
+	conn.NATS().Flush()
+	fmt.Fprint(c, "after\n")
+	readUntil(t, r, ": after")
+}
