@@ -42,6 +42,9 @@ type serveService struct {
 type serveEnv struct {
 	Logger *slog.Logger
 	Admin  *admin.Server
+	// ChatHub carries chat rooms: nil for chat's in-process hub, or a hub
+	// on the message bus (--nats, --nats-listen).
+	ChatHub chat.Hub
 }
 
 // serveServices lists the services in start order.
@@ -56,7 +59,7 @@ var serveServices = []serveService{
 	{
 		Name: "chat", DefaultAddr: "127.0.0.1:7002", Usage: "chat service (rooms, nicknames; netkit chat)",
 		Setup: func(env serveEnv, srv *tcpserver.Server) error {
-			cs := chat.NewServer(chat.Config{Logger: env.Logger})
+			cs := chat.NewServer(chat.Config{Logger: env.Logger, Hub: env.ChatHub})
 			srv.Handler = cs
 			// Chat clients may stay silent for hours; TCP keep-alive finds
 			// dead peers, and ReadTimeout still bounds a line once begun.
@@ -94,6 +97,7 @@ type serveOptions struct {
 	Grace       time.Duration
 	LogFormat   string // "text" or "json"
 	LogLevel    string // "debug", "info", "warn", "error"
+	NATS        natsOptions
 }
 
 func newServeCmd(streams *IOStreams, runF func(context.Context, *serveOptions) error) *cobra.Command {
@@ -118,6 +122,9 @@ signal ends the process at once. The exit status is 0 after a clean shutdown.`,
 			if _, err := parseLevel(opts.LogLevel); err != nil {
 				return err
 			}
+			if err := opts.NATS.validate(); err != nil {
+				return err
+			}
 			if runF == nil {
 				runF = runServe
 			}
@@ -135,6 +142,7 @@ signal ends the process at once. The exit status is 0 after a clean shutdown.`,
 	f.Var(newDurationValue(&opts.Grace, 10*time.Second), "grace", "how long shutdown waits for requests in progress")
 	f.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	opts.NATS.addFlags(f)
 	return cmd
 }
 
@@ -156,9 +164,12 @@ func newLogger(w io.Writer, format, level string) *slog.Logger {
 }
 
 // serveComponents builds what netkit serve runs, in start order: the admin
-// listener first, so that it reports readiness while the services start and
-// is stopped last, then each TCP service that is not off. tcps holds the
-// TCP services' servers by name, for their closing statistics.
+// listener first, so that it reports readiness while the others start and
+// is stopped last; the message bus if asked for (an embedded NATS server,
+// then the connection), so that it carries chat before the first client
+// arrives and after the last leaves; then each TCP service that is not off.
+// tcps holds the TCP services' servers by name, for their closing
+// statistics.
 func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, tcps []namedTCP, err error) {
 	g = &lifecycle.Group{}
 	var adm *admin.Server
@@ -170,6 +181,10 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 			Logger: log.With("service", "admin"), LogAttrs: []any{"endpoints", "/metrics /healthz /readyz"},
 		})
 	}
+	hub, err := opts.NATS.addNATS(g, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("nats: %w", err)
+	}
 	for _, svc := range serveServices {
 		addr := *opts.Addrs[svc.Name]
 		if addr == "off" || addr == "" {
@@ -180,7 +195,7 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		if svc.Parkable {
 			srv.ParkIdle = opts.ParkIdle
 		}
-		if err := svc.Setup(serveEnv{Logger: svcLog, Admin: adm}, srv); err != nil {
+		if err := svc.Setup(serveEnv{Logger: svcLog, Admin: adm, ChatHub: hub}, srv); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", svc.Name, err)
 		}
 		if adm != nil {

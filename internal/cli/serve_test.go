@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -205,14 +204,7 @@ func TestServeAddrInUse(t *testing.T) {
 // with clients sending continuously, sends SIGTERM, and expects exit status
 // 0, every request the server read answered, and clean closes.
 func TestServeSIGTERM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "netkit")
-	build := exec.Command("go", "build", "-o", bin, "github.com/netkit-dev/netkit/cmd/netkit")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := netkitBinary(t)
 	logs := &lockedBuffer{}
 	cmd := exec.Command(bin, "serve", "--echo-addr", "127.0.0.1:0", "--chat-addr", "off", "--rpc-addr", "off",
 		"--admin-addr", "127.0.0.1:0", "--log-format", "json", "--grace", "5s")
