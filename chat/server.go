@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,6 +85,10 @@ type Config struct {
 
 	// Hub carries the rooms. Nil means a new LocalHub.
 	Hub Hub
+
+	// Directory shares nicknames and presence with the other nodes of a
+	// cluster. Nil means a single node.
+	Directory Directory
 
 	// Logger receives disconnections of slow and flooding clients at
 	// info level and protocol errors at debug level. Nil is silent.
@@ -225,7 +228,7 @@ type ending struct {
 // ServeConn implements tcpserver.Handler: it runs one client's session.
 func (s *Server) ServeConn(ctx context.Context, c *tcpserver.Conn) error {
 	ss := newSession(s, c)
-	n := s.register(ss)
+	n := s.clusterClients(s.register(ss))
 	// The welcome is queued before the client joins its room, and the
 	// writer starts after it has joined: the welcome is the first line the
 	// client reads, and by then it is in the room.
@@ -251,10 +254,15 @@ func (s *Server) register(ss *session) int {
 
 func (s *Server) unregister(ss *session) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	delete(s.clients, ss)
+	var released string
 	if ss.nick {
-		delete(s.nicks, foldNick(ss.name))
+		released = foldNick(ss.name)
+		delete(s.nicks, released)
+	}
+	s.mu.Unlock()
+	if released != "" && s.cfg.Directory != nil {
+		s.cfg.Directory.ReleaseNick(released)
 	}
 }
 
@@ -354,27 +362,52 @@ func (s *Server) publish(ctx context.Context, room string, line []byte) error {
 	return nil
 }
 
-// setNick gives ss the nickname nick and returns its previous name.
-func (s *Server) setNick(ss *session, nick string) (old string, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// setNick gives ss the nickname nick and returns its previous name. On a
+// cluster the name is claimed in the Directory too, so that two clients on
+// two nodes cannot both have it.
+func (s *Server) setNick(ctx context.Context, ss *session, nick string) (old string, err error) {
 	key := foldNick(nick)
+	s.mu.Lock()
 	if other, taken := s.nicks[key]; taken && other != ss {
-		return "", errNickTaken
+		s.mu.Unlock()
+		return "", ErrNickTaken
 	}
-	old = ss.name
-	if ss.nick {
-		delete(s.nicks, foldNick(old))
-	}
+	// Reserve the name locally while the directory is asked, so that a
+	// second client of this node waits for nobody and is refused at once.
 	s.nicks[key] = ss
+	oldKey := ""
+	if ss.nick {
+		oldKey = foldNick(ss.name)
+	}
+	s.mu.Unlock()
+
+	dir := s.cfg.Directory
+	if dir != nil && key != oldKey {
+		if err := dir.ClaimNick(ctx, key); err != nil {
+			s.mu.Lock()
+			if s.nicks[key] == ss {
+				delete(s.nicks, key)
+			}
+			s.mu.Unlock()
+			return "", err
+		}
+	}
+
+	s.mu.Lock()
+	old = ss.name
+	if oldKey != "" && oldKey != key {
+		delete(s.nicks, oldKey)
+	}
 	ss.name, ss.nick = nick, true
 	if members := s.rooms[ss.room]; members != nil {
 		members[ss] = nick
 	}
+	s.mu.Unlock()
+	if dir != nil && oldKey != "" && oldKey != key {
+		dir.ReleaseNick(oldKey)
+	}
 	return old, nil
 }
-
-var errNickTaken = errors.New("chat: nickname taken")
 
 // maxListed bounds the names a /who reply lists, so that its line stays
 // short in a room of thousands.
@@ -389,11 +422,19 @@ func (s *Server) who(ss *session) string {
 		names = append(names, name)
 	}
 	s.mu.Unlock()
-	sort.Strings(names)
-	total, more := len(names), ""
-	if len(names) > maxListed {
-		more = fmt.Sprintf(" and %d more", len(names)-maxListed)
-		names = names[:maxListed]
+	total := len(names)
+	lists := [][]string{names}
+	for _, p := range s.others() {
+		if rp, ok := p.Rooms[room]; ok {
+			total += rp.Members
+			lists = append(lists, rp.Names)
+		}
+	}
+	names = mergeNames(total, lists...)
+	more := ""
+	if total > maxListed {
+		more = fmt.Sprintf(" and %d more", total-maxListed)
+		names = names[:min(len(names), maxListed)]
 	}
 	return fmt.Sprintf("%s (%d): %s%s", room, total, strings.Join(names, ", "), more)
 }
@@ -404,12 +445,21 @@ func (s *Server) roomList() string {
 		name string
 		n    int
 	}
+	counts := make(map[string]int)
 	s.mu.Lock()
-	rooms := make([]room, 0, len(s.rooms))
 	for name, members := range s.rooms {
-		rooms = append(rooms, room{name, len(members)})
+		counts[name] += len(members)
 	}
 	s.mu.Unlock()
+	for _, p := range s.others() {
+		for name, rp := range p.Rooms {
+			counts[name] += rp.Members
+		}
+	}
+	rooms := make([]room, 0, len(counts))
+	for name, n := range counts {
+		rooms = append(rooms, room{name, n})
+	}
 	slices.SortFunc(rooms, func(a, b room) int { return strings.Compare(a.name, b.name) })
 	more := ""
 	if len(rooms) > maxListed {

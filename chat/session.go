@@ -385,9 +385,14 @@ func (ss *session) nickCmd(ctx context.Context, now time.Time, nick string) {
 		ss.reply("you are " + nick)
 		return
 	}
-	old, err := ss.srv.setNick(ss, nick)
-	if err != nil {
+	old, err := ss.srv.setNick(ctx, ss, nick)
+	switch {
+	case errors.Is(err, ErrNickTaken):
 		ss.replyError("nickname " + nick + " is taken")
+		return
+	case err != nil:
+		ss.srv.logf(slog.LevelWarn, "nickname claim failed", "client", ss.addr, "err", err)
+		ss.replyError("nickname " + nick + " cannot be claimed now; try again")
 		return
 	}
 	ss.srv.publish(ctx, ss.room, formatNotice(now, old+" is now known as "+nick))

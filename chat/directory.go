@@ -1,0 +1,105 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+)
+
+// Directory shares what a chat server knows of its clients with the other
+// nodes of a cluster: which nicknames are taken, and who is in which room.
+// Room lines travel through the Hub; names and presence through the
+// Directory. A nil Config.Directory means a single node, whose own tables
+// are the whole truth.
+type Directory interface {
+	// ClaimNick reserves the folded nickname key for this node. It fails
+	// with an error wrapping ErrNickTaken when another client, on any
+	// node, holds it, and with another error when the claim cannot be
+	// made at all (the directory unreachable): then nobody gets the name.
+	// A claim lasts until ReleaseNick, or until this node stops keeping
+	// it alive.
+	ClaimNick(ctx context.Context, key string) error
+
+	// ReleaseNick gives key back. It must not block for long: it is
+	// called as clients leave.
+	ReleaseNick(key string)
+
+	// Others returns the presence of every other live node, as last
+	// heard; the caller must not modify it.
+	Others() []Presence
+}
+
+// ErrNickTaken is the error of a nickname that another client holds.
+var ErrNickTaken = errors.New("chat: nickname taken")
+
+// Presence is one node's clients and rooms, as it shows them to the
+// others.
+type Presence struct {
+	Node    string                  `json:"node"`
+	Clients int                     `json:"clients"`
+	Rooms   map[string]RoomPresence `json:"rooms,omitempty"`
+}
+
+// RoomPresence is one room's members on one node: how many, and the first
+// of their names in sorted order (at most the number a /who reply lists).
+type RoomPresence struct {
+	Members int      `json:"members"`
+	Names   []string `json:"names,omitempty"`
+}
+
+// Presence returns this server's clients and rooms, with the name node, for
+// a Directory to share.
+func (s *Server) Presence(node string) Presence {
+	s.mu.Lock()
+	p := Presence{Node: node, Clients: len(s.clients), Rooms: make(map[string]RoomPresence, len(s.rooms))}
+	for room, members := range s.rooms {
+		names := make([]string, 0, len(members))
+		for _, name := range members {
+			names = append(names, name)
+		}
+		p.Rooms[room] = RoomPresence{Members: len(members), Names: names}
+	}
+	s.mu.Unlock()
+	for room, rp := range p.Rooms {
+		slices.Sort(rp.Names)
+		if len(rp.Names) > maxListed {
+			rp.Names = slices.Clip(rp.Names[:maxListed])
+		}
+		p.Rooms[room] = rp
+	}
+	return p
+}
+
+// others is the directory's view of the other nodes, or nothing on a
+// single node.
+func (s *Server) others() []Presence {
+	if s.cfg.Directory == nil {
+		return nil
+	}
+	return s.cfg.Directory.Others()
+}
+
+// clusterClients is the number of clients connected to every node, this
+// one's included.
+func (s *Server) clusterClients(local int) int {
+	for _, p := range s.others() {
+		local += p.Clients
+	}
+	return local
+}
+
+// mergeNames returns the first limit names of lists merged in sorted order,
+// without repeating a name that two nodes list.
+func mergeNames(limit int, lists ...[]string) []string {
+	var all []string
+	for _, l := range lists {
+		all = append(all, l...)
+	}
+	slices.SortFunc(all, strings.Compare)
+	all = slices.Compact(all)
+	if len(all) > limit {
+		all = all[:limit]
+	}
+	return all
+}
