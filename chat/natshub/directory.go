@@ -22,14 +22,17 @@ const (
 	DefaultNickBucket     = "netkit_chat_nicks"
 	DefaultPresenceBucket = "netkit_chat_presence"
 	// DefaultTTL is how long a node's nicknames and presence outlive its
-	// last refresh: a node that dies without cleaning up frees its
-	// nicknames within this time.
-	DefaultTTL = 30 * time.Second
+	// last refresh (every TTL/3): a node that dies without cleaning up
+	// frees its nicknames within this time, 16 to 24 s after its death.
+	DefaultTTL = 24 * time.Second
 	// DefaultPresenceInterval is how often a node looks for changes in its
 	// presence to publish.
 	DefaultPresenceInterval = time.Second
 	// DefaultOpTimeout bounds one request to JetStream.
 	DefaultOpTimeout = 5 * time.Second
+	// DefaultStartTimeout bounds how long Start waits for JetStream to
+	// take requests: a new cluster elects its leader first.
+	DefaultStartTimeout = time.Minute
 )
 
 // ErrNotStarted is returned by a Directory used before Start.
@@ -63,6 +66,9 @@ type DirectoryConfig struct {
 
 	// OpTimeout bounds each JetStream request; 0 means DefaultOpTimeout.
 	OpTimeout time.Duration
+
+	// StartTimeout bounds Start; 0 means DefaultStartTimeout.
+	StartTimeout time.Duration
 
 	// Logger receives lost claims and failed refreshes; nil is silent.
 	Logger *slog.Logger
@@ -101,8 +107,9 @@ type kvBucket struct {
 	timeout time.Duration
 }
 
-func (b *kvBucket) ctx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), b.timeout)
+// ctx bounds one request by the bucket's timeout within parent.
+func (b *kvBucket) ctx(parent context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(parent, b.timeout)
 }
 
 var (
@@ -130,6 +137,9 @@ func NewDirectory(conn Conn, cfg DirectoryConfig) *Directory {
 	}
 	if cfg.OpTimeout <= 0 {
 		cfg.OpTimeout = DefaultOpTimeout
+	}
+	if cfg.StartTimeout <= 0 {
+		cfg.StartTimeout = DefaultStartTimeout
 	}
 	return &Directory{
 		conn: conn, cfg: cfg, source: cfg.Source,
@@ -159,6 +169,8 @@ func kvKey(s string) string {
 // Start opens (or creates) the buckets, reads the other nodes' presence,
 // and starts the goroutine that refreshes this node's entries.
 func (d *Directory) Start(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.StartTimeout)
+	defer cancel()
 	nc := d.conn.NATS()
 	if nc == nil {
 		return ErrNoConn
@@ -171,7 +183,9 @@ func (d *Directory) Start(ctx context.Context) error {
 		// A JetStream cluster elects its meta leader after its servers
 		// start, and refuses requests until then: retry within ctx.
 		for {
-			octx, cancel := context.WithTimeout(ctx, d.cfg.OpTimeout)
+			// Short attempts: a request made before the election can wait
+			// its whole timeout for an answer that will not come.
+			octx, cancel := context.WithTimeout(ctx, min(d.cfg.OpTimeout, time.Second))
 			kv, err := js.CreateOrUpdateKeyValue(octx, jetstream.KeyValueConfig{
 				Bucket: bucket, Description: what, History: 1, TTL: d.cfg.TTL,
 				Storage: jetstream.FileStorage, Replicas: d.cfg.Replicas,
@@ -180,6 +194,7 @@ func (d *Directory) Start(ctx context.Context) error {
 			if err == nil {
 				return &kvBucket{kv, d.cfg.OpTimeout}, nil
 			}
+			d.logf(slog.LevelDebug, "bucket not ready; retrying", "bucket", bucket, "err", err)
 			select {
 			case <-ctx.Done():
 				return nil, fmt.Errorf("natshub: bucket %s: %w", bucket, err)
@@ -193,14 +208,14 @@ func (d *Directory) Start(ctx context.Context) error {
 	if d.pres, err = open(d.cfg.PresenceBucket, "netkit chat presence, by node"); err != nil {
 		return err
 	}
-	wctx, cancel := context.WithCancel(context.Background())
+	wctx, stopRun := context.WithCancel(context.Background())
 	w, err := d.pres.kv.WatchAll(wctx)
 	if err != nil {
-		cancel()
+		stopRun()
 		return fmt.Errorf("natshub: watch presence: %w", err)
 	}
 	d.mu.Lock()
-	d.stop = cancel
+	d.stop = stopRun
 	d.mu.Unlock()
 	go d.run(wctx, w)
 	return nil
@@ -230,7 +245,7 @@ func (d *Directory) run(ctx context.Context, w jetstream.KeyWatcher) {
 			return
 		}
 		b, _ := json.Marshal(p)
-		c, cancel := d.pres.ctx()
+		c, cancel := d.pres.ctx(ctx)
 		defer cancel()
 		if _, err := d.pres.kv.Put(c, kvKey(d.cfg.Node), b); err != nil {
 			d.logf(slog.LevelWarn, "presence not published", "err", err)
@@ -252,12 +267,12 @@ func (d *Directory) run(ctx context.Context, w jetstream.KeyWatcher) {
 				d.heard(e)
 			}
 		case <-d.wake:
-			d.giveBack()
+			d.giveBack(ctx)
 		case <-poll.C:
 			publish(false)
 		case <-refresh.C:
 			publish(true)
-			d.refreshClaims()
+			d.refreshClaims(ctx)
 		}
 	}
 }
@@ -347,8 +362,9 @@ func (d *Directory) ReleaseNick(key string) {
 	}
 }
 
-// giveBack deletes the keys released since the last call.
-func (d *Directory) giveBack() {
+// giveBack deletes the keys released since the last call, each within
+// OpTimeout and all within ctx.
+func (d *Directory) giveBack(ctx context.Context) {
 	d.mu.Lock()
 	keys := make(map[string]uint64, len(d.release))
 	for k := range d.release {
@@ -358,7 +374,7 @@ func (d *Directory) giveBack() {
 	clear(d.release)
 	d.mu.Unlock()
 	for k, rev := range keys {
-		c, cancel := d.nicks.ctx()
+		c, cancel := d.nicks.ctx(ctx)
 		if err := d.nicks.kv.Delete(c, kvKey(k), jetstream.LastRevision(rev)); err != nil {
 			d.logf(slog.LevelWarn, "nickname not given back; it expires on its own", "nick", k, "err", err)
 		}
@@ -369,7 +385,7 @@ func (d *Directory) giveBack() {
 // refreshClaims renews every claim of this node, so that it outlives the
 // TTL. A claim whose key changed hands (it had expired) is lost, and said
 // so in the log.
-func (d *Directory) refreshClaims() {
+func (d *Directory) refreshClaims(ctx context.Context) {
 	d.mu.Lock()
 	claims := make(map[string]uint64, len(d.claims))
 	for k, rev := range d.claims {
@@ -379,7 +395,7 @@ func (d *Directory) refreshClaims() {
 	}
 	d.mu.Unlock()
 	for k, rev := range claims {
-		c, cancel := d.nicks.ctx()
+		c, cancel := d.nicks.ctx(ctx)
 		nrev, err := d.nicks.kv.Update(c, kvKey(k), []byte(d.cfg.Node), rev)
 		cancel()
 		d.mu.Lock()
@@ -420,7 +436,9 @@ func (d *Directory) Ready() error {
 
 // Shutdown stops refreshing, then gives back this node's nicknames and
 // removes its presence, so that the others see it leave at once rather
-// than when the TTL runs out.
+// than when the TTL runs out. That clean-up is best effort, within ctx and
+// OpTimeout: what it cannot reach (the last node of a cluster has no
+// quorum) expires on its own.
 func (d *Directory) Shutdown(ctx context.Context) error {
 	d.mu.Lock()
 	stop := d.stop
@@ -439,13 +457,13 @@ func (d *Directory) Shutdown(ctx context.Context) error {
 		d.release[k] = true
 	}
 	d.mu.Unlock()
-	d.giveBack()
 	c, cancel := context.WithTimeout(ctx, d.cfg.OpTimeout)
 	defer cancel()
+	d.giveBack(c)
 	if err := d.pres.kv.Delete(c, kvKey(d.cfg.Node)); err != nil {
 		d.logf(slog.LevelWarn, "presence not removed; it expires on its own", "err", err)
 	}
-	return ctx.Err()
+	return nil
 }
 
 func (d *Directory) logf(level slog.Level, msg string, args ...any) {

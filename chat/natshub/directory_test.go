@@ -157,7 +157,7 @@ func TestChatClusterState(t *testing.T) {
 	readUntil(t, r2, "is now known as bob")
 	// Presence travels within the poll interval: ask until both show.
 	var who string
-	if !testnet.Eventually(10*time.Second, func() bool {
+	if !testnet.EventuallyEvery(10*time.Second, 200*time.Millisecond, func() bool {
 		fmt.Fprint(c2, "/who\n")
 		who = readPrefix(t, r2, "lobby (")
 		return strings.Contains(who, "lobby (2): alice, bob")
@@ -165,7 +165,7 @@ func TestChatClusterState(t *testing.T) {
 		t.Fatalf("/who on node 2 = %q, want both nodes' members", who)
 	}
 	var rooms string
-	if !testnet.Eventually(10*time.Second, func() bool {
+	if !testnet.EventuallyEvery(10*time.Second, 200*time.Millisecond, func() bool {
 		fmt.Fprint(c1, "/rooms\n")
 		rooms = readPrefix(t, r1, "rooms:")
 		return strings.HasSuffix(rooms, "rooms: lobby (2)")

@@ -42,9 +42,9 @@ type serveService struct {
 type serveEnv struct {
 	Logger *slog.Logger
 	Admin  *admin.Server
-	// ChatHub carries chat rooms: nil for chat's in-process hub, or a hub
-	// on the message bus (--nats, --nats-listen).
-	ChatHub chat.Hub
+	// Cluster carries chat rooms, names and presence on the message bus
+	// (--nats, --nats-listen); nil keeps them in-process.
+	Cluster *chatCluster
 }
 
 // serveServices lists the services in start order.
@@ -59,7 +59,14 @@ var serveServices = []serveService{
 	{
 		Name: "chat", DefaultAddr: "127.0.0.1:7002", Usage: "chat service (rooms, nicknames; netkit chat)",
 		Setup: func(env serveEnv, srv *tcpserver.Server) error {
-			cs := chat.NewServer(chat.Config{Logger: env.Logger, Hub: env.ChatHub})
+			cfg := chat.Config{Logger: env.Logger}
+			if c := env.Cluster; c != nil {
+				cfg.Hub, cfg.Directory = c.Hub, c.Directory
+			}
+			cs := chat.NewServer(cfg)
+			if c := env.Cluster; c != nil {
+				c.Directory.SetSource(func() chat.Presence { return cs.Presence(c.Node) })
+			}
 			srv.Handler = cs
 			// Chat clients may stay silent for hours; TCP keep-alive finds
 			// dead peers, and ReadTimeout still bounds a line once begun.
@@ -181,7 +188,7 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 			Logger: log.With("service", "admin"), LogAttrs: []any{"endpoints", "/metrics /healthz /readyz"},
 		})
 	}
-	hub, err := opts.NATS.addNATS(g, log)
+	cluster, err := opts.NATS.addNATS(g, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("nats: %w", err)
 	}
@@ -195,7 +202,7 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		if svc.Parkable {
 			srv.ParkIdle = opts.ParkIdle
 		}
-		if err := svc.Setup(serveEnv{Logger: svcLog, Admin: adm, ChatHub: hub}, srv); err != nil {
+		if err := svc.Setup(serveEnv{Logger: svcLog, Admin: adm, Cluster: cluster}, srv); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", svc.Name, err)
 		}
 		if adm != nil {

@@ -88,10 +88,19 @@ func defaultDataDir() (string, error) {
 	return filepath.Join(home, ".local", "state", "netkit"), nil
 }
 
+// chatCluster is what chat needs of the message bus: the hub for room
+// lines and the directory for names and presence, whose presence source is
+// set once the chat server exists.
+type chatCluster struct {
+	Hub       chat.Hub
+	Directory *natshub.Directory
+	Node      string
+}
+
 // addNATS adds the message bus to g, an embedded server first if asked
-// for, and returns the chat hub that carries rooms on it; nil (chat's
-// in-process hub) without --nats or --nats-listen.
-func (o *natsOptions) addNATS(g *lifecycle.Group, log *slog.Logger) (chat.Hub, error) {
+// for, then the connection and chat's directory on it. It returns nil
+// (chat's in-process state) without --nats or --nats-listen.
+func (o *natsOptions) addNATS(g *lifecycle.Group, log *slog.Logger) (*chatCluster, error) {
 	if !o.enabled() {
 		return nil, nil
 	}
@@ -125,7 +134,21 @@ func (o *natsOptions) addNATS(g *lifecycle.Group, log *slog.Logger) (chat.Hub, e
 	}
 	conn := natsbus.NewConn(cc)
 	g.Add("nats", conn)
-	return natshub.New(conn, natshub.Config{Logger: log.With("service", "chat")}), nil
+	chatLog := log.With("service", "chat")
+	dir := natshub.NewDirectory(conn, natshub.DirectoryConfig{Node: node, Replicas: o.replicas(), Logger: chatLog})
+	g.Add("chat-directory", dir)
+	return &chatCluster{Hub: natshub.New(conn, natshub.Config{Logger: chatLog}), Directory: dir, Node: node}, nil
+}
+
+// replicas is how many copies of chat's key-value buckets the cluster
+// keeps: one per node of an embedded cluster up to three, so that a bucket
+// outlives one node of three; one on a single node or an external server,
+// whose cluster's size netkit does not know.
+func (o *natsOptions) replicas() int {
+	if n := len(splitList(o.Routes)); n > 1 {
+		return min(n, 3)
+	}
+	return 1
 }
 
 // splitList splits a comma-separated flag value, dropping empty items.

@@ -116,7 +116,7 @@ func TestServeEmbeddedCluster(t *testing.T) {
 	}
 	c1 := testnet.Dial(t, addrs[0]["chat"])
 	c3 := testnet.Dial(t, addrs[2]["chat"])
-	c3.SetReadDeadline(time.Now().Add(20 * time.Second))
+	c3.SetReadDeadline(time.Now().Add(90 * time.Second))
 	r3 := bufio.NewReader(c3)
 	if line, err := r3.ReadString('\n'); err != nil || !strings.HasPrefix(line, "Welcome!") {
 		t.Fatalf("node 3 welcome = %q, %v", line, err)
@@ -155,6 +155,39 @@ wait:
 			t.Fatalf("no line crossed from node 1 to node 3; logs of node 1:\n%s", nodes[0].logs.String())
 		}
 	}
+	// Names are unique across the cluster, and /who counts every node.
+	r1 := bufio.NewReader(c1)
+	c1.SetReadDeadline(time.Now().Add(20 * time.Second))
+	fmt.Fprint(c1, "/nick alice\n")
+	readLine(t, r1, "is now known as alice")
+	fmt.Fprint(c3, "/nick ALICE\n")
+	readLine(t, r3, "! nickname ALICE is taken")
+	fmt.Fprint(c3, "/nick bob\n")
+	readLine(t, r3, "is now known as bob")
+	var who string
+	if !testnet.EventuallyEvery(10*time.Second, 200*time.Millisecond, func() bool {
+		fmt.Fprint(c3, "/who\n")
+		who = readLine(t, r3, "lobby (")
+		return strings.HasSuffix(who, "lobby (2): alice, bob")
+	}) {
+		t.Errorf("/who on node 3 = %q, want alice and bob", who)
+	}
+
+	// Node 1 dies without a word: node 3's client keeps its session, and
+	// alice's name is free again within the directory's 30 s.
+	nodes[0].cmd.Process.Kill()
+	nodes[0].cmd.Wait()
+	killed := time.Now()
+	if !testnet.EventuallyEvery(45*time.Second, 500*time.Millisecond, func() bool {
+		fmt.Fprint(c3, "/nick alice\n")
+		line := readLine(t, r3, "alice")
+		return strings.Contains(line, "is now known as alice")
+	}) {
+		t.Fatal("node 1's nickname was never freed")
+	}
+	t.Logf("the killed node's nickname was free again after %v", time.Since(killed).Round(time.Second))
+	nodes = nodes[1:]
+
 	for i, n := range nodes {
 		n.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan error, 1)
@@ -166,6 +199,20 @@ wait:
 			}
 		case <-time.After(20 * time.Second):
 			t.Errorf("node %d did not exit after SIGTERM", i+1)
+		}
+	}
+}
+
+// readLine reads lines until one holding want and returns it trimmed.
+func readLine(t *testing.T, r *bufio.Reader, want string) string {
+	t.Helper()
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading until %q: %v", want, err)
+		}
+		if strings.Contains(line, want) {
+			return strings.TrimSpace(line)
 		}
 	}
 }

@@ -50,9 +50,16 @@ func WaitDial(t testing.TB, addr string, timeout time.Duration) {
 // Eventually polls cond every few milliseconds until it holds or timeout
 // passes, and reports whether it held. Tests use it instead of sleeping.
 func Eventually(timeout time.Duration, cond func() bool) bool {
+	return EventuallyEvery(timeout, 5*time.Millisecond, cond)
+}
+
+// EventuallyEvery is Eventually polling every interval: for conditions
+// that ask a server something, which a server with flood control would
+// refuse at Eventually's pace.
+func EventuallyEvery(timeout, interval time.Duration, cond func() bool) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	tick := time.NewTicker(5 * time.Millisecond)
+	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		if cond() {
