@@ -90,6 +90,10 @@ type Config struct {
 	// cluster. Nil means a single node.
 	Directory Directory
 
+	// History keeps each room's last lines for /history. Nil means a new
+	// MemoryHistory.
+	History History
+
 	// Logger receives disconnections of slow and flooding clients at
 	// info level and protocol errors at debug level. Nil is silent.
 	Logger *slog.Logger
@@ -156,6 +160,9 @@ func NewServer(cfg Config) *Server {
 	}
 	if s.hub == nil {
 		s.hub = NewLocalHub()
+	}
+	if s.cfg.History == nil {
+		s.cfg.History = &MemoryHistory{}
 	}
 	return s
 }
@@ -359,6 +366,7 @@ func (s *Server) publish(ctx context.Context, room string, line []byte) error {
 		return err
 	}
 	s.st.published.Add(1)
+	s.cfg.History.Record(room, line)
 	return nil
 }
 

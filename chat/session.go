@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -340,6 +341,8 @@ func (ss *session) handleLine(ctx context.Context, b []byte) *ending {
 		ss.nickCmd(ctx, now, cmd.arg)
 	case "join":
 		ss.joinCmd(ctx, cmd.arg)
+	case "history":
+		ss.historyCmd(ctx, cmd.arg)
 	case "rooms":
 		ss.reply(s.roomList())
 	case "who":
@@ -366,6 +369,7 @@ var helpLines = []string{
 	"/join ROOM    move to ROOM",
 	"/rooms        list the rooms",
 	"/who          list the clients of your room",
+	"/history [N]  the room's last N lines (20; at most 100)",
 	"/me ACTION    say what you do",
 	"/quit [TEXT]  leave",
 	"/help         this list",
@@ -396,6 +400,40 @@ func (ss *session) nickCmd(ctx context.Context, now time.Time, nick string) {
 		return
 	}
 	ss.srv.publish(ctx, ss.room, formatNotice(now, old+" is now known as "+nick))
+}
+
+// historyCmd sends the client its room's last lines, as they were
+// delivered, oldest first.
+func (ss *session) historyCmd(ctx context.Context, arg string) {
+	n := DefaultHistoryLines
+	if arg != "" {
+		v, err := strconv.Atoi(arg)
+		if err != nil || v < 1 {
+			ss.replyError("usage: /history [N], N from 1 to " + strconv.Itoa(MaxHistoryLines))
+			return
+		}
+		n = min(v, MaxHistoryLines)
+	}
+	lines, err := ss.srv.cfg.History.Last(ctx, ss.room, n)
+	if err != nil {
+		ss.srv.logf(slog.LevelWarn, "history unavailable", "room", ss.room, "err", err)
+		ss.replyError("history is unavailable now; try again")
+		return
+	}
+	// The reply goes through the client's send queue like any line: keep
+	// it within half the queue, newest lines first, so that asking for
+	// history never makes a client a slow consumer.
+	budget, first := ss.srv.cfg.MaxQueue/2, len(lines)
+	for first > 0 && budget >= len(lines[first-1]) {
+		first--
+		budget -= len(lines[first])
+	}
+	if first > 0 {
+		ss.replyError(fmt.Sprintf("%d older lines not shown: they do not fit the send queue", first))
+	}
+	for _, line := range lines[first:] {
+		ss.Deliver(line)
+	}
 }
 
 func (ss *session) joinCmd(ctx context.Context, arg string) {

@@ -1,0 +1,63 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestMemoryHistory(t *testing.T) {
+	var h MemoryHistory
+	ctx := context.Background()
+	for i := range 150 {
+		h.Record("a", []byte(fmt.Sprintf("a%d\n", i)))
+	}
+	h.Record("b", []byte("b0\n"))
+	tests := []struct {
+		room string
+		n    int
+		want []string
+	}{
+		{"a", 3, []string{"a147\n", "a148\n", "a149\n"}},
+		{"a", 1, []string{"a149\n"}},
+		{"b", 20, []string{"b0\n"}},
+		{"none", 20, nil},
+		{"a", 0, nil},
+	}
+	for _, tt := range tests {
+		got, err := h.Last(ctx, tt.room, tt.n)
+		var gs []string
+		for _, l := range got {
+			gs = append(gs, string(l))
+		}
+		if err != nil || !cmp.Equal(gs, tt.want) {
+			t.Errorf("Last(%q, %d) = %q, %v; want %q", tt.room, tt.n, gs, err, tt.want)
+		}
+	}
+	all, _ := h.Last(ctx, "a", 1000)
+	if len(all) != MaxHistoryLines || string(all[0]) != "a50\n" {
+		t.Errorf("Last(a, 1000) = %d lines from %q, want %d from a50", len(all), all[0], MaxHistoryLines)
+	}
+}
+
+// TestMemoryHistoryBound: past MaxBytes, the rooms written least recently
+// are forgotten.
+func TestMemoryHistoryBound(t *testing.T) {
+	h := MemoryHistory{MaxBytes: 1000}
+	line := []byte(strings.Repeat("x", 99) + "\n")
+	for i := range 20 {
+		h.Record(fmt.Sprintf("r%d", i), line)
+	}
+	if h.bytes > 1000 {
+		t.Errorf("kept %d bytes, want at most 1000", h.bytes)
+	}
+	if got, _ := h.Last(context.Background(), "r0", 1); got != nil {
+		t.Errorf("the oldest room is still kept: %q", got)
+	}
+	if got, _ := h.Last(context.Background(), "r19", 1); len(got) != 1 {
+		t.Errorf("the newest room lost its line")
+	}
+}
