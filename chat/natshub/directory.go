@@ -21,6 +21,10 @@ import (
 const (
 	DefaultNickBucket     = "netkit_chat_nicks"
 	DefaultPresenceBucket = "netkit_chat_presence"
+	DefaultHistoryStream  = "NETKIT_CHAT_HISTORY"
+	// DefaultHistoryBytes bounds the history stream's store: at most 100
+	// lines of at most a few KiB per room.
+	DefaultHistoryBytes = 1 << 30
 	// DefaultTTL is how long a node's nicknames and presence outlive its
 	// last refresh (every TTL/3): a node that dies without cleaning up
 	// frees its nicknames within this time, 16 to 24 s after its death.
@@ -51,6 +55,15 @@ type DirectoryConfig struct {
 	// NickBucket and PresenceBucket name the JetStream key-value buckets;
 	// empty means DefaultNickBucket and DefaultPresenceBucket.
 	NickBucket, PresenceBucket string
+
+	// HistoryStream names the JetStream stream that keeps the rooms' last
+	// chat.MaxHistoryLines lines, capturing what the Hubs publish under
+	// Prefix (which must be theirs; empty means DefaultPrefix). Empty
+	// means DefaultHistoryStream. HistoryBytes bounds its store; 0 means
+	// DefaultHistoryBytes.
+	HistoryStream string
+	Prefix        string
+	HistoryBytes  int64
 
 	// Replicas is how many servers of a NATS cluster hold each bucket: 3
 	// lets the buckets outlive one server of three; 0 means 1.
@@ -85,6 +98,7 @@ type Directory struct {
 
 	mu      sync.Mutex
 	source  func() chat.Presence
+	js      jetstream.JetStream
 	nicks   *kvBucket
 	pres    *kvBucket
 	claims  map[string]uint64 // key -> revision of this node's claims
@@ -114,6 +128,7 @@ func (b *kvBucket) ctx(parent context.Context) (context.Context, context.CancelF
 
 var (
 	_ chat.Directory      = (*Directory)(nil)
+	_ chat.History        = (*Directory)(nil)
 	_ lifecycle.Component = (*Directory)(nil)
 )
 
@@ -125,6 +140,15 @@ func NewDirectory(conn Conn, cfg DirectoryConfig) *Directory {
 	}
 	if cfg.PresenceBucket == "" {
 		cfg.PresenceBucket = DefaultPresenceBucket
+	}
+	if cfg.HistoryStream == "" {
+		cfg.HistoryStream = DefaultHistoryStream
+	}
+	if cfg.Prefix == "" {
+		cfg.Prefix = DefaultPrefix
+	}
+	if cfg.HistoryBytes <= 0 {
+		cfg.HistoryBytes = DefaultHistoryBytes
 	}
 	if cfg.Replicas <= 0 {
 		cfg.Replicas = 1
@@ -208,6 +232,34 @@ func (d *Directory) Start(ctx context.Context) error {
 	if d.pres, err = open(d.cfg.PresenceBucket, "netkit chat presence, by node"); err != nil {
 		return err
 	}
+	for {
+		octx, cancel := context.WithTimeout(ctx, min(d.cfg.OpTimeout, time.Second))
+		_, err = js.CreateOrUpdateStream(octx, jetstream.StreamConfig{
+			Name:        d.cfg.HistoryStream,
+			Description: "netkit chat: the last lines of each room",
+			Subjects:    []string{d.cfg.Prefix + ">"},
+			// One subject a room: the limit per subject is the history's
+			// length, and the oldest line goes first.
+			MaxMsgsPerSubject: chat.MaxHistoryLines,
+			MaxBytes:          d.cfg.HistoryBytes,
+			Discard:           jetstream.DiscardOld,
+			Storage:           jetstream.FileStorage,
+			Replicas:          d.cfg.Replicas,
+		})
+		cancel()
+		if err == nil {
+			break
+		}
+		d.logf(slog.LevelDebug, "history stream not ready; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("natshub: history stream: %w", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	d.mu.Lock()
+	d.js = js
+	d.mu.Unlock()
 	wctx, stopRun := context.WithCancel(context.Background())
 	w, err := d.pres.kv.WatchAll(wctx)
 	if err != nil {
@@ -470,4 +522,50 @@ func (d *Directory) logf(level slog.Level, msg string, args ...any) {
 	if d.cfg.Logger != nil {
 		d.cfg.Logger.Log(context.Background(), level, msg, args...)
 	}
+}
+
+// Record implements chat.History: nothing to do, since the history stream
+// captures every line a Hub publishes, on every node.
+func (d *Directory) Record(string, []byte) {}
+
+// Last implements chat.History: it reads the room's subject in the history
+// stream with a short-lived ordered consumer. The stream keeps at most
+// chat.MaxHistoryLines lines a room, so one batch holds them all.
+func (d *Directory) Last(ctx context.Context, room string, n int) ([][]byte, error) {
+	d.mu.Lock()
+	js := d.js
+	d.mu.Unlock()
+	if js == nil {
+		return nil, ErrNotStarted
+	}
+	if n <= 0 {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.OpTimeout)
+	defer cancel()
+	cons, err := js.OrderedConsumer(ctx, d.cfg.HistoryStream, jetstream.OrderedConsumerConfig{
+		FilterSubjects:    []string{Subject(d.cfg.Prefix, room)},
+		DeliverPolicy:     jetstream.DeliverAllPolicy,
+		InactiveThreshold: time.Minute,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("natshub: history: %w", err)
+	}
+	batch, err := cons.FetchNoWait(chat.MaxHistoryLines)
+	if err != nil {
+		return nil, fmt.Errorf("natshub: history: %w", err)
+	}
+	var lines [][]byte
+	for m := range batch.Messages() {
+		if line, ok := unframe(m.Data()); ok {
+			lines = append(lines, line)
+		}
+	}
+	if err := batch.Error(); err != nil {
+		return nil, fmt.Errorf("natshub: history: %w", err)
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return lines, nil
 }

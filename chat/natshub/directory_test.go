@@ -15,6 +15,7 @@ import (
 
 	"github.com/netkit-dev/netkit/chat"
 	"github.com/netkit-dev/netkit/internal/testnet"
+	"github.com/netkit-dev/netkit/natsbus"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
@@ -189,6 +190,88 @@ func readPrefix(t *testing.T, r *bufio.Reader, want string) string {
 		}
 		if strings.Contains(line, want) {
 			return strings.TrimSpace(line)
+		}
+	}
+}
+
+// chatNode serves a chat server on nc with a hub and a directory, as netkit
+// serve does on a cluster, and returns its address; stopped at the end of
+// the test or by the returned function.
+func chatNode(t *testing.T, nc *nats.Conn, name string) (addr string, stop func()) {
+	t.Helper()
+	dir := NewDirectory(Static(nc), DirectoryConfig{Node: name, PresenceInterval: 20 * time.Millisecond})
+	cs := chat.NewServer(chat.Config{Hub: New(Static(nc), Config{}), Directory: dir, History: dir, Rate: -1})
+	dir.SetSource(func() chat.Presence { return cs.Presence(name) })
+	if err := dir.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := &tcpserver.Server{Handler: cs, IdleTimeout: -1}
+	ln := testnet.Listen(t)
+	done := make(chan struct{})
+	go func() { srv.Serve(ln); close(done) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			srv.Shutdown(context.Background())
+			<-done
+			dir.Shutdown(context.Background())
+		})
+	}
+	t.Cleanup(stop)
+	return ln.Addr().String(), stop
+}
+
+// TestHistoryAcrossNodesAndRestart: /history on one node holds the lines
+// sent on another, and outlives a restart of every node and of NATS, whose
+// store is kept.
+func TestHistoryAcrossNodesAndRestart(t *testing.T) {
+	store := t.TempDir()
+	ns, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ns.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	nsAddr := ns.Addr()
+	nc1, nc2 := node(t, ns.ClientURL()), node(t, ns.ClientURL())
+	a1, stop1 := chatNode(t, nc1, "n1")
+	a2, stop2 := chatNode(t, nc2, "n2")
+	c1, r1 := dialChat(t, a1)
+	for i := range 3 {
+		fmt.Fprintf(c1, "line %d\n", i)
+		readUntil(t, r1, fmt.Sprintf(": line %d", i))
+	}
+	c2, r2 := dialChat(t, a2)
+	// The last four: the three lines, then this client's join notice.
+	fmt.Fprint(c2, "/history 4\n")
+	for i := range 3 {
+		if got := readPrefix(t, r2, ": line"); !strings.HasSuffix(got, fmt.Sprintf(": line %d", i)) {
+			t.Fatalf("history line %d on node 2 = %q", i, got)
+		}
+	}
+	c1.Close()
+	c2.Close()
+	stop1()
+	stop2()
+	nc1.Close()
+	nc2.Close()
+	ns.Shutdown(context.Background())
+
+	ns2, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: store, Listen: nsAddr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ns2.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns2.Shutdown(context.Background()) })
+	a3, _ := chatNode(t, node(t, ns2.ClientURL()), "n3")
+	c3, r3 := dialChat(t, a3)
+	fmt.Fprint(c3, "/history\n")
+	for _, w := range []string{": line 0", ": line 1", ": line 2"} {
+		if got := readPrefix(t, r3, ": line"); !strings.HasSuffix(got, w) {
+			t.Fatalf("history after the restart = %q, want a line ending %q", got, w)
 		}
 	}
 }

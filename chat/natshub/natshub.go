@@ -212,9 +212,18 @@ func (h *Hub) Publish(_ context.Context, name string, line []byte) error {
 	return nil
 }
 
+// unframe returns the line a hub framed in data.
+func unframe(data []byte) ([]byte, bool) {
+	if len(data) < headerLen || data[0] != frameVersion {
+		return nil, false
+	}
+	return data[headerLen:], true
+}
+
 // deliver hands a received line to the room's local members.
 func (h *Hub) deliver(r *room, data []byte) {
-	if len(data) < headerLen || data[0] != frameVersion {
+	line, ok := unframe(data)
+	if !ok {
 		h.malformed.Add(1)
 		if h.log != nil {
 			h.log.Warn("dropped a message that is not a chat line", "err", ErrBadMessage, "bytes", len(data))
@@ -224,7 +233,6 @@ func (h *Hub) deliver(r *room, data []byte) {
 	h.received.Add(1)
 	own := [idLen]byte(data[1 : 1+idLen])
 	seq := binary.BigEndian.Uint64(data[1+idLen:])
-	line := data[headerLen:]
 	self := own == h.id
 	r.mu.Lock()
 	defer r.mu.Unlock()
