@@ -569,3 +569,23 @@ func (d *Directory) Last(ctx context.Context, room string, n int) ([][]byte, err
 	}
 	return lines, nil
 }
+
+// HistoryLines returns how many lines the history stream holds, all rooms
+// together.
+func (d *Directory) HistoryLines(ctx context.Context) (uint64, error) {
+	d.mu.Lock()
+	js := d.js
+	d.mu.Unlock()
+	if js == nil {
+		return 0, ErrNotStarted
+	}
+	st, err := js.Stream(ctx, d.cfg.HistoryStream)
+	if err != nil {
+		return 0, err
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.State.Msgs, nil
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/netkit-dev/netkit/admin"
 	"github.com/netkit-dev/netkit/chat"
+	"github.com/netkit-dev/netkit/chat/natshub"
 	"github.com/netkit-dev/netkit/echo"
 	"github.com/netkit-dev/netkit/jsonrpc"
 	"github.com/netkit-dev/netkit/lifecycle"
@@ -66,6 +67,9 @@ var serveServices = []serveService{
 			cs := chat.NewServer(cfg)
 			if c := env.Cluster; c != nil {
 				c.Directory.SetSource(func() chat.Presence { return cs.Presence(c.Node) })
+				if env.Admin != nil {
+					env.Admin.Registry().MustRegister(natshub.NewCollector(c.Hub, c.Directory))
+				}
 			}
 			srv.Handler = cs
 			// Chat clients may stay silent for hours; TCP keep-alive finds

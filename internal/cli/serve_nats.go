@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/netkit-dev/netkit/chat"
 	"github.com/netkit-dev/netkit/chat/natshub"
 	"github.com/netkit-dev/netkit/lifecycle"
 	"github.com/netkit-dev/netkit/natsbus"
@@ -92,7 +91,7 @@ func defaultDataDir() (string, error) {
 // lines and the directory for names and presence, whose presence source is
 // set once the chat server exists.
 type chatCluster struct {
-	Hub       chat.Hub
+	Hub       *natshub.Hub
 	Directory *natshub.Directory
 	Node      string
 }
