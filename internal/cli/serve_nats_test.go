@@ -95,7 +95,11 @@ func TestServeEmbeddedCluster(t *testing.T) {
 		cmd := exec.Command(bin, "serve", "--echo-addr", "off", "--rpc-addr", "off",
 			"--chat-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--log-format", "json",
 			"--nats-listen", "127.0.0.1:0", "--nats-cluster-listen", cluster[i], "--nats-routes", strings.Join(routes, ","),
-			"--data-dir", t.TempDir(), "--node", fmt.Sprintf("n%d", i+1))
+			"--data-dir", t.TempDir(), "--node", fmt.Sprintf("n%d", i+1),
+			// The last node standing has no JetStream quorum, so its
+			// clean-up waits out its request timeouts; under the race
+			// detector on two cores that can pass the default 10 s.
+			"--grace", "30s")
 		cmd.Stderr = logs
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -197,7 +201,7 @@ wait:
 			if err != nil {
 				t.Errorf("node %d after SIGTERM: %v; logs:\n%s", i+1, err, n.logs.String())
 			}
-		case <-time.After(20 * time.Second):
+		case <-time.After(40 * time.Second):
 			t.Errorf("node %d did not exit after SIGTERM", i+1)
 		}
 	}
