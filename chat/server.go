@@ -481,6 +481,22 @@ func (s *Server) roomList() string {
 	return "rooms: " + strings.Join(parts, ", ") + more
 }
 
+// Alert sends text as an error line to every client of this server, for
+// what concerns them all, such as an outage of the message bus that may
+// have cost them lines.
+func (s *Server) Alert(text string) {
+	line := formatError(s.cfg.Now(), text)
+	s.mu.Lock()
+	clients := make([]*session, 0, len(s.clients))
+	for ss := range s.clients {
+		clients = append(clients, ss)
+	}
+	s.mu.Unlock()
+	for _, ss := range clients {
+		ss.Deliver(line)
+	}
+}
+
 // newLimiter returns the client's token bucket, nil for no limit.
 func (s *Server) newLimiter() *rate.Limiter {
 	if s.cfg.Rate < 0 {

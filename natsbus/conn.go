@@ -70,10 +70,29 @@ type ConnConfig struct {
 type Conn struct {
 	cfg ConnConfig
 
-	mu       sync.Mutex
-	nc       *nats.Conn
-	stopping bool
-	closed   chan struct{}
+	mu        sync.Mutex
+	nc        *nats.Conn
+	stopping  bool
+	closed    chan struct{}
+	listeners []func(connected bool)
+}
+
+// OnStateChange adds f to the functions called when the connection goes
+// down (false) and when it is back (true), in the connection's callback
+// goroutine: f must not block.
+func (c *Conn) OnStateChange(f func(connected bool)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.listeners = append(c.listeners, f)
+}
+
+func (c *Conn) stateChanged(connected bool) {
+	c.mu.Lock()
+	ls := c.listeners
+	c.mu.Unlock()
+	for _, f := range ls {
+		f(connected)
+	}
 }
 
 var _ lifecycle.Component = (*Conn)(nil)
@@ -105,6 +124,18 @@ func (c *Conn) Start(ctx context.Context) error {
 	log := c.cfg.Logger
 	opts := []nats.Option{
 		nats.Name(c.cfg.Name),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if log != nil && err != nil {
+				log.Warn("NATS connection lost; reconnecting", "err", err)
+			}
+			c.stateChanged(false)
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			if log != nil {
+				log.Info("NATS connection restored", "server", nc.ConnectedUrlRedacted(), "reconnects", nc.Stats().Reconnects)
+			}
+			c.stateChanged(true)
+		}),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(c.cfg.ReconnectWait),
 		nats.ReconnectBufSize(c.cfg.ReconnectBuffer),
@@ -113,14 +144,6 @@ func (c *Conn) Start(ctx context.Context) error {
 	}
 	if log != nil {
 		opts = append(opts,
-			nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-				if err != nil {
-					log.Warn("NATS connection lost; reconnecting", "err", err)
-				}
-			}),
-			nats.ReconnectHandler(func(nc *nats.Conn) {
-				log.Info("NATS connection restored", "server", nc.ConnectedUrlRedacted(), "reconnects", nc.Stats().Reconnects)
-			}),
 			nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
 				subject := ""
 				if sub != nil {

@@ -67,6 +67,7 @@ var serveServices = []serveService{
 			cs := chat.NewServer(cfg)
 			if c := env.Cluster; c != nil {
 				c.Directory.SetSource(func() chat.Presence { return cs.Presence(c.Node) })
+				natshub.WatchOutages(c.Conn, cs.Alert)
 				if env.Admin != nil {
 					env.Admin.Registry().MustRegister(natshub.NewCollector(c.Hub, c.Directory))
 				}

@@ -91,6 +91,7 @@ func defaultDataDir() (string, error) {
 // lines and the directory for names and presence, whose presence source is
 // set once the chat server exists.
 type chatCluster struct {
+	Conn      *natsbus.Conn
 	Hub       *natshub.Hub
 	Directory *natshub.Directory
 	Node      string
@@ -136,7 +137,7 @@ func (o *natsOptions) addNATS(g *lifecycle.Group, log *slog.Logger) (*chatCluste
 	chatLog := log.With("service", "chat")
 	dir := natshub.NewDirectory(conn, natshub.DirectoryConfig{Node: node, Replicas: o.replicas(), Logger: chatLog})
 	g.Add("chat-directory", dir)
-	return &chatCluster{Hub: natshub.New(conn, natshub.Config{Logger: chatLog}), Directory: dir, Node: node}, nil
+	return &chatCluster{Conn: conn, Hub: natshub.New(conn, natshub.Config{Logger: chatLog}), Directory: dir, Node: node}, nil
 }
 
 // replicas is how many copies of chat's key-value buckets the cluster
