@@ -14,10 +14,10 @@ import (
 )
 
 func BenchmarkHandleMessage(b *testing.B) {
-	s := chapterServer()
+	s := demoServer()
 	ctx := context.Background()
 	for _, bm := range []struct{ name, msg string }{
-		{"chapter add", `{"id": 1, "method": "add", "params": {"a": 10, "b": 32}}`},
+		{"bare add", `{"id": 1, "method": "add", "params": {"a": 10, "b": 32}}`},
 		{"v2 add", `{"jsonrpc": "2.0", "id": 1, "method": "add", "params": {"a": 10, "b": 32}}`},
 		{"v2 echo", `{"jsonrpc": "2.0", "id": 1, "method": "echo", "params": {"data": [1, 2, 3], "nested": {"key": "value"}}}`},
 	} {
@@ -42,7 +42,7 @@ func (Arith) Add(args AddArgs, sum *int) error { *sum = args.A + args.B; return 
 // tcpserver with netkit's client, and net/rpc/jsonrpc with its own client,
 // one call at a time and with 64 in flight on one connection.
 func BenchmarkCall(b *testing.B) {
-	s := chapterServer()
+	s := demoServer()
 	ts := &tcpserver.Server{Handler: s.TCPHandler()}
 	ln := testnet.Listen(b)
 	go ts.Serve(ln)

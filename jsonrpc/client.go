@@ -26,9 +26,9 @@ const (
 // ClientOptions configure a Client; the zero value works.
 type ClientOptions struct {
 	// Dialect is the shape of the requests; V2 (JSON-RPC 2.0) by default.
-	// With Chapter, a result {"error": MESSAGE} is returned as an *Error
+	// With Bare, a result {"error": MESSAGE} is returned as an *Error
 	// (CodeMethodNotFound for "Unknown method: ...", else CodeServerError),
-	// since that is how the chapter's server reports failures.
+	// since that is how a bare-dialect server reports failures.
 	Dialect Dialect
 
 	// MaxFrameSize bounds a response frame. 0 means frame.DefaultMaxSize.
@@ -280,7 +280,7 @@ func (c *Client) Call(ctx context.Context, method string, params, result any) er
 }
 
 // Notify sends a notification: a request without id, which a JSON-RPC 2.0
-// server does not answer. (The chapter's server answers everything; such
+// server does not answer. (A bare-dialect server answers everything; such
 // answers are dropped.)
 func (c *Client) Notify(ctx context.Context, method string, params any) error {
 	req, err := encodeRequest(nil, c.opts.Dialect, method, params, 0, false)
@@ -591,8 +591,8 @@ func decodeResult(r response, d Dialect, result any) error {
 	if r.err != nil {
 		return r.err
 	}
-	if d == Chapter {
-		if e := chapterResultError(r.result); e != nil {
+	if d == Bare {
+		if e := bareResultError(r.result); e != nil {
 			return e
 		}
 	}
@@ -609,9 +609,9 @@ func decodeResult(r response, d Dialect, result any) error {
 	return nil
 }
 
-// chapterResultError recognises the chapter server's failure result,
+// bareResultError recognises a bare-dialect server's failure result,
 // {"error": "MESSAGE"}, and nothing else.
-func chapterResultError(result json.RawMessage) *Error {
+func bareResultError(result json.RawMessage) *Error {
 	if firstByte(result) != '{' {
 		return nil
 	}

@@ -29,7 +29,7 @@ func dialClient(t *testing.T, addr string, opts *jsonrpc.ClientOptions) *jsonrpc
 }
 
 func TestClientConcurrent(t *testing.T) {
-	addr := serveFrames(t, chapterServer())
+	addr := serveFrames(t, demoServer())
 	c := dialClient(t, addr, nil)
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -45,7 +45,7 @@ func TestClientConcurrent(t *testing.T) {
 }
 
 func TestClientBatchAndNotify(t *testing.T) {
-	s := chapterServer()
+	s := demoServer()
 	var notified atomic.Int64
 	s.Handle("tick", func(context.Context, json.RawMessage) (any, error) { notified.Add(1); return nil, nil })
 	addr := serveFrames(t, s)
@@ -75,7 +75,7 @@ func TestClientBatchAndNotify(t *testing.T) {
 	}
 
 	// A batch above the server's limit is refused as a whole.
-	s2 := chapterServer()
+	s2 := demoServer()
 	s2.MaxBatch = 2
 	c = dialClient(t, serveFrames(t, s2), nil)
 	big := []jsonrpc.BatchElem{{Method: "greet"}, {Method: "greet"}, {Method: "greet"}}
@@ -148,7 +148,7 @@ func TestClientClose(t *testing.T) {
 }
 
 func TestClientReconnect(t *testing.T) {
-	s := chapterServer()
+	s := demoServer()
 	s.MaxInFlight = 1
 	ln := testnet.Listen(t)
 	var accepted atomic.Int64
@@ -217,7 +217,7 @@ func (o *oneShot) Read(p []byte) (int, error) {
 }
 
 func TestHTTPClient(t *testing.T) {
-	ts := httptest.NewServer(chapterServer())
+	ts := httptest.NewServer(demoServer())
 	defer ts.Close()
 	c := &jsonrpc.HTTPClient{URL: ts.URL + "/rpc"}
 	ctx := context.Background()
@@ -240,7 +240,7 @@ func TestHTTPClient(t *testing.T) {
 // must be answered, whatever the interleaving of the read loop's waits in
 // Conn.Next and the workers' writes.
 func TestClientPipelinedOverTCPServer(t *testing.T) {
-	s := chapterServer()
+	s := demoServer()
 	ts := &tcpserver.Server{Handler: s.TCPHandler()}
 	ln := testnet.Listen(t)
 	go ts.Serve(ln)

@@ -141,7 +141,7 @@ func (s *Server) serveTCP(ctx context.Context, c *tcpserver.Conn) error {
 		var msg []byte
 		msg, err = fr.ReadFrame()
 		if errors.Is(err, frame.ErrTooLarge) {
-			core.write(errorResponse(nil, nil, NewError(CodeTooLarge, "Request too large", err.Error())))
+			core.write(errorResponse(nil, NewError(CodeTooLarge, "Request too large", err.Error())))
 		}
 		if err != nil {
 			err = fmt.Errorf("jsonrpc: read: %w", err)
@@ -413,7 +413,7 @@ func (c *serverConn) readLoop() error {
 		}
 		if errors.Is(err, frame.ErrTooLarge) {
 			// The stream is out of step now: answer, then close.
-			c.core.write(errorResponse(nil, nil, NewError(CodeTooLarge, "Request too large", err.Error())))
+			c.core.write(errorResponse(nil, NewError(CodeTooLarge, "Request too large", err.Error())))
 			return fmt.Errorf("jsonrpc: %w", err)
 		}
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/netkit-dev/netkit/frame"
 	"github.com/netkit-dev/netkit/jsonrpc"
+	"github.com/netkit-dev/netkit/rpcdemo"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
@@ -37,12 +38,12 @@ func pyDumps(b []byte) string {
 	return sb.String()
 }
 
-// The chapter's demo_json_protocol: the length-prefixed JSON server with
-// add, greet and echo, and the four requests its client sends, each
-// answered in the chapter's dialect (no jsonrpc member).
+// A length-prefixed JSON server with add, greet and echo, and the four
+// requests a Python asyncio client sends, each answered in the bare
+// dialect (no jsonrpc member), as Server.AcceptBare allows.
 func Example_demoJSONProtocol() {
-	srv := &jsonrpc.Server{}
-	jsonrpc.RegisterChapterMethods(srv)
+	srv := &jsonrpc.Server{AcceptBare: true}
+	rpcdemo.Register(srv)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -135,8 +136,8 @@ func ExampleRegister() {
 
 // The pipelined client: concurrent calls share one connection.
 func ExampleClient_Call() {
-	srv := &jsonrpc.Server{}
-	jsonrpc.RegisterChapterMethods(srv)
+	srv := &jsonrpc.Server{AcceptBare: true}
+	rpcdemo.Register(srv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Println(err)
@@ -186,8 +187,8 @@ func ExampleClient_Call() {
 // server's limits, timeouts and graceful Shutdown, which lets the calls
 // already read finish and answers them.
 func ExampleServer_TCPHandler() {
-	rpc := &jsonrpc.Server{}
-	jsonrpc.RegisterChapterMethods(rpc)
+	rpc := &jsonrpc.Server{AcceptBare: true}
+	rpcdemo.Register(rpc)
 	srv := &tcpserver.Server{Handler: rpc.TCPHandler()}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -198,7 +199,7 @@ func ExampleServer_TCPHandler() {
 	defer srv.Shutdown(context.Background())
 
 	ctx := context.Background()
-	c, err := jsonrpc.Dial(ctx, ln.Addr().String(), &jsonrpc.ClientOptions{Dialect: jsonrpc.Chapter})
+	c, err := jsonrpc.Dial(ctx, ln.Addr().String(), &jsonrpc.ClientOptions{Dialect: jsonrpc.Bare})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -213,8 +214,8 @@ func ExampleServer_TCPHandler() {
 
 // The same registry over HTTP, as POST /rpc on the admin listener.
 func ExampleServer_ServeHTTP() {
-	rpc := &jsonrpc.Server{}
-	jsonrpc.RegisterChapterMethods(rpc)
+	rpc := &jsonrpc.Server{AcceptBare: true}
+	rpcdemo.Register(rpc)
 	mux := http.NewServeMux()
 	mux.Handle("POST /rpc", rpc)
 	ts := httptest.NewServer(mux)

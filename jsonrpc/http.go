@@ -31,7 +31,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			writeJSON(w, http.StatusRequestEntityTooLarge,
-				errorResponse(nil, nil, NewError(CodeTooLarge, "Request too large", "body above "+strconv.Itoa(s.maxFrame())+" bytes")))
+				errorResponse(nil, NewError(CodeTooLarge, "Request too large", "body above "+strconv.Itoa(s.maxFrame())+" bytes")))
 			return
 		}
 		http.Error(w, "reading request body: "+err.Error(), http.StatusBadRequest)

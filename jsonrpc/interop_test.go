@@ -55,7 +55,7 @@ func TestInteropPythonClient(t *testing.T) {
 	}
 
 	// netkit's server on tcpserver, as netkit serve runs it.
-	s := chapterServer()
+	s := demoServer()
 	ts := &tcpserver.Server{Handler: s.TCPHandler()}
 	ln := testnet.Listen(t)
 	go ts.Serve(ln)
@@ -69,7 +69,7 @@ func TestInteropPythonClient(t *testing.T) {
 func TestInteropGoClientPythonServer(t *testing.T) {
 	addr := startPythonServer(t)
 	ctx := context.Background()
-	c, err := jsonrpc.Dial(ctx, addr, &jsonrpc.ClientOptions{Dialect: jsonrpc.Chapter})
+	c, err := jsonrpc.Dial(ctx, addr, &jsonrpc.ClientOptions{Dialect: jsonrpc.Bare})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,29 +1,32 @@
-// Package jsonrpc implements JSON-RPC 2.0 over length-prefixed frames and
-// over HTTP: a server with typed handlers, and a pipelined client.
-//
-// One server speaks two dialects on the same connection. Requests carrying
-// "jsonrpc": "2.0" follow the JSON-RPC 2.0 specification
-// (https://www.jsonrpc.org/specification): error objects, notifications,
-// batches. Requests without a jsonrpc member follow the async chapter's
-// protocol: {"id": N, "result": ...} for every request, an unknown method
-// answered {"id": N, "result": {"error": "Unknown method: NAME"}}, and a
-// missing id or method read as 0 or "unknown", as the chapter's server reads
-// them with dict.get.
+// Package jsonrpc implements JSON-RPC 2.0 (https://www.jsonrpc.org/specification)
+// over length-prefixed frames and over HTTP: a server with typed handlers,
+// and a pipelined client.
 //
 // A Server holds the registry (Handle, or Register for typed handlers) and
 // is served three ways: TCPHandler on a tcpserver.Server (limits, timeouts,
 // graceful Shutdown), ServeConn on any net.Conn, and as an http.Handler for
-// POST /rpc. RegisterChapterMethods adds the chapter's add, greet and echo:
+// POST requests:
 //
 //	rpc := &jsonrpc.Server{}
-//	jsonrpc.RegisterChapterMethods(rpc)
-//	tcp := &tcpserver.Server{Handler: rpc.TCPHandler()} // serve on 127.0.0.1:7003
-//	mux.Handle("POST /rpc", rpc)                        // on the admin listener
+//	jsonrpc.Register(rpc, "add", add, jsonrpc.Inline())
+//	tcp := &tcpserver.Server{Handler: rpc.TCPHandler()}
+//	mux.Handle("POST /rpc", rpc)
+//
+// # Dialects
+//
+// The server speaks JSON-RPC 2.0: error objects, notifications and
+// batches. With Server.AcceptBare it also answers the bare dialect on the
+// same connection: requests without the "jsonrpc" member, answered with a
+// result whatever happens ({"error": "..."} as the result of a failure),
+// as peers that predate JSON-RPC 2.0 speak it. The client speaks either,
+// chosen by ClientOptions.Dialect.
+//
+// # Inline methods
 //
 // A method registered with the Inline option answers at once from its
 // params; on TCPHandler its calls then run on the connection's read loop,
 // with no goroutine handoff, and the responses to the frames of one read
-// leave in one write. The chapter's methods are Inline.
+// leave in one write.
 //
 // Everything read from a peer is bounded: frame and body size, batch length,
 // JSON nesting depth, calls in flight per connection and time per call.
@@ -47,12 +50,14 @@ const (
 // Implementation-defined codes, in the range the specification reserves for
 // servers (-32000 to -32099).
 const (
-	// CodeServerError: a handler returned an error that is not an *Error.
+	// CodeServerError is the code of a handler's error that is not an
+	// *Error.
 	CodeServerError = -32000
-	// CodeTimeout: the call did not finish within the server's CallTimeout.
+	// CodeTimeout is the code of a call that did not finish within the
+	// server's CallTimeout.
 	CodeTimeout = -32001
-	// CodeTooLarge: a frame, body, batch or nesting depth above the limits,
-	// or a response that would exceed the frame size.
+	// CodeTooLarge is the code of a frame, body, batch or nesting depth
+	// above the limits, or of a response that would exceed the frame size.
 	CodeTooLarge = -32002
 )
 
@@ -64,6 +69,7 @@ type Error struct {
 	Data    json.RawMessage `json:"data,omitempty"`
 }
 
+// Error returns the code, the message and, when present, the data.
 func (e *Error) Error() string {
 	if len(e.Data) > 0 {
 		return fmt.Sprintf("jsonrpc: error %d: %s (%s)", e.Code, e.Message, e.Data)
@@ -85,13 +91,13 @@ func NewError(code int, message string, data any) *Error {
 
 // Errors of the client and the connection server.
 var (
-	// ErrClosed: the client was closed.
+	// ErrClosed is returned by calls on a client that was closed.
 	ErrClosed = errors.New("jsonrpc: client closed")
-	// ErrConnLost: the connection broke while the call was in flight; the
-	// server may or may not have run it.
+	// ErrConnLost is returned by a call whose connection broke while it
+	// was in flight; the server may or may not have run it.
 	ErrConnLost = errors.New("jsonrpc: connection lost")
-	// ErrBadResponse: the peer sent something that is not a JSON-RPC
-	// response.
+	// ErrBadResponse is returned when the peer sent something that is not
+	// a JSON-RPC response.
 	ErrBadResponse = errors.New("jsonrpc: malformed response")
 )
 
@@ -102,18 +108,20 @@ const (
 	// V2 is JSON-RPC 2.0: "jsonrpc": "2.0" in every request, errors as
 	// error objects.
 	V2 Dialect = iota
-	// Chapter is the async chapter's protocol: {"id", "method", "params"}
+	// Bare is the dialect without a version: {"id", "method", "params"}
 	// with no jsonrpc member; every request is answered with a result, and
-	// a result {"error": "..."} is how the chapter's server reports failure.
-	Chapter
+	// a result {"error": "..."} is how such a server reports failure (see
+	// Server.AcceptBare).
+	Bare
 )
 
+// String returns "2.0" or "bare".
 func (d Dialect) String() string {
 	switch d {
 	case V2:
 		return "2.0"
-	case Chapter:
-		return "chapter"
+	case Bare:
+		return "bare"
 	}
 	return fmt.Sprintf("Dialect(%d)", int(d))
 }

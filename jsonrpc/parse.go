@@ -114,10 +114,12 @@ func elements(msg []byte, fn func(value json.RawMessage)) error {
 	}
 }
 
-// decodeFields calls set with each of params raw's values for a field of
-// names, by name from an object or by position from an array; absent or
-// null params set nothing. raw must be valid JSON.
-func decodeFields(raw json.RawMessage, names []string, set func(i int, v json.RawMessage)) error {
+// DecodeFields reads a call's params for a ParamsDecoder: it calls set
+// with each value of raw for a field of names, by name from an object or by
+// position from an array (the i-th element for names[i]). Absent or null
+// params set nothing; more positional params than names is an error. raw
+// must be valid JSON, as the server has checked before any handler runs.
+func DecodeFields(raw json.RawMessage, names []string, set func(i int, v json.RawMessage)) error {
 	switch firstByte(raw) {
 	case 0, 'n':
 		return nil

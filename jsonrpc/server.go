@@ -73,6 +73,16 @@ type Server struct {
 	// DefaultWriteTimeout (30s); negative means no limit.
 	WriteTimeout time.Duration
 
+	// AcceptBare makes the server answer the bare dialect too: a request
+	// without the "jsonrpc" member, as peers that predate JSON-RPC 2.0
+	// (and Python's asyncio JSON-RPC examples) send it. Such a request is
+	// answered {"id": ID, "result": ...} whatever happens: an unknown
+	// method is the result {"error": "Unknown method: NAME"}, a failure
+	// {"error": MESSAGE}, and a missing id or method reads as 0 or
+	// "unknown". Without AcceptBare, such a request is an Invalid Request,
+	// as JSON-RPC 2.0 specifies. Batches are JSON-RPC 2.0 only.
+	AcceptBare bool
+
 	// Logger receives panics of handlers and connection errors; nil is
 	// silent.
 	Logger *slog.Logger
@@ -97,7 +107,7 @@ type MethodOption func(*methodEntry)
 // calls read together in one write, with no goroutine handoff; and its
 // calls get no CallTimeout, which could not interrupt them. A call of any
 // other method on the connection, or a batch, hands the connection to the
-// concurrent worker path. The chapter's add, greet and echo are Inline.
+// concurrent worker path. rpcdemo's add, greet and echo are Inline.
 func Inline() MethodOption { return func(m *methodEntry) { m.inline = true } }
 
 // Handle registers h for method, replacing any earlier handler.
@@ -139,12 +149,12 @@ func (s *Server) lookup(method string) methodEntry {
 // The result R is encoded with encoding/json. opts are as for Handle.
 func Register[P, R any](s *Server, method string, fn func(ctx context.Context, params P) (R, error), opts ...MethodOption) {
 	positional := positionalNames(reflect.TypeFor[P]())
-	_, selfDecoding := any(new(P)).(paramsDecoder)
+	_, selfDecoding := any(new(P)).(ParamsDecoder)
 	s.Handle(method, func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var p P
 		if selfDecoding {
-			if err := any(&p).(paramsDecoder).decodeParams(raw); err != nil {
-				return nil, NewError(CodeInvalidParams, "Invalid params", err.Error())
+			if err := any(&p).(ParamsDecoder).DecodeParams(raw); err != nil {
+				return nil, invalidParams(err)
 			}
 			return fn(ctx, p)
 		}
@@ -152,24 +162,33 @@ func Register[P, R any](s *Server, method string, fn func(ctx context.Context, p
 			if positional != nil && raw[0] == '[' {
 				obj, err := byPosition(raw, positional)
 				if err != nil {
-					return nil, NewError(CodeInvalidParams, "Invalid params", err.Error())
+					return nil, invalidParams(err)
 				}
 				raw = obj
 			}
 			if err := json.Unmarshal(raw, &p); err != nil {
-				return nil, NewError(CodeInvalidParams, "Invalid params", err.Error())
+				return nil, invalidParams(err)
 			}
 		}
 		return fn(ctx, p)
 	}, opts...)
 }
 
-// paramsDecoder is implemented by this package's params types that decode
-// themselves: HandleMessage has validated the whole request, so they skip
+// invalidParams is the CodeInvalidParams error for params that did not
+// decode, with the reason as its data.
+func invalidParams(err error) *Error {
+	return NewError(CodeInvalidParams, "Invalid params", err.Error())
+}
+
+// ParamsDecoder is implemented by params types that decode themselves,
+// which Register then uses instead of encoding/json: the server has
+// validated the whole request already, so such a type can skip
 // encoding/json's second validation and its reflection, which were a
-// quarter of the server's time per call. raw is nil when params are absent.
-type paramsDecoder interface {
-	decodeParams(raw json.RawMessage) error
+// quarter of the server's time per call of a small method. raw is the
+// params member as sent, valid JSON, or nil when params are absent.
+// DecodeFields does most of the work.
+type ParamsDecoder interface {
+	DecodeParams(raw json.RawMessage) error
 }
 
 // positionalNames returns the JSON names of a struct type's exported
@@ -236,11 +255,13 @@ func frameLimit(max int) int {
 	return min(max, frame.MaxSizeLimit)
 }
 
-func (s *Server) maxBatch() int    { return orDefault(s.MaxBatch, DefaultMaxBatch) }
-func (s *Server) maxDepth() int    { return orDefault(s.MaxDepth, DefaultMaxDepth) }
-func (s *Server) maxInFlight() int { return orDefault(s.MaxInFlight, DefaultMaxInFlight) }
+func (s *Server) maxBatch() int    { return positiveOr(s.MaxBatch, DefaultMaxBatch) }
+func (s *Server) maxDepth() int    { return positiveOr(s.MaxDepth, DefaultMaxDepth) }
+func (s *Server) maxInFlight() int { return positiveOr(s.MaxInFlight, DefaultMaxInFlight) }
 
-func orDefault(v, def int) int {
+// positiveOr returns v when it is positive, else def: the rule of the
+// Server's integer limits, where zero and below mean the default.
+func positiveOr(v, def int) int {
 	if v <= 0 {
 		return def
 	}
@@ -274,9 +295,9 @@ func (s *Server) handleMessage(ctx context.Context, msg []byte, inlineOnly bool)
 	resp, ok := s.answer(ctx, msg, inlineOnly)
 	if len(resp) > s.maxFrame() {
 		// A batch whose responses add up past the frame size, or an error
-		// whose message or data does: a chapter-dialect error quotes the
+		// whose message or data does: a bare-dialect error quotes the
 		// method as sent, and escaping can make it six times as long.
-		resp = errorResponse(nil, nil, NewError(CodeTooLarge, "Response too large", nil))
+		resp = errorResponse(nil, NewError(CodeTooLarge, "Response too large", nil))
 	}
 	return resp, ok
 }
@@ -284,7 +305,7 @@ func (s *Server) handleMessage(ctx context.Context, msg []byte, inlineOnly bool)
 // answer is handleMessage without the bound on the response's size.
 func (s *Server) answer(ctx context.Context, msg []byte, inlineOnly bool) ([]byte, bool) {
 	if depth(msg) > s.maxDepth() {
-		return errorResponse(nil, nil, NewError(CodeTooLarge, "Request too large", fmt.Sprintf("nesting deeper than %d", s.maxDepth()))), true
+		return errorResponse(nil, NewError(CodeTooLarge, "Request too large", fmt.Sprintf("nesting deeper than %d", s.maxDepth()))), true
 	}
 	switch firstByte(msg) {
 	case '[':
@@ -292,23 +313,23 @@ func (s *Server) answer(ctx context.Context, msg []byte, inlineOnly bool) ([]byt
 			return nil, false
 		}
 		if !json.Valid(msg) {
-			return errorResponse(nil, nil, errParse), true
+			return errorResponse(nil, errParse), true
 		}
 		// Count before collecting: a 4 MiB frame of "[0,0,...]" holds two
 		// million items, which decoded took 255 MiB only to be refused.
 		n := 0
 		elements(msg, func(json.RawMessage) { n++ })
 		if n == 0 {
-			return errorResponse(nil, nil, errInvalidRequest), true
+			return errorResponse(nil, errInvalidRequest), true
 		}
 		if n > s.maxBatch() {
-			return errorResponse(nil, nil, NewError(CodeTooLarge, "Batch too large", fmt.Sprintf("%d requests, at most %d", n, s.maxBatch()))), true
+			return errorResponse(nil, NewError(CodeTooLarge, "Batch too large", fmt.Sprintf("%d requests, at most %d", n, s.maxBatch()))), true
 		}
 		items := make([]json.RawMessage, 0, n)
 		elements(msg, func(it json.RawMessage) { items = append(items, it) })
 		out := []byte{'['}
 		for _, it := range items {
-			if r, _ := s.handleOne(ctx, it, true, false); r != nil {
+			if r, _ := s.handleOne(ctx, it, handling{inBatch: true}); r != nil {
 				if len(out) > 1 {
 					out = append(out, ',')
 				}
@@ -321,14 +342,14 @@ func (s *Server) answer(ctx context.Context, msg []byte, inlineOnly bool) ([]byt
 		return append(out, ']'), true
 	case '{':
 		if !json.Valid(msg) {
-			return errorResponse(nil, nil, errParse), true
+			return errorResponse(nil, errParse), true
 		}
-		return s.handleOne(ctx, msg, false, inlineOnly)
+		return s.handleOne(ctx, msg, handling{inlineOnly: inlineOnly})
 	default:
 		if !json.Valid(msg) {
-			return errorResponse(nil, nil, errParse), true
+			return errorResponse(nil, errParse), true
 		}
-		return errorResponse(nil, nil, errInvalidRequest), true
+		return errorResponse(nil, errInvalidRequest), true
 	}
 }
 
@@ -348,45 +369,55 @@ type wireRequest struct {
 	ID      json.RawMessage `json:"id"`
 }
 
+// handling says how handleOne treats a request.
+type handling struct {
+	// inBatch: the request is an item of a batch, which only JSON-RPC 2.0
+	// has, so a missing jsonrpc member makes it invalid.
+	inBatch bool
+	// inlineOnly: run only Inline methods; for any other, run nothing and
+	// report false.
+	inlineOnly bool
+}
+
 // handleOne answers one valid JSON value: a request object or not. With
-// inlineOnly it reports false, having run nothing, for a request of a
+// h.inlineOnly it reports false, having run nothing, for a request of a
 // method that is not Inline.
-func (s *Server) handleOne(ctx context.Context, msg json.RawMessage, inBatch, inlineOnly bool) ([]byte, bool) {
+func (s *Server) handleOne(ctx context.Context, msg json.RawMessage, h handling) ([]byte, bool) {
 	if firstByte(msg) != '{' {
-		return errorResponse(nil, nil, errInvalidRequest), true
+		return errorResponse(nil, errInvalidRequest), true
 	}
 	req, err := parseRequest(msg)
 	if err != nil {
-		return errorResponse(nil, nil, errInvalidRequest), true
+		return errorResponse(nil, errInvalidRequest), true
 	}
-	if req.JSONRPC == nil && !inBatch {
-		return s.handleChapter(ctx, &req, inlineOnly)
+	if req.JSONRPC == nil && !h.inBatch && s.AcceptBare {
+		return s.handleBare(ctx, &req, h.inlineOnly)
 	}
 	id := req.ID
 	if id != nil && !validID(id) {
-		return errorResponse(nil, nil, errInvalidRequest), true
+		return errorResponse(nil, errInvalidRequest), true
 	}
 	if string(req.JSONRPC) != `"2.0"` {
 		var v string
 		if json.Unmarshal(req.JSONRPC, &v) != nil || v != "2.0" {
-			return errorResponse(nil, id, errInvalidRequest), true
+			return errorResponse(id, errInvalidRequest), true
 		}
 	}
 	var method string
 	if firstByte(req.Method) != '"' || unmarshalString(req.Method, &method) != nil {
-		return errorResponse(nil, id, errInvalidRequest), true
+		return errorResponse(id, errInvalidRequest), true
 	}
 	if p := firstByte(req.Params); req.Params != nil && p != '{' && p != '[' {
-		return errorResponse(nil, id, errInvalidRequest), true
+		return errorResponse(id, errInvalidRequest), true
 	}
 	m := s.lookup(method)
 	if m.h == nil {
 		if id == nil {
 			return nil, true
 		}
-		return errorResponse(nil, id, errMethodNotFound), true
+		return errorResponse(id, errMethodNotFound), true
 	}
-	if inlineOnly && !m.inline {
+	if h.inlineOnly && !m.inline {
 		return nil, false
 	}
 	result, rerr := s.call(ctx, method, m, req.Params)
@@ -394,18 +425,22 @@ func (s *Server) handleOne(ctx context.Context, msg json.RawMessage, inBatch, in
 		return nil, true // notification: run, answer nothing (section 4.1)
 	}
 	if rerr != nil {
-		return errorResponse(nil, id, rerr), true
+		return errorResponse(id, rerr), true
 	}
-	if len(result) > s.maxFrame()-64-len(id) {
-		return errorResponse(nil, id, NewError(CodeTooLarge, "Response too large", nil)), true
+	if len(result) > s.maxFrame()-responseOverhead-len(id) {
+		return errorResponse(id, NewError(CodeTooLarge, "Response too large", nil)), true
 	}
 	return resultResponse(true, id, result), true
 }
 
-// handleChapter answers a request of the chapter's dialect as its
-// json_rpc_server does: method and id read with defaults, every outcome a
-// result.
-func (s *Server) handleChapter(ctx context.Context, req *wireRequest, inlineOnly bool) ([]byte, bool) {
+// responseOverhead bounds the bytes a response adds around its result and
+// id: the members' names and punctuation, in either dialect.
+const responseOverhead = 64
+
+// handleBare answers a request of the bare dialect as Python's json_rpc
+// server of the same protocol does: method and id read with defaults
+// (dict.get), every outcome a result.
+func (s *Server) handleBare(ctx context.Context, req *wireRequest, inlineOnly bool) ([]byte, bool) {
 	id := req.ID
 	if id == nil {
 		id = json.RawMessage("0") // request.get("id", 0)
@@ -418,22 +453,23 @@ func (s *Server) handleChapter(ctx context.Context, req *wireRequest, inlineOnly
 	}
 	m := s.lookup(method)
 	if m.h == nil {
-		return chapterError(id, "Unknown method: "+method), true
+		return bareError(id, "Unknown method: "+method), true
 	}
 	if inlineOnly && !m.inline {
 		return nil, false
 	}
 	result, rerr := s.call(ctx, method, m, req.Params)
 	if rerr != nil {
-		return chapterError(id, rerr.Message), true
+		return bareError(id, rerr.Message), true
 	}
-	if len(result) > s.maxFrame()-64-len(id) {
-		return chapterError(id, "Response too large"), true
+	if len(result) > s.maxFrame()-responseOverhead-len(id) {
+		return bareError(id, "Response too large"), true
 	}
 	return resultResponse(false, id, result), true
 }
 
-func chapterError(id json.RawMessage, msg string) []byte {
+// bareError is the bare dialect's failure: a result {"error": msg}.
+func bareError(id json.RawMessage, msg string) []byte {
 	b := []byte(`{"error":`)
 	b, _ = appendString(b, msg)
 	return resultResponse(false, id, append(b, '}'))
@@ -498,7 +534,7 @@ func resultResponse(v2 bool, id, result json.RawMessage) []byte {
 
 // errorResponse encodes a JSON-RPC 2.0 error response; a nil id is sent as
 // null, as section 5 asks when the id could not be read.
-func errorResponse(dst []byte, id json.RawMessage, e *Error) []byte {
+func errorResponse(id json.RawMessage, e *Error) []byte {
 	if id == nil {
 		id = json.RawMessage("null")
 	}
@@ -506,6 +542,7 @@ func errorResponse(dst []byte, id json.RawMessage, e *Error) []byte {
 	if err != nil {
 		eb, _ = json.Marshal(errInternal)
 	}
+	dst := make([]byte, 0, len(`{"jsonrpc":"2.0","error":,"id":}`)+len(eb)+len(id))
 	dst = append(dst, `{"jsonrpc":"2.0","error":`...)
 	dst = append(dst, eb...)
 	dst = append(dst, `,"id":`...)
@@ -537,7 +574,8 @@ func firstByte(b []byte) byte {
 }
 
 // depth returns the deepest nesting of arrays and objects in b, which need
-// not be valid JSON; it stops counting once past any useful limit.
+// not be valid JSON. It reads all of b, which costs one pass over a frame
+// already bounded by MaxFrameSize.
 func depth(b []byte) int {
 	d, deepest := 0, 0
 	inString, escaped := false, false

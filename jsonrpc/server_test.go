@@ -22,12 +22,15 @@ import (
 	"github.com/netkit-dev/netkit/frame"
 	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/jsonrpc"
+	"github.com/netkit-dev/netkit/rpcdemo"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
-func chapterServer() *jsonrpc.Server {
-	s := &jsonrpc.Server{}
-	jsonrpc.RegisterChapterMethods(s)
+// demoServer serves rpcdemo's methods in both dialects, as netkit serve
+// does.
+func demoServer() *jsonrpc.Server {
+	s := &jsonrpc.Server{AcceptBare: true}
+	rpcdemo.Register(s)
 	return s
 }
 
@@ -46,7 +49,7 @@ func exchange(t *testing.T, conn net.Conn, req string) string {
 }
 
 func TestHandleMessage(t *testing.T) {
-	s := chapterServer()
+	s := demoServer()
 	s.MaxBatch = 3
 	s.MaxDepth = 8
 	s.Handle("panic", func(context.Context, json.RawMessage) (any, error) { panic("boom") })
@@ -56,22 +59,22 @@ func TestHandleMessage(t *testing.T) {
 		name, req, want string
 	}{
 		// The chapter's dialect: no jsonrpc member.
-		{"chapter add", `{"id": 1, "method": "add", "params": {"a": 10, "b": 32}}`, `{"id":1,"result":42}`},
-		{"chapter add big", `{"id": 1, "method": "add", "params": {"a": 18446744073709551615, "b": 1}}`, `{"id":1,"result":18446744073709551616}`},
-		{"chapter add too many digits", `{"id": 1, "method": "add", "params": {"a": 1` + strings.Repeat("0", 4300) + `, "b": 1}}`, `{"id":1,"result":{"error":"Invalid params"}}`},
+		{"bare add", `{"id": 1, "method": "add", "params": {"a": 10, "b": 32}}`, `{"id":1,"result":42}`},
+		{"bare add big", `{"id": 1, "method": "add", "params": {"a": 18446744073709551615, "b": 1}}`, `{"id":1,"result":18446744073709551616}`},
+		{"bare add too many digits", `{"id": 1, "method": "add", "params": {"a": 1` + strings.Repeat("0", 4300) + `, "b": 1}}`, `{"id":1,"result":{"error":"Invalid params"}}`},
 		{"v2 add too many digits", `{"jsonrpc":"2.0","id":1,"method":"add","params":[1,1` + strings.Repeat("0", 4300) + `]}`, `{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":"numbers are limited to 4300 digits"},"id":1}`},
-		{"chapter add float", `{"id": 1, "method": "add", "params": {"a": 0.5, "b": 2}}`, `{"id":1,"result":2.5}`},
-		{"chapter add default", `{"id": 1, "method": "add", "params": {"b": 2}}`, `{"id":1,"result":2}`},
-		{"chapter greet default", `{"id": 2, "method": "greet"}`, `{"id":2,"result":"Hello, World!"}`},
-		{"chapter echo default", `{"id": 3, "method": "echo"}`, `{"id":3,"result":{}}`},
-		{"chapter no id", `{"method": "greet", "params": {"name": "x"}}`, `{"id":0,"result":"Hello, x!"}`},
-		{"chapter no method", `{"id": 7}`, `{"id":7,"result":{"error":"Unknown method: unknown"}}`},
-		{"chapter string id", `{"id": "a", "method": "nope"}`, `{"id":"a","result":{"error":"Unknown method: nope"}}`},
-		{"chapter null method", `{"id": 8, "method": null}`, `{"id":8,"result":{"error":"Unknown method: unknown"}}`},
-		{"chapter number method", `{"id": 9, "method": 5}`, `{"id":9,"result":{"error":"Unknown method: 5"}}`},
-		{"chapter escaped method", `{"id": 10, "method": "ad\u0064", "params": [1, 2]}`, `{"id":10,"result":3}`},
+		{"bare add float", `{"id": 1, "method": "add", "params": {"a": 0.5, "b": 2}}`, `{"id":1,"result":2.5}`},
+		{"bare add default", `{"id": 1, "method": "add", "params": {"b": 2}}`, `{"id":1,"result":2}`},
+		{"bare greet default", `{"id": 2, "method": "greet"}`, `{"id":2,"result":"Hello, World!"}`},
+		{"bare echo default", `{"id": 3, "method": "echo"}`, `{"id":3,"result":{}}`},
+		{"bare no id", `{"method": "greet", "params": {"name": "x"}}`, `{"id":0,"result":"Hello, x!"}`},
+		{"bare no method", `{"id": 7}`, `{"id":7,"result":{"error":"Unknown method: unknown"}}`},
+		{"bare string id", `{"id": "a", "method": "nope"}`, `{"id":"a","result":{"error":"Unknown method: nope"}}`},
+		{"bare null method", `{"id": 8, "method": null}`, `{"id":8,"result":{"error":"Unknown method: unknown"}}`},
+		{"bare number method", `{"id": 9, "method": 5}`, `{"id":9,"result":{"error":"Unknown method: 5"}}`},
+		{"bare escaped method", `{"id": 10, "method": "ad\u0064", "params": [1, 2]}`, `{"id":10,"result":3}`},
 		{"v2 escaped method", `{"jsonrpc": "2.0", "id": 11, "method": "gr\u0065et"}`, `{"jsonrpc":"2.0","result":"Hello, World!","id":11}`},
-		{"chapter handler error", `{"id": 1, "method": "fail"}`, `{"id":1,"result":{"error":"disk full"}}`},
+		{"bare handler error", `{"id": 1, "method": "fail"}`, `{"id":1,"result":{"error":"disk full"}}`},
 		// JSON-RPC 2.0 beyond the specification's examples.
 		{"v2 add positional", `{"jsonrpc":"2.0","id":1,"method":"add","params":[1,2]}`, `{"jsonrpc":"2.0","result":3,"id":1}`},
 		{"v2 too many positional", `{"jsonrpc":"2.0","id":1,"method":"add","params":[1,2,3]}`, `{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":"3 positional params, the method takes at most 2"},"id":1}`},
@@ -112,7 +115,7 @@ func TestCallTimeout(t *testing.T) {
 }
 
 func TestBadInputKeepsServing(t *testing.T) {
-	addr := serveFrames(t, chapterServer())
+	addr := serveFrames(t, demoServer())
 	conn := testnet.Dial(t, addr)
 	if got, want := exchange(t, conn, `{"id": 1, "method": "add", "params": {"a": 1`), `{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null}`; got != want {
 		t.Errorf("invalid JSON: %s, want %s", got, want)
@@ -132,7 +135,7 @@ func TestBadInputKeepsServing(t *testing.T) {
 }
 
 func TestOversizedFrameClosesConnection(t *testing.T) {
-	s := chapterServer()
+	s := demoServer()
 	s.MaxFrameSize = 1024
 	addr := serveFrames(t, s)
 	conn := testnet.Dial(t, addr)
@@ -300,7 +303,7 @@ func TestGracefulStop(t *testing.T) {
 // is replaced by a CodeTooLarge error on every path, including the read
 // loop's for Inline methods, and the connection goes on serving.
 func TestResponseWithinFrameSize(t *testing.T) {
-	s := chapterServer()
+	s := demoServer()
 	s.MaxFrameSize = 1024
 	s.Handle("fail", func(context.Context, json.RawMessage) (any, error) {
 		return nil, &jsonrpc.Error{Code: 1, Message: "failed", Data: json.RawMessage(`"` + strings.Repeat("<", 900) + `"`)}
@@ -337,10 +340,10 @@ func TestResponseWithinFrameSize(t *testing.T) {
 	}
 }
 
-// slowChapterServer serves the chapter's methods and "slow", which closes
+// slowDemoServer serves the chapter's methods and "slow", which closes
 // started when called and answers "done" once release is closed.
-func slowChapterServer() (s *jsonrpc.Server, started, release chan struct{}) {
-	s = chapterServer()
+func slowDemoServer() (s *jsonrpc.Server, started, release chan struct{}) {
+	s = demoServer()
 	started, release = make(chan struct{}), make(chan struct{})
 	s.Handle("slow", func(ctx context.Context, _ json.RawMessage) (any, error) {
 		close(started)
@@ -351,7 +354,7 @@ func slowChapterServer() (s *jsonrpc.Server, started, release chan struct{}) {
 }
 
 func TestTCPHandler(t *testing.T) {
-	s, started, release := slowChapterServer()
+	s, started, release := slowDemoServer()
 	ts := &tcpserver.Server{Handler: s.TCPHandler(), MaxRequest: 1024}
 	ln := testnet.Listen(t)
 	served := make(chan error, 1)
@@ -391,7 +394,7 @@ func TestTCPHandler(t *testing.T) {
 // worker path, with the frames after it, and nothing is lost or answered
 // twice on the way.
 func TestInline(t *testing.T) {
-	s, started, release := slowChapterServer()
+	s, started, release := slowDemoServer()
 	addr := testnet.Serve(t, &tcpserver.Server{Handler: s.TCPHandler()})
 	conn := testnet.Dial(t, addr)
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
@@ -440,7 +443,7 @@ func TestInline(t *testing.T) {
 
 // TestInlineNoCallTimeout: Inline calls get no CallTimeout, other calls do.
 func TestInlineNoCallTimeout(t *testing.T) {
-	s := &jsonrpc.Server{CallTimeout: time.Minute}
+	s := &jsonrpc.Server{CallTimeout: time.Minute, AcceptBare: true}
 	hasDeadline := func(ctx context.Context, _ json.RawMessage) (any, error) {
 		_, ok := ctx.Deadline()
 		return ok, nil
@@ -456,7 +459,7 @@ func TestInlineNoCallTimeout(t *testing.T) {
 }
 
 func TestHTTP(t *testing.T) {
-	s := chapterServer()
+	s := demoServer()
 	s.MaxFrameSize = 256
 	ts := httptest.NewServer(s)
 	defer ts.Close()
@@ -465,7 +468,7 @@ func TestHTTP(t *testing.T) {
 		status             int
 		want               string
 	}{
-		{"chapter dialect", "POST", `{"id": 1, "method": "add", "params": {"a": 10, "b": 32}}`, 200, `{"id":1,"result":42}`},
+		{"bare dialect", "POST", `{"id": 1, "method": "add", "params": {"a": 10, "b": 32}}`, 200, `{"id":1,"result":42}`},
 		{"get", "GET", ``, 405, "JSON-RPC takes POST requests\n"},
 		{"too large", "POST", `{"id": 1, "method": "echo", "params": {"x": "` + strings.Repeat("x", 300) + `"}}`, 413,
 			`{"jsonrpc":"2.0","error":{"code":-32002,"message":"Request too large","data":"body above 256 bytes"},"id":null}`},
@@ -494,7 +497,7 @@ func FuzzHandleMessage(f *testing.F) {
 	f.Add([]byte(`{"id": 3, "method": "echo", "params": {"data": [1, 2, 3], "nested": {"key": "value"}}}`))
 	f.Add([]byte(`[{"jsonrpc":"2.0","id":1,"method":"greet","params":["x"]},{"jsonrpc":"2.0","method":"add"}]`))
 	f.Add(bytes.Repeat([]byte("["), 100))
-	s := chapterServer()
+	s := demoServer()
 	s.MaxDepth = 16
 	s.MaxBatch = 8
 	ctx := context.Background()
@@ -520,7 +523,7 @@ func FuzzHandleMessage(f *testing.F) {
 // TestLongBatchRefusedCheaply: a batch longer than MaxBatch is refused
 // without decoding its items.
 func TestLongBatchRefusedCheaply(t *testing.T) {
-	s := chapterServer()
+	s := demoServer()
 	msg := []byte("[" + strings.Repeat("0,", 1<<20) + "0]") // 2 MiB, a million items
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -536,7 +539,7 @@ func TestLongBatchRefusedCheaply(t *testing.T) {
 }
 
 func TestDeclared4GiBDoesNotAllocate(t *testing.T) {
-	s := chapterServer()
+	s := demoServer()
 	s.MaxFrameSize = frame.MaxSizeLimit // even with the cap at its highest
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -560,7 +563,7 @@ func TestDeclared4GiBDoesNotAllocate(t *testing.T) {
 
 	// With the default cap the frame is refused outright.
 	client, server = net.Pipe()
-	go func() { done <- chapterServer().ServeConn(context.Background(), server) }()
+	go func() { done <- demoServer().ServeConn(context.Background(), server) }()
 	go client.Write([]byte{0xff, 0xff, 0xff, 0xff})
 	resp, err := frame.NewReader(client, 0).ReadFrame()
 	client.Close()
@@ -580,7 +583,7 @@ func FuzzServeConn(f *testing.F) {
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff}, []byte{1})
 	f.Add(frame.Append(nil, nil), []byte{})
 	const max = 4096
-	s := chapterServer()
+	s := demoServer()
 	s.MaxFrameSize = max
 	s.MaxBatch = 8
 	s.MaxDepth = 16
@@ -644,7 +647,7 @@ func fuzzExchange(t *testing.T, addr string, data, sizes []byte, max int) {
 // wake-up runs the handler afresh. Nothing of a connection's state may be
 // lost across that.
 func TestTCPHandlerParked(t *testing.T) {
-	s := chapterServer()
+	s := demoServer()
 	ts := &tcpserver.Server{Handler: s.TCPHandler(), ParkIdle: time.Millisecond}
 	ln := testnet.Listen(t)
 	go ts.Serve(ln)
@@ -677,7 +680,7 @@ func TestTCPHandlerParked(t *testing.T) {
 // wait, then the read loop stops reading, and TCP pushes back on the
 // client, whose writes stall.
 func TestUnreadResponsesStopReading(t *testing.T) {
-	conn := testnet.Dial(t, serveFrames(t, chapterServer()))
+	conn := testnet.Dial(t, serveFrames(t, demoServer()))
 	defer conn.Close()
 	req := frame.Append(nil, []byte(`{"id":1,"method":"echo","params":{"data":"`+strings.Repeat("x", 64<<10)+`"}}`))
 	const ceiling = 256 << 20
@@ -744,5 +747,25 @@ func TestRequestBytesInFlight(t *testing.T) {
 	}
 	if m := most.Load(); m > fit {
 		t.Errorf("%d calls of 30 KiB ran at once, want at most %d (128 KiB in flight)", m, fit)
+	}
+}
+
+// TestBareNeedsOption: without AcceptBare, a request without the jsonrpc
+// member is an Invalid Request, as JSON-RPC 2.0 specifies; with it, it is
+// answered in its own dialect.
+func TestBareNeedsOption(t *testing.T) {
+	req := []byte(`{"id":1,"method":"add","params":[1,2]}`)
+	for _, tt := range []struct {
+		accept bool
+		want   string
+	}{
+		{false, `{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid Request"},"id":1}`},
+		{true, `{"id":1,"result":3}`},
+	} {
+		s := &jsonrpc.Server{AcceptBare: tt.accept}
+		rpcdemo.Register(s)
+		if got := string(s.HandleMessage(context.Background(), req)); got != tt.want {
+			t.Errorf("AcceptBare %v: %s, want %s", tt.accept, got, tt.want)
+		}
 	}
 }

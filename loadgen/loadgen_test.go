@@ -21,6 +21,7 @@ import (
 	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/jsonrpc"
 	"github.com/netkit-dev/netkit/loadgen"
+	"github.com/netkit-dev/netkit/rpcdemo"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
@@ -34,8 +35,8 @@ func serve(t testing.TB, h tcpserver.Handler) string {
 }
 
 func serveRPC(t testing.TB) string {
-	s := &jsonrpc.Server{}
-	jsonrpc.RegisterChapterMethods(s)
+	s := &jsonrpc.Server{AcceptBare: true}
+	rpcdemo.Register(s)
 	return serve(t, s.TCPHandler())
 }
 

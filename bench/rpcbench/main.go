@@ -34,6 +34,7 @@ import (
 
 	"github.com/netkit-dev/netkit/internal/procstat"
 	"github.com/netkit-dev/netkit/jsonrpc"
+	"github.com/netkit-dev/netkit/rpcdemo"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
@@ -92,8 +93,8 @@ func server(args []string) error {
 	defer stop()
 	switch *kind {
 	case "netkit":
-		s := &jsonrpc.Server{}
-		jsonrpc.RegisterChapterMethods(s)
+		s := &jsonrpc.Server{AcceptBare: true}
+		rpcdemo.Register(s)
 		ts := &tcpserver.Server{Handler: s.TCPHandler()}
 		go func() { <-ctx.Done(); ts.Close() }()
 		if err := ts.Serve(ln); !errors.Is(err, tcpserver.ErrServerClosed) {
@@ -102,8 +103,8 @@ func server(args []string) error {
 		return nil
 	case "netkit-plain":
 		// ServeConn on a plain accept loop, without tcpserver.
-		s := &jsonrpc.Server{}
-		jsonrpc.RegisterChapterMethods(s)
+		s := &jsonrpc.Server{AcceptBare: true}
+		rpcdemo.Register(s)
 		go func() { <-ctx.Done(); ln.Close() }()
 		for {
 			conn, err := ln.Accept()
@@ -137,7 +138,7 @@ func dial(ctx context.Context, kind, addr string) (caller, func(), error) {
 	case "netkit", "chapter":
 		d := jsonrpc.V2
 		if kind == "chapter" {
-			d = jsonrpc.Chapter
+			d = jsonrpc.Bare
 		}
 		c, err := jsonrpc.Dial(ctx, addr, &jsonrpc.ClientOptions{Dialect: d})
 		if err != nil {

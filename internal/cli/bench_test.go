@@ -17,6 +17,7 @@ import (
 	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/jsonrpc"
 	"github.com/netkit-dev/netkit/loadgen"
+	"github.com/netkit-dev/netkit/rpcdemo"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
@@ -102,8 +103,8 @@ func TestBenchConfig(t *testing.T) {
 
 func benchRPCServer(t *testing.T) string {
 	t.Helper()
-	s := &jsonrpc.Server{}
-	jsonrpc.RegisterChapterMethods(s)
+	s := &jsonrpc.Server{AcceptBare: true}
+	rpcdemo.Register(s)
 	srv := &tcpserver.Server{Handler: s.TCPHandler()}
 	return testnet.Serve(t, srv)
 }

@@ -27,7 +27,7 @@ type rpcCallOptions struct {
 	Method  string          //
 	Params  json.RawMessage // nil: no params member
 	Timeout time.Duration   // bounds connecting and the call; 0: none
-	Dialect string          // "2.0" or "chapter"
+	Dialect string          // "2.0" or "bare" ("chapter" is read as "bare")
 	JSON    bool            // print the whole outcome as one JSON object
 }
 
@@ -48,7 +48,7 @@ func newRPCCallCmd(streams *IOStreams, runF func(context.Context, *rpcCallOption
 		Use:   "call ADDR METHOD [PARAMS...]",
 		Short: "Call one method and print its result as JSON",
 		Long: `Call METHOD on the JSON-RPC server at ADDR (host:port, 4-byte big-endian
-length-prefixed frames, as netkit serve and the chapter's server speak), or
+length-prefixed frames, as netkit serve and Python's asyncio servers speak), or
 with --http URL on an HTTP endpoint (then no ADDR).
 
 PARAMS is one JSON object or array, or items building an object:
@@ -57,9 +57,10 @@ PARAMS is one JSON object or array, or items building an object:
 
 The result is printed as JSON, indented on a terminal. A JSON-RPC error is
 printed on stderr as its code and message, with exit status 2; failures to
-connect or to read the response exit with 1. --dialect chapter sends the
-chapter's requests (no "jsonrpc" member) and reads its {"error": ...}
-results as errors.`,
+connect or to read the response exit with 1. --dialect bare sends requests
+without the "jsonrpc" member, as servers that predate JSON-RPC 2.0 read
+them, and reads their {"error": ...} results as errors ("chapter" is an
+older name for it).`,
 		Example: `  netkit rpc call 127.0.0.1:7003 add a:=10 b:=32
   netkit rpc call 127.0.0.1:7003 greet '{"name": "Python"}'
   netkit rpc call 127.0.0.1:7003 add '[1, 2]' --json
@@ -78,8 +79,11 @@ results as errors.`,
 				return fmt.Errorf("rpc call: %w", err)
 			}
 			opts.Params = p
-			if opts.Dialect != "2.0" && opts.Dialect != "chapter" {
-				return fmt.Errorf("rpc call: --dialect %q: want 2.0 or chapter", opts.Dialect)
+			if opts.Dialect == "chapter" {
+				opts.Dialect = "bare" // the name it had first; scripts use it
+			}
+			if opts.Dialect != "2.0" && opts.Dialect != "bare" {
+				return fmt.Errorf("rpc call: --dialect %q: want 2.0 or bare", opts.Dialect)
 			}
 			if opts.HTTPURL != "" && opts.Dialect != "2.0" {
 				return errors.New("rpc call: --http speaks JSON-RPC 2.0 only")
@@ -92,7 +96,7 @@ results as errors.`,
 	}
 	cmd.Flags().StringVar(&opts.HTTPURL, "http", "", "call the JSON-RPC over HTTP endpoint `URL` instead of a TCP address")
 	cmd.Flags().Var(newDurationValue(&opts.Timeout, 10*time.Second), "timeout", "limit for connecting and the call (0: none)")
-	cmd.Flags().StringVar(&opts.Dialect, "dialect", "2.0", `request shape: "2.0" (JSON-RPC 2.0) or "chapter" (no jsonrpc member)`)
+	cmd.Flags().StringVar(&opts.Dialect, "dialect", "2.0", `request shape: "2.0" (JSON-RPC 2.0) or "bare" (no jsonrpc member; "chapter" works too)`)
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, `print {"result": ...} or {"error": {"code", "message", "data"}} on stdout, on one line`)
 	return cmd
 }
@@ -156,8 +160,8 @@ func runRPCCall(ctx context.Context, opts *rpcCallOptions) error {
 		err = c.Call(ctx, opts.Method, params, &result)
 	} else {
 		dialect := jsonrpc.V2
-		if opts.Dialect == "chapter" {
-			dialect = jsonrpc.Chapter
+		if opts.Dialect == "bare" {
+			dialect = jsonrpc.Bare
 		}
 		var c *jsonrpc.Client
 		c, err = jsonrpc.Dial(ctx, opts.Addr, &jsonrpc.ClientOptions{Dialect: dialect, CallTimeout: -1})

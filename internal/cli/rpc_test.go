@@ -14,6 +14,7 @@ import (
 
 	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/jsonrpc"
+	"github.com/netkit-dev/netkit/rpcdemo"
 )
 
 func TestRPCCallFlags(t *testing.T) {
@@ -28,12 +29,15 @@ func TestRPCCallFlags(t *testing.T) {
 			rpcCallOptions{Addr: "127.0.0.1:7003", Method: "greet", Params: json.RawMessage(`{"name": "Python"}`), Timeout: 2 * time.Second, Dialect: "2.0", JSON: true}, ""},
 		{[]string{"--http", "http://127.0.0.1:9090/rpc", "echo", "[1, 2]"},
 			rpcCallOptions{HTTPURL: "http://127.0.0.1:9090/rpc", Method: "echo", Params: json.RawMessage(`[1, 2]`), Timeout: 10 * time.Second, Dialect: "2.0"}, ""},
+		{[]string{"h:1", "ping", "--dialect", "bare"},
+			rpcCallOptions{Addr: "h:1", Method: "ping", Timeout: 10 * time.Second, Dialect: "bare"}, ""},
+		// "chapter", the dialect's first name, still works.
 		{[]string{"h:1", "ping", "--dialect", "chapter"},
-			rpcCallOptions{Addr: "h:1", Method: "ping", Timeout: 10 * time.Second, Dialect: "chapter"}, ""},
+			rpcCallOptions{Addr: "h:1", Method: "ping", Timeout: 10 * time.Second, Dialect: "bare"}, ""},
 		{[]string{"h:1"}, rpcCallOptions{}, "want ADDR METHOD"},
 		{[]string{"h:1", "m", "novalue"}, rpcCallOptions{}, "want key=value"},
 		{[]string{"h:1", "m", "{broken"}, rpcCallOptions{}, "not valid JSON"},
-		{[]string{"h:1", "m", "--dialect", "1.0"}, rpcCallOptions{}, "want 2.0 or chapter"},
+		{[]string{"h:1", "m", "--dialect", "1.0"}, rpcCallOptions{}, "want 2.0 or bare"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -91,8 +95,8 @@ func TestParseRPCParams(t *testing.T) {
 // rpcTestServer serves the chapter's methods on loopback frames.
 func rpcTestServer(t *testing.T) (*jsonrpc.Server, string) {
 	t.Helper()
-	s := &jsonrpc.Server{}
-	jsonrpc.RegisterChapterMethods(s)
+	s := &jsonrpc.Server{AcceptBare: true}
+	rpcdemo.Register(s)
 	ln := testnet.Listen(t)
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(context.Background())

@@ -18,6 +18,7 @@ import (
 	"github.com/netkit-dev/netkit/echo"
 	"github.com/netkit-dev/netkit/jsonrpc"
 	"github.com/netkit-dev/netkit/lifecycle"
+	"github.com/netkit-dev/netkit/rpcdemo"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
@@ -85,10 +86,12 @@ var serveServices = []serveService{
 	},
 	{
 		Name: "rpc", DefaultAddr: "127.0.0.1:7003", Parkable: true,
-		Usage: "JSON-RPC 2.0 and the chapter's protocol over length-prefixed frames (add, greet, echo)",
+		Usage: "JSON-RPC 2.0 and its bare dialect over length-prefixed frames (add, greet, echo)",
 		Setup: func(env serveEnv, srv *tcpserver.Server) error {
-			rpc := &jsonrpc.Server{Logger: env.Logger}
-			jsonrpc.RegisterChapterMethods(rpc)
+			// The bare dialect too: Python's asyncio JSON-RPC clients
+			// send no "jsonrpc" member.
+			rpc := &jsonrpc.Server{Logger: env.Logger, AcceptBare: true}
+			rpcdemo.Register(rpc)
 			srv.Handler = rpc.TCPHandler()
 			if env.Admin != nil {
 				env.Admin.Handle("POST /rpc", rpc)
