@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/netkit-dev/netkit/netclass"
 	"github.com/netkit-dev/netkit/retry"
 	"github.com/netkit-dev/netkit/urlparse"
 )
@@ -46,7 +47,7 @@ type Client struct {
 	Timeout time.Duration
 
 	// MaxBody caps a response body in bytes; a longer one is an error
-	// (ClassBodyTooLarge), never truncated. 0 means DefaultMaxBody.
+	// (netclass.BodyTooLarge), never truncated. 0 means DefaultMaxBody.
 	MaxBody int64
 
 	// MaxRedirects is how many redirects are followed; 0 means
@@ -55,7 +56,7 @@ type Client struct {
 	MaxRedirects int
 
 	// Retry is the retry policy. Retryable and Class are set by the client
-	// (Retryable, Classify); a nil Budget means the client's own, a
+	// (Retryable, netclass.Of); a nil Budget means the client's own, a
 	// Budget with the defaults shared by all its calls.
 	Retry retry.Policy
 
@@ -129,7 +130,7 @@ func (c *Client) PostForm(ctx context.Context, url string, fields urlparse.Query
 func (c *Client) Prepare(ctx context.Context, r *Request) (*http.Request, error) {
 	u, err := c.resolve(r)
 	if err != nil {
-		return nil, &Error{Op: r.method(), URL: r.URL, Class: ClassOther, Err: err}
+		return nil, &Error{Op: r.method(), URL: r.URL, Class: netclass.Other, Err: err}
 	}
 	return c.newHTTPRequest(ctx, r, u)
 }
@@ -169,7 +170,7 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *Request, u *url.URL) (*h
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method(), u.String(), body)
 	if err != nil {
-		return nil, &Error{Op: r.method(), URL: u.String(), Class: ClassOther, Err: err}
+		return nil, &Error{Op: r.method(), URL: u.String(), Class: netclass.Other, Err: err}
 	}
 	for k, vs := range c.Header {
 		req.Header[k] = append([]string(nil), vs...)
@@ -190,7 +191,7 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *Request, u *url.URL) (*h
 // Do sends r, retrying as the client's policy allows, and returns the
 // response with its body read.
 //
-// A status of 400 or more is an error too, of class ClassStatus, returned
+// A status of 400 or more is an error too, of class netclass.HTTP4xx or HTTP5xx, returned
 // with the response, as urllib's HTTPError carries it. When retries run out
 // the response is the last one received, and the error, an *Error, says how
 // many attempts were made. Requests whose method is not idempotent (POST,
@@ -200,7 +201,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	method := r.method()
 	u, err := c.resolve(r)
 	if err != nil {
-		return nil, &Error{Op: method, URL: r.URL, Class: ClassOther, Attempts: 0, Err: err}
+		return nil, &Error{Op: method, URL: r.URL, Class: netclass.Other, Attempts: 0, Err: err}
 	}
 	target := u.String()
 
@@ -212,7 +213,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		p.MaxAttempts = 1
 	}
 	p.Retryable = Retryable
-	p.Class = func(err error) string { return string(Classify(err)) }
+	p.Class = func(err error) string { return string(netclass.Of(err)) }
 	if p.Logger == nil {
 		p.Logger = c.Logger
 	}
@@ -237,7 +238,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if err == nil {
 		return last, nil
 	}
-	e := &Error{Op: method, URL: target, Class: Classify(err), Attempts: attempts, Err: err}
+	e := &Error{Op: method, URL: target, Class: netclass.Of(err), Attempts: attempts, Err: err}
 	var se *StatusError
 	if errors.As(err, &se) {
 		e.StatusCode = se.StatusCode

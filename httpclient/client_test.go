@@ -18,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/netkit-dev/netkit/internal/testnet"
+	"github.com/netkit-dev/netkit/netclass"
 	"github.com/netkit-dev/netkit/retry"
 	"github.com/netkit-dev/netkit/urlparse"
 )
@@ -43,7 +44,7 @@ func call(t *testing.T, c *Client, deadline time.Duration, r *Request) (*Respons
 }
 
 // wantErr checks err's class and attempt count.
-func wantErr(t *testing.T, err error, class Class, attempts int) *Error {
+func wantErr(t *testing.T, err error, class netclass.Class, attempts int) *Error {
 	t.Helper()
 	var e *Error
 	if !errors.As(err, &e) {
@@ -121,7 +122,7 @@ func TestRetryAfterCappedAndDeadline(t *testing.T) {
 	// An hour's Retry-After, capped to 5s, still passes a 300ms deadline:
 	// the client gives up at once with the last response.
 	resp, err := call(t, c, 300*time.Millisecond, &Request{URL: s.URL})
-	e := wantErr(t, err, ClassStatus, 1)
+	e := wantErr(t, err, netclass.HTTP5xx, 1)
 	if !errors.Is(err, retry.ErrDeadline) || e.StatusCode != 503 || resp == nil || resp.StatusCode != 503 {
 		t.Errorf("Do = %v, %v; want the 503 response and retry.ErrDeadline", resp, err)
 	}
@@ -132,7 +133,7 @@ func TestResetMidResponse(t *testing.T) {
 	c := newTestClient(t)
 	c.Retry.MaxAttempts = 3
 	resp, err := call(t, c, 5*time.Second, &Request{URL: "http://" + addr + "/"})
-	e := wantErr(t, err, ClassReset, 3)
+	e := wantErr(t, err, netclass.Reset, 3)
 	if resp != nil || !e.Retryable() || hits.Load() != 3 {
 		t.Errorf("Do = %v, %v (retryable %v), server saw %d connections; want no response and 3 connections", resp, err, e.Retryable(), hits.Load())
 	}
@@ -147,7 +148,7 @@ func TestNeverAnswers(t *testing.T) {
 	c.Retry.Jitter = retry.NoJitter
 	_, err := call(t, c, time.Second, &Request{URL: "http://" + addr + "/"})
 	var e *Error
-	if !errors.As(err, &e) || e.Class != ClassTimeout {
+	if !errors.As(err, &e) || e.Class != netclass.Timeout {
 		t.Fatalf("Do = %v, want a timeout", err)
 	}
 	// Per-attempt timeouts of 100ms with waits of 10, 20, 40, 80 and
@@ -167,7 +168,7 @@ func TestRefused(t *testing.T) {
 	c := newTestClient(t)
 	c.Retry.MaxAttempts = 3
 	_, err := call(t, c, 5*time.Second, &Request{URL: "http://" + refusedAddr(t) + "/"})
-	e := wantErr(t, err, ClassRefused, 3)
+	e := wantErr(t, err, netclass.Refused, 3)
 	if !e.Retryable() {
 		t.Errorf("refused error not retryable")
 	}
@@ -179,10 +180,10 @@ func TestUnresolvable(t *testing.T) {
 	// is an answer, so it is not retried.
 	_, err := call(t, c, 5*time.Second, &Request{URL: "http://netkit-test.invalid/"})
 	var e *Error
-	if !errors.As(err, &e) || (e.Class != ClassDNS && e.Class != ClassTimeout) {
+	if !errors.As(err, &e) || (e.Class != netclass.DNS && e.Class != netclass.Timeout) {
 		t.Fatalf("Do = %v, want a dns error", err)
 	}
-	if e.Class == ClassDNS && (e.Attempts != 1 || e.Retryable()) {
+	if e.Class == netclass.DNS && (e.Attempts != 1 || e.Retryable()) {
 		t.Errorf("Do = %v after %d attempts (retryable %v); want 1 attempt, not retryable", err, e.Attempts, e.Retryable())
 	}
 }
@@ -225,7 +226,7 @@ func TestBodyOverCap(t *testing.T) {
 	c.MaxBody = 1024
 	for _, path := range []string{"/", "/chunked"} {
 		resp, err := call(t, c, 5*time.Second, &Request{URL: s.URL + path})
-		e := wantErr(t, err, ClassBodyTooLarge, 1)
+		e := wantErr(t, err, netclass.BodyTooLarge, 1)
 		if resp != nil || e.Retryable() || !errors.Is(err, ErrBodyTooLarge) {
 			t.Errorf("Do(%s) = %v, %v; want no response and ErrBodyTooLarge, not retryable", path, resp, err)
 		}
@@ -273,7 +274,7 @@ func TestDeclaredLength(t *testing.T) {
 	c.MaxBody = 1<<63 - 1
 	c.Retry.MaxAttempts = 1
 	resp, err := call(t, c, 5*time.Second, &Request{URL: s.URL + "/huge"})
-	wantErr(t, err, ClassReset, 1)
+	wantErr(t, err, netclass.EOF, 1)
 	if resp != nil {
 		t.Errorf("Do(/huge) = %v, want no response", resp)
 	}
@@ -299,7 +300,7 @@ func TestPost503(t *testing.T) {
 	c.Retry.MaxAttempts = 3
 
 	resp, err := c.PostJSON(context.Background(), s.URL, map[string]string{"name": "Zoë"})
-	wantErr(t, err, ClassStatus, 1)
+	wantErr(t, err, netclass.HTTP5xx, 1)
 	if resp == nil || resp.StatusCode != 503 || s.hits.Load() != 1 {
 		t.Fatalf("POST without Idempotency-Key: %v, %d requests; want the 503 response after 1", resp, s.hits.Load())
 	}
@@ -310,7 +311,7 @@ func TestPost503(t *testing.T) {
 	}
 	r.Header.Set(IdempotencyKeyHeader, "key-1")
 	resp, err = call(t, c, 5*time.Second, r)
-	e := wantErr(t, err, ClassStatus, 3)
+	e := wantErr(t, err, netclass.HTTP5xx, 3)
 	if resp == nil || resp.StatusCode != 503 || e.StatusCode != 503 || !errors.Is(err, retry.ErrAttempts) {
 		t.Errorf("POST with Idempotency-Key: %v, %v; want the last 503 and ErrAttempts", resp, err)
 	}
@@ -359,7 +360,7 @@ func TestTLSFailure(t *testing.T) {
 	defer s.Close()
 	c := newTestClient(t)
 	_, err := call(t, c, 5*time.Second, &Request{URL: s.URL})
-	e := wantErr(t, err, ClassTLS, 1)
+	e := wantErr(t, err, netclass.TLS, 1)
 	if e.Retryable() {
 		t.Errorf("TLS error retryable")
 	}
@@ -372,7 +373,7 @@ func TestTooManyRedirects(t *testing.T) {
 	c := newTestClient(t)
 	c.MaxRedirects = 3
 	_, err := call(t, c, 5*time.Second, &Request{URL: s.URL})
-	wantErr(t, err, ClassRedirects, 1)
+	wantErr(t, err, netclass.Redirects, 1)
 	if got := s.hits.Load(); got != 4 {
 		t.Errorf("server saw %d requests, want 1 + 3 redirects", got)
 	}
@@ -390,7 +391,7 @@ func TestCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(20*time.Millisecond, cancel)
 	_, err := c.Do(ctx, &Request{URL: "http://" + addr})
-	wantErr(t, err, ClassCanceled, 1)
+	wantErr(t, err, netclass.Canceled, 1)
 }
 
 func TestRequestBuilding(t *testing.T) {
@@ -578,7 +579,7 @@ func TestDebugLog(t *testing.T) {
 	if _, err := call(t, c, 5*time.Second, &Request{URL: s.URL}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"level=DEBUG", "attempt=1", "class=status", "delay=", `error="HTTP 503: Service Unavailable"`} {
+	for _, want := range []string{"level=DEBUG", "attempt=1", "class=http-5xx", "delay=", `error="HTTP 503: Service Unavailable"`} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("debug log %q lacks %q", buf.String(), want)
 		}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/netkit-dev/netkit/httpclient"
+	"github.com/netkit-dev/netkit/netclass"
 	"github.com/netkit-dev/netkit/retry"
 	"github.com/netkit-dev/netkit/urlparse"
 )
@@ -328,12 +329,12 @@ func ExampleParseContentType() {
 	//   Latin-1 text: Résumé
 }
 
-// The chapter's "Error Handling for Network Requests" cell, with real
-// failures from local servers instead of simulated ones (the DNS failure
-// is the error Go's resolver returns for a name that does not exist). Unlike
-// the chapter, "no such host" is not retried: asking again gets the same
+// Error handling for network requests: real failures from local servers,
+// each with its netclass class and whether the client would retry it (the
+// DNS failure is the error Go's resolver returns for a name that does not
+// exist). "no such host" is not retried: asking again gets the same
 // answer.
-func ExampleClassify() {
+func Example_errorClasses() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/users/999":
@@ -353,7 +354,7 @@ func ExampleClassify() {
 
 	c := &httpclient.Client{BaseURL: srv.URL, Retry: retry.Policy{MaxAttempts: 1}}
 	defer c.CloseIdleConnections()
-	dnsErr := &httpclient.Error{Op: "GET", URL: "https://api.example.invalid/", Class: httpclient.ClassDNS, Attempts: 1,
+	dnsErr := &httpclient.Error{Op: "GET", URL: "https://api.example.invalid/", Class: netclass.DNS, Attempts: 1,
 		Err: &net.DNSError{Err: "no such host", Name: "api.example.invalid", IsNotFound: true}}
 
 	fmt.Println("=== Error Classification ===")
@@ -392,18 +393,18 @@ func ExampleClassify() {
 			status, msg = fmt.Sprintf(" [%d]", se.StatusCode), se.Error()
 		case errors.As(err, &de):
 			msg = de.Err
-		case e.Class == httpclient.ClassRefused:
+		case e.Class == netclass.Refused:
 			msg = "connection refused"
-		case e.Class == httpclient.ClassTimeout:
+		case e.Class == netclass.Timeout:
 			msg = "request timed out"
 		}
 		fmt.Printf("  [%s] %s:%s %s -- %s\n", label, sc.scenario, status, e.Class, msg)
 	}
 	// Output:
 	// === Error Classification ===
-	//   [FAIL] 404 Not Found: [404] status -- HTTP 404: Not Found
-	//   [RETRY] 429 Rate Limited: [429] status -- HTTP 429: Too Many Requests
-	//   [RETRY] 503 Unavailable: [503] status -- HTTP 503: Service Unavailable
+	//   [FAIL] 404 Not Found: [404] http-4xx -- HTTP 404: Not Found
+	//   [RETRY] 429 Rate Limited: [429] http-4xx -- HTTP 429: Too Many Requests
+	//   [RETRY] 503 Unavailable: [503] http-5xx -- HTTP 503: Service Unavailable
 	//   [FAIL] DNS Failure: dns -- no such host
 	//   [RETRY] Connection Refused: refused -- connection refused
 	//   [RETRY] Timeout: timeout -- request timed out
@@ -611,7 +612,7 @@ func ExampleBatch_GetAll_timeouts() {
 		ctx, cancel := context.WithTimeout(context.Background(), tt.timeout)
 		text, err := get(ctx, tt.name, tt.delay)
 		cancel()
-		if httpclient.Classify(err) == httpclient.ClassTimeout {
+		if netclass.Of(err) == netclass.Timeout {
 			fmt.Printf("  [TIMEOUT] %s TIMED OUT after %v (needed %ss)\n", tt.name, tt.timeout, tt.delay)
 		} else if err == nil {
 			fmt.Printf("  [OK] %s\n", text)
@@ -625,7 +626,7 @@ func ExampleBatch_GetAll_timeouts() {
 	urls := []string{srv.URL + "?name=A&delay=0.01", srv.URL + "?name=B&delay=0.02", srv.URL + "?name=C&delay=0.5"}
 	timedOut := false
 	for _, r := range b.GetAll(ctx, urls, nil) {
-		timedOut = timedOut || httpclient.Classify(r.Err) == httpclient.ClassTimeout
+		timedOut = timedOut || netclass.Of(r.Err) == netclass.Timeout
 	}
 	if timedOut {
 		fmt.Println("  Entire batch timed out (one slow call held up the group)")

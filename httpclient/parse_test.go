@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/netkit-dev/netkit/netclass"
 )
 
 func TestParseContentType(t *testing.T) {
@@ -85,6 +86,8 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
 func isValidUTF8(s string) bool { return utf8.ValidString(s) }
 
+// TestClassify: the client's errors and the errors it meets classify as
+// netclass says, and Retryable follows the class.
 func TestClassify(t *testing.T) {
 	opErr := func(err error) error {
 		return &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", err)}
@@ -92,36 +95,36 @@ func TestClassify(t *testing.T) {
 	tests := []struct {
 		name      string
 		err       error
-		want      Class
+		want      netclass.Class
 		retryable bool
 	}{
 		{"nil", nil, "", false},
-		{"no such host", &net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}, ClassDNS, false},
-		{"dns server failure", &net.DNSError{Err: "server misbehaving", Name: "x", IsTemporary: true}, ClassDNS, true},
-		{"dns timeout", &net.DNSError{Err: "i/o timeout", Name: "x", IsTimeout: true}, ClassTimeout, true},
-		{"refused", opErr(syscall.ECONNREFUSED), ClassRefused, true},
-		{"reset", &net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, ClassReset, true},
-		{"broken pipe", opErr(syscall.EPIPE), ClassReset, true},
-		{"cut body", fmt.Errorf("reading body: %w", io.ErrUnexpectedEOF), ClassReset, true},
-		{"closed before response", io.EOF, ClassReset, true},
-		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), ClassTimeout, true},
-		{"socket deadline", &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}, ClassTimeout, true},
-		{"canceled", fmt.Errorf("x: %w", context.Canceled), ClassCanceled, false},
-		{"unknown authority", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, ClassTLS, false},
-		{"hostname", x509.HostnameError{Host: "x"}, ClassTLS, false},
-		{"not tls", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, ClassTLS, false},
-		{"404", &StatusError{StatusCode: 404, Status: "Not Found"}, ClassStatus, false},
-		{"429", &StatusError{StatusCode: 429, Status: "Too Many Requests"}, ClassStatus, true},
-		{"503", &StatusError{StatusCode: 503, Status: "Service Unavailable"}, ClassStatus, true},
-		{"501", &StatusError{StatusCode: 501, Status: "Not Implemented"}, ClassStatus, false},
-		{"too large", fmt.Errorf("%w: more", ErrBodyTooLarge), ClassBodyTooLarge, false},
-		{"redirects", ErrTooManyRedirects, ClassRedirects, false},
-		{"message text is not read", errors.New("connection refused"), ClassOther, false},
-		{"wrapped Error", fmt.Errorf("x: %w", &Error{Class: ClassRefused}), ClassRefused, false},
+		{"no such host", &net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}, netclass.DNS, false},
+		{"dns server failure", &net.DNSError{Err: "server misbehaving", Name: "x", IsTemporary: true}, netclass.DNS, true},
+		{"dns timeout", &net.DNSError{Err: "i/o timeout", Name: "x", IsTimeout: true}, netclass.Timeout, true},
+		{"refused", opErr(syscall.ECONNREFUSED), netclass.Refused, true},
+		{"reset", &net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, netclass.Reset, true},
+		{"broken pipe", opErr(syscall.EPIPE), netclass.Reset, true},
+		{"cut body", fmt.Errorf("reading body: %w", io.ErrUnexpectedEOF), netclass.EOF, true},
+		{"closed before response", io.EOF, netclass.EOF, true},
+		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), netclass.Timeout, true},
+		{"socket deadline", &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}, netclass.Timeout, true},
+		{"canceled", fmt.Errorf("x: %w", context.Canceled), netclass.Canceled, false},
+		{"unknown authority", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, netclass.TLS, false},
+		{"hostname", x509.HostnameError{Host: "x"}, netclass.TLS, false},
+		{"not tls", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, netclass.TLS, false},
+		{"404", &StatusError{StatusCode: 404, Status: "Not Found"}, netclass.HTTP4xx, false},
+		{"429", &StatusError{StatusCode: 429, Status: "Too Many Requests"}, netclass.HTTP4xx, true},
+		{"503", &StatusError{StatusCode: 503, Status: "Service Unavailable"}, netclass.HTTP5xx, true},
+		{"501", &StatusError{StatusCode: 501, Status: "Not Implemented"}, netclass.HTTP5xx, false},
+		{"too large", fmt.Errorf("%w: more", ErrBodyTooLarge), netclass.BodyTooLarge, false},
+		{"redirects", ErrTooManyRedirects, netclass.Redirects, false},
+		{"message text is not read", errors.New("connection refused"), netclass.Other, false},
+		{"wrapped Error", fmt.Errorf("x: %w", &Error{Class: netclass.Refused}), netclass.Refused, false},
 	}
 	for _, tt := range tests {
-		if got := Classify(tt.err); got != tt.want {
-			t.Errorf("%s: Classify(%v) = %q, want %q", tt.name, tt.err, got, tt.want)
+		if got := netclass.Of(tt.err); got != tt.want {
+			t.Errorf("%s: netclass.Of(%v) = %q, want %q", tt.name, tt.err, got, tt.want)
 		}
 		if tt.err != nil && tt.name != "wrapped Error" {
 			if got := Retryable(tt.err); got != tt.retryable {

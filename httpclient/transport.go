@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/netkit-dev/netkit/netclass"
 	"github.com/netkit-dev/netkit/retry"
 )
 
@@ -49,7 +50,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		p.Budget = &t.budget
 	}
 	p.Retryable = Retryable
-	p.Class = func(err error) string { return string(Classify(err)) }
+	p.Class = func(err error) string { return string(netclass.Of(err)) }
 
 	hasBody := req.Body != nil && req.Body != http.NoBody
 	if !retryableMethod(req.Method, req.Header.Get(IdempotencyKeyHeader) != "") {

@@ -8,6 +8,8 @@ import (
 	"net"
 	"strconv"
 	"time"
+
+	"github.com/netkit-dev/netkit/netclass"
 )
 
 // chatMarker starts the text of every message the generator sends, so
@@ -154,7 +156,7 @@ func (s *chatSession) do(ctx context.Context, now, intended time.Time) error {
 		case <-s.done:
 			return reqErr("read", s.err)
 		case <-s.timer.C:
-			return &RequestError{Op: "read", Class: "timeout", Err: fmt.Errorf("message %d not delivered back within %v", s.seq, timeout)}
+			return &RequestError{Op: "read", Class: netclass.Timeout, Err: fmt.Errorf("message %d not delivered back within %v", s.seq, timeout)}
 		case <-ctx.Done():
 			return ctx.Err()
 		}

@@ -2,15 +2,13 @@ package loadgen
 
 import (
 	"context"
-	"errors"
-	"io"
 	"log/slog"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"github.com/netkit-dev/netkit/netclass"
 )
 
 // dialer opens the run's connections: bound in turn to each source
@@ -47,7 +45,7 @@ func (d *dialer) dial(ctx context.Context, addr string) (net.Conn, error) {
 	c, err := nd.DialContext(ctx, "tcp", addr)
 	d.dials.Add(1)
 	if err != nil {
-		return nil, &RequestError{Op: "dial", Class: Classify(err), Err: err}
+		return nil, &RequestError{Op: "dial", Class: netclass.Of(err), Err: err}
 	}
 	return c, nil
 }
@@ -122,36 +120,6 @@ func (d *dialer) openIdle(ctx context.Context, n int) []net.Conn {
 	return conns
 }
 
-// Classify names the class of a request error as Result.Errors counts it:
-// "timeout", "refused", "reset", "eof", "protocol", "addr" (no local
-// address, port or file descriptor left), "http_4xx", "http_5xx",
-// "canceled" or "other".
-func Classify(err error) string {
-	var re *RequestError
-	if errors.As(err, &re) && re.Class != "" {
-		return re.Class
-	}
-	var ne net.Error
-	switch {
-	case errors.Is(err, ErrProtocol):
-		return "protocol"
-	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded),
-		errors.As(err, &ne) && ne.Timeout():
-		return "timeout"
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "refused"
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, net.ErrClosed):
-		return "reset"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "eof"
-	case errors.Is(err, syscall.EADDRNOTAVAIL), errors.Is(err, syscall.EADDRINUSE), errors.Is(err, syscall.EMFILE):
-		return "addr"
-	case errors.Is(err, context.Canceled):
-		return "canceled"
-	}
-	return "other"
-}
-
 func reqErr(op string, err error) error {
-	return &RequestError{Op: op, Class: Classify(err), Err: err}
+	return &RequestError{Op: op, Class: netclass.Of(err), Err: err}
 }

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/netkit-dev/netkit/netclass"
 )
 
 // httpSession sends one method and URL on its own keep-alive connection:
@@ -57,7 +59,7 @@ func (s *httpSession) do(ctx context.Context, _, _ time.Time) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, method, cfg.URL, body)
 	if err != nil {
-		return &RequestError{Op: "http", Class: "other", Err: err}
+		return &RequestError{Op: "http", Class: netclass.Other, Err: err}
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -74,9 +76,9 @@ func (s *httpSession) do(ctx context.Context, _, _ time.Time) error {
 	}
 	switch {
 	case resp.StatusCode >= 500:
-		return &RequestError{Op: "http", Class: "http_5xx", Err: fmt.Errorf("status %s", resp.Status)}
+		return &RequestError{Op: "http", Class: netclass.HTTP5xx, Err: fmt.Errorf("status %s", resp.Status)}
 	case resp.StatusCode >= 400:
-		return &RequestError{Op: "http", Class: "http_4xx", Err: fmt.Errorf("status %s", resp.Status)}
+		return &RequestError{Op: "http", Class: netclass.HTTP4xx, Err: fmt.Errorf("status %s", resp.Status)}
 	}
 	return nil
 }

@@ -32,6 +32,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/netkit-dev/netkit/netclass"
 )
 
 // Target names a protocol the generator speaks.
@@ -74,7 +76,7 @@ var (
 	ErrConfig = errors.New("loadgen: invalid configuration")
 	// ErrProtocol is matched by request errors where the reply broke the
 	// protocol (a missing prefix, a wrong id, a malformed frame).
-	ErrProtocol = errors.New("loadgen: protocol error")
+	ErrProtocol = netclass.New(netclass.Protocol, "loadgen: protocol error")
 	// ErrNoConnections is returned when not one connection could be set up.
 	ErrNoConnections = errors.New("loadgen: no connection could be established")
 )
@@ -262,13 +264,19 @@ func (c *Config) Validate() error {
 // RequestError is the error of one request, with its class as reported in
 // Result.Errors.
 type RequestError struct {
-	Op    string // "dial", "write", "read", "http"
-	Class string // see Classify
+	Op    string         // "dial", "write", "read", "http"
+	Class netclass.Class // the error's class, by netclass.Of
 	Err   error
 }
 
+// Error returns the operation and the cause.
 func (e *RequestError) Error() string { return "loadgen: " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
 func (e *RequestError) Unwrap() error { return e.Err }
+
+// NetClass implements netclass.Classer.
+func (e *RequestError) NetClass() netclass.Class { return e.Class }
 
 // runState is what the workers of one run share.
 type runState struct {

@@ -398,8 +398,8 @@ func TestErrors(t *testing.T) {
 		hs := httptest.NewServer(http.NotFoundHandler())
 		t.Cleanup(hs.Close)
 		res := run(t, loadgen.Config{Target: loadgen.HTTP, URL: hs.URL, Conns: 1, Requests: 3, Duration: 5 * time.Second})
-		if res.ErrorsBy["http_4xx"] != 3 {
-			t.Errorf("ErrorsBy = %v, want 3 http_4xx", res.ErrorsBy)
+		if res.ErrorsBy["http-4xx"] != 3 {
+			t.Errorf("ErrorsBy = %v, want 3 http-4xx", res.ErrorsBy)
 		}
 	})
 	t.Run("timeout", func(t *testing.T) {

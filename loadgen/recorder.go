@@ -8,6 +8,7 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/netkit-dev/netkit/netclass"
 )
 
 // Histograms count microseconds from 1 µs to a day with three significant
@@ -58,7 +59,7 @@ func (s *shard) success(lat, svc time.Duration) {
 }
 
 func (s *shard) failure(err error) {
-	c := Classify(err)
+	c := string(netclass.Of(err))
 	s.mu.Lock()
 	s.errs++
 	s.classes[c]++

@@ -88,7 +88,7 @@ type Result struct {
 	// Sent counts the chat messages sent (Chat only).
 	Sent int64 `json:"sent,omitempty"`
 	// Errors counts the failed requests; ErrorsBy splits them by class
-	// (see Classify).
+	// (netclass.Of; docs/ERRORS.md lists the classes).
 	Errors   int64            `json:"errors"`
 	ErrorsBy map[string]int64 `json:"errors_by_class"`
 	RPS      float64          `json:"rps"`

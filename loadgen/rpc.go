@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/netkit-dev/netkit/frame"
+	"github.com/netkit-dev/netkit/netclass"
 )
 
 // rpcHolder owns one RPC connection shared by Pipeline slots, each with
@@ -202,7 +203,7 @@ func (s *rpcSlot) do(ctx context.Context, now, _ time.Time) error {
 		case <-rc.done:
 			return reqErr("read", rc.err)
 		case <-s.timer.C:
-			return &RequestError{Op: "read", Class: "timeout", Err: fmt.Errorf("no response to call %d within %v", id, timeout)}
+			return &RequestError{Op: "read", Class: netclass.Timeout, Err: fmt.Errorf("no response to call %d within %v", id, timeout)}
 		}
 	}
 }

@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+
+	"github.com/netkit-dev/netkit/netclass"
 )
 
 // Exit statuses shared by every command. Commands with richer statuses
@@ -12,7 +14,7 @@ const (
 	ExitError = 1 // usage errors and failures without a more specific status
 )
 
-// ExitError carries the exit status a command wants. Its message, when not
+// exitError carries the exit status a command wants. Its message, when not
 // empty, has already been printed or is printed by Main.
 type exitError struct {
 	Code int
@@ -36,6 +38,40 @@ func exitCode(err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.Code
+	}
+	return ExitError
+}
+
+// Exit statuses of netkit http, as HTTPie uses them where it has one
+// (2 timeout, 3/4/5 with --check-status, 6 too many redirects there,
+// connection failures here).
+const (
+	exitHTTPTimeout = 2
+	exitHTTP3xx     = 3
+	exitHTTP4xx     = 4
+	exitHTTP5xx     = 5
+	exitHTTPConnect = 6
+	exitHTTPTLS     = 7
+)
+
+// exitForClass is the one place where an error's class picks a command's
+// exit status (docs/ERRORS.md has the same table):
+//
+//	timeout                  2
+//	dns, refused, reset, eof 6 (the connection failed or broke)
+//	tls                      7
+//	anything else            1
+//
+// An HTTP error status exits 0, or 3, 4 or 5 with --check-status, which
+// the http command decides from the response itself.
+func exitForClass(c netclass.Class) int {
+	switch c {
+	case netclass.Timeout:
+		return exitHTTPTimeout
+	case netclass.DNS, netclass.Refused, netclass.Reset, netclass.EOF:
+		return exitHTTPConnect
+	case netclass.TLS:
+		return exitHTTPTLS
 	}
 	return ExitError
 }

@@ -137,7 +137,7 @@ func TestFetchConcurrencyAndFailures(t *testing.T) {
 			classes["ok"]++
 		}
 	}
-	want := map[string]int{"ok": 6, "status": 1, "refused": 1, "timeout": 1}
+	want := map[string]int{"ok": 6, "http-4xx": 1, "refused": 1, "timeout": 1}
 	if diff := cmp.Diff(want, classes); diff != "" {
 		t.Errorf("results by class (-want +got):\n%s", diff)
 	}

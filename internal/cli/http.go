@@ -20,20 +20,9 @@ import (
 	"github.com/netkit-dev/netkit/httpclient"
 	"github.com/netkit-dev/netkit/httpie"
 	"github.com/netkit-dev/netkit/internal/pretty"
+	"github.com/netkit-dev/netkit/netclass"
 	"github.com/netkit-dev/netkit/retry"
 	"github.com/netkit-dev/netkit/urlparse"
-)
-
-// Exit statuses of netkit http, as HTTPie uses them where it has one
-// (2 timeout, 3/4/5 with --check-status, 6 too many redirects there,
-// connection failures here).
-const (
-	exitHTTPTimeout = 2
-	exitHTTP3xx     = 3
-	exitHTTP4xx     = 4
-	exitHTTP5xx     = 5
-	exitHTTPConnect = 6 // dns, refused, reset
-	exitHTTPTLS     = 7
 )
 
 // maxUploadFile caps a file sent with name@file: the body is held in memory
@@ -306,7 +295,7 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 // exitFor maps the outcome to netkit http's exit status, printing one line
 // on stderr that names the error class.
 func (o *httpOptions) exitFor(resp *httpclient.Response, herr *httpclient.Error) error {
-	if herr == nil || herr.Class == httpclient.ClassStatus {
+	if herr == nil || netclass.IsStatus(herr.Class) {
 		if !o.CheckStatus || resp == nil {
 			return nil
 		}
@@ -327,16 +316,7 @@ func (o *httpOptions) exitFor(resp *httpclient.Response, herr *httpclient.Error)
 		}
 		return &exitError{Code: code, Err: herr}
 	}
-	code := ExitError
-	switch herr.Class {
-	case httpclient.ClassTimeout:
-		code = exitHTTPTimeout
-	case httpclient.ClassDNS, httpclient.ClassRefused, httpclient.ClassReset:
-		code = exitHTTPConnect
-	case httpclient.ClassTLS:
-		code = exitHTTPTLS
-	}
-	return &exitError{Code: code, Err: herr}
+	return &exitError{Code: exitForClass(herr.Class), Err: herr}
 }
 
 func (o *httpOptions) writeBody(resp *httpclient.Response) error {

@@ -165,7 +165,7 @@ func TestHTTPExitStatus(t *testing.T) {
 		{"404 without --check-status", []string{statuses.URL + "/missing"}, 0, "", 0},
 		{"3xx", []string{"--check-status", statuses.URL + "/moved"}, exitHTTP3xx, "status", 0},
 		{"3xx followed", []string{"--check-status", "--follow", statuses.URL + "/moved"}, 0, "", 0},
-		{"4xx", []string{"--check-status", statuses.URL + "/missing"}, exitHTTP4xx, "status: HTTP 404", 0},
+		{"4xx", []string{"--check-status", statuses.URL + "/missing"}, exitHTTP4xx, "http-4xx: HTTP 404", 0},
 		{"5xx after retries", []string{"--check-status", statuses.URL + "/broken"}, exitHTTP5xx, "2 attempts", 0},
 		{"timeout", []string{"--timeout", "100ms", "--retries", "0", "http://" + hole}, exitHTTPTimeout, "timeout", 0},
 		{"deadline", []string{"--timeout", "100ms", "--deadline", "250ms", "--retries", "50", "http://" + hole}, exitHTTPTimeout, "timeout", 250 * time.Millisecond},
