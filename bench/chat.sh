@@ -1,7 +1,7 @@
 #!/bin/sh
 # Broadcast benchmark of the chat service: 1,000 clients in one room,
 # netkit's server (in its own process and in the clients' process) against
-# the chapter's Python server made to broadcast. Prints the Go benchmark
+# the Python asyncio chat server made to broadcast. Prints the Go benchmark
 # lines; docs/BENCHMARKS.md, "Chat service", has the figures.
 #
 #   bench/chat.sh [COUNT]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The comparative benchmark suite: netkit's echo and JSON-RPC services, the
-# async chapter's Python servers (asyncio echo, counting, JSON-RPC, and the
+# Python asyncio peers (asyncio echo, counting, JSON-RPC, and the
 # thread-per-connection server) and redis-server's inline PING, each pinned
 # to CPU 0 and driven by `netkit bench` pinned to CPU 1; the generator
 # against a minimal Go ping-pong loop; idle connections held by netkit

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Echo service benchmark: netkit's echo server beside the chapter's Python
+# Echo service benchmark: netkit's echo server beside the Python asyncio
 # asyncio echo server and redis-server answering inline PING, all measured
 # in the same run on this machine.
 #

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks JSON-RPC servers on loopback for docs/BENCHMARKS.md: netkit's
-# jsonrpc (on tcpserver), Go's net/rpc/jsonrpc and the chapter's Python
+# jsonrpc (on tcpserver), Go's net/rpc/jsonrpc and the Python asyncio
 # server, in one run, each server pinned to CPU 0 and the client to CPU 1.
 #
 #   bench/rpc.sh [DURATION] [ROUNDS]   (default 5s per run, 3 rounds)
@@ -56,21 +56,21 @@ run() {
   case $1 in
     netkit) addr=$netkit_addr pid=$netkit_pid ;;
     netrpc) addr=$netrpc_addr pid=$netrpc_pid ;;
-    chapter) addr=$python_addr pid=$python_pid ;;
+    python) addr=$python_addr pid=$python_pid ;;
   esac
   taskset -c 1 "$tmp/rpcbench" client -kind "$1" -addr "$addr" -pid "$pid" \
     -conns "$2" -inflight "$3" -duration "$4"
 }
 scenarios=("1 1" "1 64" "100 1")
 echo "warming up each server ..." >&2
-for kind in netkit netrpc chapter; do
+for kind in netkit netrpc python; do
   for scenario in "${scenarios[@]}"; do
     run "$kind" $scenario 2s >/dev/null
   done
 done
 for round in $(seq 1 "$rounds"); do
 for scenario in "${scenarios[@]}"; do
-  for kind in netkit netrpc chapter; do
+  for kind in netkit netrpc python; do
     run "$kind" $scenario "$duration" | tee -a "$results"
   done
 done
@@ -91,18 +91,18 @@ for k in keys:
               for f in ("calls_per_s", "p50_us", "p99_us", "server_cpu_us_per_call",
                         "server_user_us_per_call", "server_sys_us_per_call")}
     med[k]["n"] = len(rs)
-names = {"netkit": "netkit jsonrpc", "netrpc": "Go net/rpc/jsonrpc", "chapter": "chapter's Python server"}
+names = {"netkit": "netkit jsonrpc", "netrpc": "Go net/rpc/jsonrpc", "python": "Python asyncio server"}
 print()
 print("| Scenario | Server | calls/s | p50 µs | p99 µs | server CPU µs/call | user | kernel | CPU/call ÷ Python's |")
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
 for (c, i, kind) in keys:
     m = med[(c, i, kind)]
-    py = med[(c, i, "chapter")]["server_cpu_us_per_call"]
+    py = med[(c, i, "python")]["server_cpu_us_per_call"]
     scen = f"{c} conn{'s' if c > 1 else ''}, {i} in flight"
     print(f"| {scen} | {names[kind]} | {m['calls_per_s']:,.0f} | {m['p50_us']:.0f} | {m['p99_us']:.0f} | "
           f"{m['server_cpu_us_per_call']:.1f} | {m['server_user_us_per_call']:.1f} | {m['server_sys_us_per_call']:.1f} | "
           f"{m['server_cpu_us_per_call'] / py:.2f} |")
 print()
-ratio = med[(1, 64, "netkit")]["calls_per_s"] / med[(1, 1, "chapter")]["calls_per_s"]
+ratio = med[(1, 64, "netkit")]["calls_per_s"] / med[(1, 1, "python")]["calls_per_s"]
 print(f"netkit pipelined (1 conn, 64 in flight) ÷ Python sequential (1 conn, 1 in flight): {ratio:.1f}× the calls per second")
 PY

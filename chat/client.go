@@ -15,8 +15,7 @@ import (
 // protocol line cannot carry.
 var ErrNewline = errors.New("chat: text contains a newline")
 
-// Client is a connection to a chat server, the chapter's simulate_client
-// made reusable: ReadLine in one goroutine and Send in another may run at
+// Client is a connection to a chat server: ReadLine in one goroutine and Send in another may run at
 // the same time.
 type Client struct {
 	conn net.Conn

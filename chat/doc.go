@@ -1,7 +1,6 @@
-// Package chat implements the chat service of the async chapter's
-// start_server cell, grown into a server people could run: rooms,
-// nicknames, commands, timestamped notices, and a fan-out that a client
-// which stops reading cannot stall.
+// Package chat implements a line-based chat service: rooms, nicknames,
+// commands, timestamped notices, and a fan-out that a client which stops
+// reading cannot stall.
 //
 // # Protocol
 //
@@ -10,7 +9,7 @@
 //
 //	Welcome! You are HOST:PORT. N client(s) connected.
 //
-// exactly as the chapter's server does, and puts the client in the room
+// exactly as Python's asyncio chat server does, and puts the client in the room
 // "lobby". Each line a client sends is delivered to every client of its
 // room, the sender included, as
 //

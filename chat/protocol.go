@@ -39,8 +39,8 @@ func parseCommand(line string) command {
 }
 
 // sanitize turns the bytes of a received line into the text that is
-// relayed: the newline and surrounding whitespace stripped (as the
-// chapter's data.decode().strip()), invalid UTF-8 replaced by U+FFFD (where
+// relayed: the newline and surrounding whitespace stripped (as Python's
+// data.decode().strip()), invalid UTF-8 replaced by U+FFFD (where
 // Python's strict decode would fail), and control characters other than tab
 // removed, so that no client can send terminal escape sequences to the
 // others.
@@ -148,7 +148,8 @@ func formatError(t time.Time, text string) []byte {
 	return append(b, '\n')
 }
 
-// welcome is the chapter's greeting, byte for byte.
+// welcome is the greeting Python's asyncio chat server sends, byte for
+// byte.
 func welcome(name string, clients int) []byte {
 	return []byte("Welcome! You are " + name + ". " + strconv.Itoa(clients) + " client(s) connected.\n")
 }

@@ -215,7 +215,8 @@ func (s *Server) logf(level slog.Level, msg string, args ...any) {
 	}
 }
 
-// peerName is the chapter's client_id: f"{addr[0]}:{addr[1]}", so an IPv6
+// peerName is a client's name before its nickname, as Python's asyncio
+// server forms it: f"{addr[0]}:{addr[1]}", so an IPv6
 // peer is "::1:50000", not "[::1]:50000".
 func peerName(a net.Addr) string {
 	host, port, err := net.SplitHostPort(a.String())

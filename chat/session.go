@@ -251,7 +251,7 @@ func (ss *session) readLoop(ctx context.Context) ending {
 			switch {
 			case errors.As(err, &ie):
 				// asyncio's readline returns a last line without its
-				// newline, and the chapter's server answers it.
+				// newline, and Python's asyncio server answers it.
 				line, last = ie.Partial, true
 			case isTooLong(err):
 				return ending{

@@ -15,8 +15,7 @@ import (
 // the line protocol cannot carry.
 var ErrNewline = errors.New("echo: message contains a newline")
 
-// Client is a connection to an echo server, the chapter's
-// async_echo_client. It is not safe for concurrent use.
+// Client is a connection to an echo server. It is not safe for concurrent use.
 type Client struct {
 	conn net.Conn
 	r    *stream.Reader

@@ -1,6 +1,6 @@
-// Package echo implements the line echo service of the async chapter's
-// first server: each line "msg\n" is answered "ECHO: msg\n", msg stripped of
-// surrounding whitespace as Python's str.strip does.
+// Package echo implements a line echo service: each line "msg\n" is
+// answered "ECHO: msg\n", msg stripped of surrounding whitespace as
+// Python's str.strip does.
 package echo
 
 import (
@@ -46,7 +46,7 @@ func (Handler) ServeConn(ctx context.Context, c *tcpserver.Conn) error {
 				var ie *stream.IncompleteError
 				if errors.As(err, &ie) {
 					// asyncio's readline returns a last line without its
-					// newline, and the chapter's server answers it.
+					// newline, and Python's asyncio server answers it.
 					out = AppendReply(out, ie.Partial)
 					err = nil
 				} else if errors.Is(err, stream.ErrTooLong) {

@@ -1,6 +1,6 @@
 // Package frame reads and writes length-prefixed frames: a 4-byte big-endian
-// payload length followed by the payload, as the async chapter's send_json and
-// recv_json do with struct.pack("!I", len(payload)).
+// payload length followed by the payload, as Python peers write them with
+// struct.pack("!I", len(payload)).
 //
 // Unlike peers that allocate whatever length the other side declares
 // (golang.org/x/tools' jsonrpc2 makes a buffer of the header's length;
@@ -39,6 +39,7 @@ type SizeError struct {
 	Max  int    // the maximum in force
 }
 
+// Error says how large the frame was and what the limit is.
 func (e *SizeError) Error() string {
 	return fmt.Sprintf("frame: %s: payload of %d bytes exceeds the maximum of %d", e.Op, e.Size, e.Max)
 }

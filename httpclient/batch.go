@@ -16,7 +16,7 @@ type Result struct {
 	Latency  time.Duration
 }
 
-// Batch sends many requests at once, the chapter's asyncio.gather: at most
+// Batch sends many requests at once, as asyncio.gather does in Python: at most
 // Concurrency at a time, each bounded by Timeout (asyncio.wait_for) on top
 // of the client's own per-attempt timeout and retries, the whole batch by
 // the context.

@@ -15,8 +15,8 @@ type ContentType struct {
 }
 
 // ParseContentType parses a Content-Type header with mime.ParseMediaType,
-// so quoted parameter values and upper-case names are handled, unlike the
-// chapter's split on ";". An empty header gives the zero ContentType.
+// so quoted parameter values and upper-case names are handled, unlike a
+// plain split on ";". An empty header gives the zero ContentType.
 func ParseContentType(header string) (ContentType, error) {
 	if strings.TrimSpace(header) == "" {
 		return ContentType{}, nil
@@ -47,7 +47,7 @@ func (ct ContentType) IsText() bool { return strings.HasPrefix(ct.MediaType, "te
 
 // EffectiveCharset returns the charset to decode the body with: the charset
 // parameter, else UTF-8 for JSON (RFC 8259, section 8.1), else ISO-8859-1
-// for text/* (the RFC 2616 default the chapter follows), else UTF-8. A
+// for text/* (the RFC 2616 default), else UTF-8. A
 // byte-order mark in the body overrides it (see DecodeText).
 func (ct ContentType) EffectiveCharset() string {
 	switch {

@@ -3,8 +3,8 @@
 // with their charset, errors classified by cause, and retries with backoff,
 // Retry-After and a retry budget (package retry).
 //
-// HTTP itself is net/http's; this package adds what the chapter "HTTP and
-// URLs" teaches a client must do around it, and what users of retrying
+// HTTP itself is net/http's; this package adds what a client must do
+// around it, and what users of retrying
 // clients keep asking for: non-idempotent requests are not retried unless
 // they carry an Idempotency-Key, Retry-After is honoured and capped, no wait
 // runs past the caller's deadline, the last response survives when retries

@@ -14,7 +14,7 @@ type Method struct {
 	Description string
 }
 
-// Methods is the method table of the chapter, plus OPTIONS. DELETE and
+// Methods is the table of the common HTTP methods (RFC 9110, section 9). DELETE and
 // OPTIONS may carry a body but usually do not (RFC 9110, 9.3.5 and 9.3.7).
 var Methods = []Method{
 	{Name: "GET", Safe: true, Idempotent: true, HasBody: false, Description: "Retrieve a resource"},

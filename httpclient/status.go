@@ -6,17 +6,18 @@ import "net/http"
 // section 15).
 type StatusClass int
 
+// The status classes of RFC 9110, section 15.
 const (
-	StatusUnknown StatusClass = iota
-	StatusInformational
-	StatusSuccess
-	StatusRedirect
-	StatusClientError
-	StatusServerError
+	StatusUnknown       StatusClass = iota // outside 100-599
+	StatusInformational                    // 1xx
+	StatusSuccess                          // 2xx
+	StatusRedirect                         // 3xx
+	StatusClientError                      // 4xx
+	StatusServerError                      // 5xx
 )
 
-// statusClasses is the table StatusClassOf reads: ranges and the chapter's
-// names for them.
+// statusClasses is the table StatusClassOf reads: ranges and their
+// names.
 var statusClasses = []struct {
 	lo, hi int
 	class  StatusClass
@@ -39,6 +40,8 @@ func StatusClassOf(code int) StatusClass {
 	return StatusUnknown
 }
 
+// String returns the class's name, such as "4xx Client Error", or
+// "unknown".
 func (c StatusClass) String() string {
 	for _, sc := range statusClasses {
 		if sc.class == c {
@@ -49,7 +52,7 @@ func (c StatusClass) String() string {
 }
 
 // retryableStatuses are the statuses worth retrying: rate limiting and
-// the server-side failures that are usually transient (the chapter's list).
+// the server-side failures that are usually transient.
 // 501 Not Implemented and 505 are permanent and left out.
 var retryableStatuses = map[int]bool{
 	http.StatusTooManyRequests:     true,

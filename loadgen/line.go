@@ -167,8 +167,9 @@ func readLine(br *bufio.Reader, max int) ([]byte, error) {
 
 // connectSession opens a new connection for every request, sends a line
 // and reads a line back, or everything up to the server's close: the
-// chapter's scalability pattern (the counting server answers "OK\n", the
-// thread-per-connection server "OK" and closes).
+// pattern of a server that takes one request per connection (a counting
+// server answers "OK\n", a thread-per-connection server "OK" and
+// closes).
 type connectSession struct {
 	connSlot
 	d      *dialer

@@ -71,8 +71,9 @@ const (
 	MaxDuration = 24 * time.Hour
 )
 
-// Errors returned by Run for a Config it cannot run.
+// Errors of Run and of its requests.
 var (
+	// ErrConfig is returned by Run for a Config it cannot run.
 	ErrConfig = errors.New("loadgen: invalid configuration")
 	// ErrProtocol is matched by request errors where the reply broke the
 	// protocol (a missing prefix, a wrong id, a malformed frame).

@@ -18,12 +18,13 @@ const (
 	// that spreads load best in AWS's study "Exponential Backoff And Jitter".
 	FullJitter Jitter = iota
 	// Multiplicative multiplies the backoff by a uniform factor in
-	// [0.5, 1.5), as the chapter's retry_with_backoff does.
+	// [0.5, 1.5), as a common Python retry_with_backoff does.
 	Multiplicative
 	// NoJitter waits exactly the backoff.
 	NoJitter
 )
 
+// String returns the jitter's name.
 func (j Jitter) String() string {
 	switch j {
 	case FullJitter:
@@ -38,10 +39,10 @@ func (j Jitter) String() string {
 
 // Defaults of the Policy fields left zero.
 const (
-	DefaultMaxAttempts = 4 // the first attempt and three retries, as in the chapter
+	DefaultMaxAttempts = 4 // the first attempt and three retries
 	DefaultBaseDelay   = 100 * time.Millisecond
 	DefaultMultiplier  = 2.0
-	DefaultMaxDelay    = 30 * time.Second // the chapter's max_delay
+	DefaultMaxDelay    = 30 * time.Second // a ceiling on one wait
 )
 
 // Policy says when and how often Do retries. The zero value retries every
@@ -113,7 +114,7 @@ func (p *Policy) maxDelay() time.Duration {
 
 // Backoff returns the wait before retry number n (0 for the first retry):
 // BaseDelay * Multiplier^n capped at MaxDelay, then jittered, and capped at
-// MaxDelay again (the chapter's multiplicative jitter could exceed it).
+// MaxDelay again (multiplicative jitter alone could exceed it).
 func (p *Policy) Backoff(n int) time.Duration {
 	base := p.BaseDelay
 	if base <= 0 {

@@ -19,12 +19,13 @@ import (
 // Why Do stopped retrying. They are found with errors.Is on the *Error that
 // Do returns, beside the operation's own last error.
 var (
-	// ErrAttempts: Policy.MaxAttempts attempts were made.
+	// ErrAttempts means that Policy.MaxAttempts attempts were made.
 	ErrAttempts = errors.New("retry: attempts exhausted")
-	// ErrBudget: the retry budget had no token left for another attempt.
+	// ErrBudget means that the retry budget had no token left for another
+	// attempt.
 	ErrBudget = errors.New("retry: retry budget exhausted")
-	// ErrDeadline: the wait before the next attempt would end after the
-	// context's deadline, so Do gave up early instead of sleeping in vain.
+	// ErrDeadline means that the wait before the next attempt would end
+	// after the context's deadline, so Do gave up early instead of sleeping in vain.
 	ErrDeadline = errors.New("retry: next attempt would pass the deadline")
 )
 
@@ -37,6 +38,8 @@ type Error struct {
 	Err      error // the operation's last error
 }
 
+// Error says why retrying stopped, after how many attempts, and the last
+// error.
 func (e *Error) Error() string {
 	return fmt.Sprintf("gave up after %d %s (%v): %v", e.Attempts, plural(e.Attempts, "attempt"), e.Reason, e.Err)
 }

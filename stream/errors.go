@@ -18,6 +18,7 @@ type TooLongError struct {
 	Max int    // the limit that was exceeded
 }
 
+// Error says how long the line was allowed to be.
 func (e *TooLongError) Error() string {
 	return fmt.Sprintf("stream: %s: longer than %d bytes", e.Op, e.Max)
 }
@@ -34,6 +35,7 @@ type IncompleteError struct {
 	Expected int    // bytes wanted by readexactly, or -1 when not known
 }
 
+// Error says that the stream ended inside a line.
 func (e *IncompleteError) Error() string {
 	if e.Expected >= 0 {
 		return fmt.Sprintf("stream: %s: %d bytes read on a total of %d expected bytes", e.Op, len(e.Partial), e.Expected)

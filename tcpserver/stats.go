@@ -2,8 +2,7 @@ package tcpserver
 
 import "sync/atomic"
 
-// Stats is a snapshot of a server's counters, the Go counterpart of the
-// chapter's ServerStats dataclass.
+// Stats is a snapshot of a server's counters.
 type Stats struct {
 	Accepted int64 // connections accepted, rejected ones included
 	Active   int64 // connections being served now, parked ones included

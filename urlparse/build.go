@@ -2,7 +2,8 @@ package urlparse
 
 import "strconv"
 
-// BuildOptions are the keyword arguments of the chapter's build_api_url.
+// BuildOptions are the keyword arguments of a Python build_api_url helper
+// (scheme=, port=, fragment=).
 // The zero value is its defaults.
 type BuildOptions struct {
 	// Scheme of the URL. Default "https".
@@ -14,9 +15,9 @@ type BuildOptions struct {
 	Fragment string
 }
 
-// BuildAPIURL is the chapter's build_api_url(host, path, params, scheme=,
-// port=, fragment=): the path escaped with Quote (keeping "/"), the
-// parameters encoded with Urlencode and Doseq (a slice value becomes a
+// BuildAPIURL builds an API URL as a Python build_api_url(host, path,
+// params, scheme=, port=, fragment=) helper does: the path escaped with Quote (keeping "/"), the
+// parameters encoded with URLEncode and Doseq (a slice value becomes a
 // repeated key), assembled with Unparse.
 func BuildAPIURL(host, path string, params []Param, opt BuildOptions) string {
 	scheme := opt.Scheme
@@ -29,7 +30,7 @@ func BuildAPIURL(host, path string, params []Param, opt BuildOptions) string {
 	}
 	var query string
 	if len(params) > 0 {
-		query = Urlencode(params, EncodeOptions{Doseq: true})
+		query = URLEncode(params, EncodeOptions{Doseq: true})
 	}
 	return Unparse(scheme, netloc, Quote(path, QuoteDefaultSafe), "", query, opt.Fragment)
 }

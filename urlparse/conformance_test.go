@@ -303,7 +303,7 @@ func checkCase(c *goldenCase) string {
 		if c.QuoteVia == "quote" {
 			eo.QuoteVia = Quote
 		}
-		return diff("urlencode("+string(mustJSON(c.Query))+", doseq="+strconv.FormatBool(c.Doseq)+")", want[string](c), Urlencode(params, eo))
+		return diff("urlencode("+string(mustJSON(c.Query))+", doseq="+strconv.FormatBool(c.Doseq)+")", want[string](c), URLEncode(params, eo))
 	default:
 		return "unknown function " + c.Fn
 	}

@@ -33,14 +33,14 @@ func TestURLConversion(t *testing.T) {
 	}
 }
 
-func TestUrlencodeMap(t *testing.T) {
-	got := UrlencodeMap(map[string]any{"z": 1, "a": []string{"x", "y"}, "m": nil}, EncodeOptions{Doseq: true})
+func TestURLEncodeMap(t *testing.T) {
+	got := URLEncodeMap(map[string]any{"z": 1, "a": []string{"x", "y"}, "m": nil}, EncodeOptions{Doseq: true})
 	if want := "a=x&a=y&m=None&z=1"; got != want {
-		t.Errorf("UrlencodeMap = %q, want %q", got, want)
+		t.Errorf("URLEncodeMap = %q, want %q", got, want)
 	}
-	got = UrlencodeMap(url.Values{"b": {"1", "2"}, "a": {"x y"}}, EncodeOptions{})
+	got = URLEncodeMap(url.Values{"b": {"1", "2"}, "a": {"x y"}}, EncodeOptions{})
 	if want := "a=%5B%27x+y%27%5D&b=%5B%271%27%2C+%272%27%5D"; got != want {
-		t.Errorf("UrlencodeMap(url.Values) = %q, want %q", got, want)
+		t.Errorf("URLEncodeMap(url.Values) = %q, want %q", got, want)
 	}
 }
 
@@ -63,8 +63,8 @@ func TestStr(t *testing.T) {
 		{(*int)(nil), "None"},
 	}
 	for _, tt := range tests {
-		if got := Str(tt.in); got != tt.want {
-			t.Errorf("Str(%#v) = %q, want %q", tt.in, got, tt.want)
+		if got := PyStr(tt.in); got != tt.want {
+			t.Errorf("PyStr(%#v) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

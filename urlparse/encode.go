@@ -11,8 +11,8 @@ import (
 	"strings"
 )
 
-// Param is one parameter of Urlencode: a key and a value of any type, which
-// is formatted as Python formats it (see Str).
+// Param is one parameter of URLEncode: a key and a value of any type, which
+// is formatted as Python formats it (see PyStr).
 type Param struct {
 	Key, Value any
 }
@@ -41,10 +41,10 @@ type EncodeOptions struct {
 	QuoteVia func(s, safe string) string
 }
 
-// Urlencode is Python's urlencode(pairs, doseq, safe, quote_via=...): each
-// key and value formatted with Str (a []byte as its raw bytes), escaped
+// URLEncode is Python's urlencode(pairs, doseq, safe, quote_via=...): each
+// key and value formatted with PyStr (a []byte as its raw bytes), escaped
 // with opt.QuoteVia, joined as key=value by "&" in the order of params.
-func Urlencode(params []Param, opt EncodeOptions) string {
+func URLEncode(params []Param, opt EncodeOptions) string {
 	quote := opt.QuoteVia
 	if quote == nil {
 		quote = QuotePlus
@@ -53,7 +53,7 @@ func Urlencode(params []Param, opt EncodeOptions) string {
 		if b, ok := v.([]byte); ok {
 			return quote(string(b), opt.Safe)
 		}
-		return quote(Str(v), opt.Safe)
+		return quote(PyStr(v), opt.Safe)
 	}
 	var b strings.Builder
 	add := func(k, v string) {
@@ -82,10 +82,10 @@ func Urlencode(params []Param, opt EncodeOptions) string {
 	return b.String()
 }
 
-// UrlencodeMap is Urlencode for a map, with the keys sorted since a Go map
-// has no order (a Python dict keeps insertion order: use Urlencode with
+// URLEncodeMap is URLEncode for a map, with the keys sorted since a Go map
+// has no order (a Python dict keeps insertion order: use URLEncode with
 // params in that order to match it).
-func UrlencodeMap[M ~map[K]V, K cmp.Ordered, V any](m M, opt EncodeOptions) string {
+func URLEncodeMap[M ~map[K]V, K cmp.Ordered, V any](m M, opt EncodeOptions) string {
 	keys := make([]K, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -95,7 +95,7 @@ func UrlencodeMap[M ~map[K]V, K cmp.Ordered, V any](m M, opt EncodeOptions) stri
 	for i, k := range keys {
 		params[i] = Param{k, m[k]}
 	}
-	return Urlencode(params, opt)
+	return URLEncode(params, opt)
 }
 
 // sequence returns the elements urlencode iterates over with doseq=True:
@@ -148,13 +148,13 @@ func sortedKeys(m reflect.Value) []reflect.Value {
 	return keys
 }
 
-// Str formats v as Python's str() does, which is how urlencode turns a
+// PyStr formats v as Python's str() does, which is how urlencode turns a
 // non-string key or value into text: integers in decimal, floats in their
 // shortest round-trip form ("1.0", "0.1", "1e+16", "inf"), booleans as True
 // and False, nil as None, []byte as "b'...'", slices as "[1, 'a']", a Tuple
 // as "(1,)", a Dict or map as "{'k': 1}" (elements inside containers in their
 // repr() form), a fmt.Stringer by its String method.
-func Str(v any) string {
+func PyStr(v any) string {
 	switch x := v.(type) {
 	case string:
 		return x
@@ -163,13 +163,13 @@ func Str(v any) string {
 			return x.String()
 		}
 	}
-	return Repr(v)
+	return PyRepr(v)
 }
 
-// Repr formats v as Python's repr(): a string in quotes with Python's
-// escapes (Repr("it's") is the text "it's" in double quotes), other values
-// as Str formats them.
-func Repr(v any) string {
+// PyRepr formats v as Python's repr(): a string in quotes with Python's
+// escapes (PyRepr("it's") is the text "it's" in double quotes), other values
+// as PyStr formats them.
+func PyRepr(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "None"
@@ -190,13 +190,13 @@ func Repr(v any) string {
 		return x.String()
 	case Tuple:
 		if len(x) == 1 {
-			return "(" + Repr(x[0]) + ",)"
+			return "(" + PyRepr(x[0]) + ",)"
 		}
 		return "(" + joinRepr(x) + ")"
 	case Dict:
 		parts := make([]string, len(x))
 		for i, p := range x {
-			parts[i] = Repr(p.Key) + ": " + Repr(p.Value)
+			parts[i] = PyRepr(p.Key) + ": " + PyRepr(p.Value)
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case fmt.Stringer:
@@ -211,7 +211,7 @@ func Repr(v any) string {
 	case reflect.Float32, reflect.Float64:
 		return floatRepr(rv.Float())
 	case reflect.Bool:
-		return Repr(rv.Bool())
+		return PyRepr(rv.Bool())
 	case reflect.String:
 		return pyRepr(rv.String())
 	case reflect.Slice, reflect.Array:
@@ -221,14 +221,14 @@ func Repr(v any) string {
 		keys := sortedKeys(rv)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = Repr(k.Interface()) + ": " + Repr(rv.MapIndex(k).Interface())
+			parts[i] = PyRepr(k.Interface()) + ": " + PyRepr(rv.MapIndex(k).Interface())
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case reflect.Pointer, reflect.Interface:
 		if rv.IsNil() {
 			return "None"
 		}
-		return Repr(rv.Elem().Interface())
+		return PyRepr(rv.Elem().Interface())
 	}
 	return fmt.Sprint(v)
 }
@@ -236,12 +236,12 @@ func Repr(v any) string {
 func joinRepr(elems []any) string {
 	parts := make([]string, len(elems))
 	for i, e := range elems {
-		parts[i] = Repr(e)
+		parts[i] = PyRepr(e)
 	}
 	return strings.Join(parts, ", ")
 }
 
-// floatRepr is Python's Repr(float): the shortest digits that round-trip,
+// floatRepr is Python's PyRepr(float): the shortest digits that round-trip,
 // in positional form when the decimal exponent is in [-4, 16) (with ".0"
 // for integral values), otherwise as d.ddde+XX with at least two exponent
 // digits.
@@ -288,7 +288,7 @@ func floatRepr(f float64) string {
 	return out
 }
 
-// bytesRepr is Python's Repr(bytes): b'...' with printable ASCII as it is.
+// bytesRepr is Python's PyRepr(bytes): b'...' with printable ASCII as it is.
 func bytesRepr(p []byte) string {
 	q := byte('\'')
 	if slices.Contains(p, '\'') && !slices.Contains(p, '"') {

@@ -16,7 +16,7 @@ func Example_urlStructure() {
 		panic(err)
 	}
 	port, _, _ := parsed.Port()
-	r := urlparse.Repr
+	r := urlparse.PyRepr
 	fmt.Printf("URL: %s\n", rawURL)
 	fmt.Printf("\nParsed components:\n")
 	fmt.Printf("  scheme:   %s\n", r(parsed.Scheme))
@@ -30,7 +30,7 @@ func Example_urlStructure() {
 
 	reconstructed := urlparse.Unparse(parsed.Scheme, parsed.Netloc, parsed.Path, parsed.Params, parsed.Query, parsed.Fragment)
 	fmt.Printf("\nReconstructed: %s\n", reconstructed)
-	fmt.Printf("Round-trip OK: %s\n", urlparse.Str(rawURL == reconstructed))
+	fmt.Printf("Round-trip OK: %s\n", urlparse.PyStr(rawURL == reconstructed))
 
 	fmt.Println("\n=== Various URL Schemes ===")
 	for _, u := range []string{
@@ -75,14 +75,14 @@ func Example_urlStructure() {
 
 // Example_queryStrings reproduces the chapter's cell "Parsing and Building
 // Query Strings": ParseQS keeps keys in order of first appearance, ParseQSL
-// keeps every pair, and Urlencode builds a query from ordered parameters,
+// keeps every pair, and URLEncode builds a query from ordered parameters,
 // with Doseq for repeated keys.
 func Example_queryStrings() {
 	u, err := urlparse.Parse("https://search.example.com/results?q=python+sockets&page=2&lang=en&lang=fr")
 	if err != nil {
 		panic(err)
 	}
-	r := urlparse.Repr
+	r := urlparse.PyRepr
 	fmt.Printf("Query string: %s\n", r(u.Query))
 
 	fields, err := urlparse.ParseQS(u.Query, urlparse.QueryOptions{})
@@ -104,14 +104,14 @@ func Example_queryStrings() {
 	}
 
 	fmt.Println("\n=== Building Query Strings ===")
-	encoded := urlparse.Urlencode([]urlparse.Param{
+	encoded := urlparse.URLEncode([]urlparse.Param{
 		{Key: "q", Value: "python networking"},
 		{Key: "page", Value: 1},
 		{Key: "sort", Value: "relevance"},
 	}, urlparse.EncodeOptions{})
 	fmt.Printf("From dict: %s\n", encoded)
 
-	encodedMulti := urlparse.Urlencode([]urlparse.Param{
+	encodedMulti := urlparse.URLEncode([]urlparse.Param{
 		{Key: "tag", Value: []string{"python", "networking", "sockets"}},
 		{Key: "status", Value: []string{"published"}},
 	}, urlparse.EncodeOptions{Doseq: true})
@@ -139,7 +139,7 @@ func Example_queryStrings() {
 // Quote with Python's default safe "/" and with no safe characters,
 // QuotePlus, Unicode text, and a safe URL built from escaped parts.
 func Example_quoting() {
-	r := urlparse.Repr
+	r := urlparse.PyRepr
 	rawPath := "/api/search/hello world & more"
 	encodedPath := urlparse.Quote(rawPath, urlparse.QuoteDefaultSafe)
 	fmt.Printf("Original:     %s\n", r(rawPath))
@@ -210,7 +210,7 @@ func Example_buildingURLs() {
 		if err != nil {
 			panic(err)
 		}
-		fmt.Printf("  urljoin(%s, %s)\n", urlparse.Repr(baseURL), urlparse.Repr(rel))
+		fmt.Printf("  urljoin(%s, %s)\n", urlparse.PyRepr(baseURL), urlparse.PyRepr(rel))
 		fmt.Printf("    -> %s\n", resolved)
 	}
 	// Output:

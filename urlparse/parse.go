@@ -40,8 +40,10 @@ type Error struct {
 	Err error
 }
 
+// Error returns the operation, the URL quoted, and the cause.
 func (e *Error) Error() string { return e.Op + " " + strconv.Quote(e.URL) + ": " + e.Err.Error() }
 
+// Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
 // PortError is the error of Port for a port Python's .port rejects.
@@ -50,6 +52,7 @@ type PortError struct {
 	Err  error  // ErrInvalidPort or ErrPortRange
 }
 
+// Error says which port text is not a valid port.
 func (e *PortError) Error() string {
 	if e.Err == ErrInvalidPort {
 		return e.Err.Error() + " as " + pyRepr(e.Port)
@@ -57,6 +60,7 @@ func (e *PortError) Error() string {
 	return e.Err.Error()
 }
 
+// Unwrap returns the cause.
 func (e *PortError) Unwrap() error { return e.Err }
 
 // Scheme classes of urllib.parse. They decide which schemes have a netloc

@@ -194,6 +194,7 @@ type QueryError struct {
 	Err   error  // ErrBadQueryField or ErrTooManyFields
 }
 
+// Error says which field of the query is malformed, and why.
 func (e *QueryError) Error() string {
 	if e.Err == ErrBadQueryField {
 		return fmt.Sprintf("%v: %s", e.Err, pyRepr(e.Field))
@@ -201,6 +202,7 @@ func (e *QueryError) Error() string {
 	return e.Err.Error()
 }
 
+// Unwrap returns the cause.
 func (e *QueryError) Unwrap() error { return e.Err }
 
 // ParseQSL is Python's parse_qsl(qs, ...): the parameters of a query string

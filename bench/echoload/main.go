@@ -1,5 +1,5 @@
-// Command echoload drives a line echo server (netkit's, the chapter's
-// Python asyncio server, redis-server with inline PING) for the benchmarks
+// Command echoload drives a line echo server (netkit's, the
+// Python asyncio peer, redis-server with inline PING) for the benchmarks
 // in docs/BENCHMARKS.md. It is a small, bounded load driver; the project's
 // full load generator is a separate command.
 //

@@ -2,10 +2,10 @@
 // per second and the server's CPU time per call, on loopback.
 //
 //	rpcbench server -kind netkit|netrpc   serve, print the port, run until killed
-//	rpcbench client -kind netkit|netrpc|chapter -addr A -pid P -conns C -inflight M -duration D
+//	rpcbench client -kind netkit|netrpc|python -addr A -pid P -conns C -inflight M -duration D
 //
-// Servers: netkit's jsonrpc on tcpserver with the chapter's methods; Go's
-// net/rpc/jsonrpc (JSON-RPC 1.0) with the same add; the chapter's Python
+// Servers: netkit's jsonrpc on tcpserver with rpcdemo's methods; Go's
+// net/rpc/jsonrpc (JSON-RPC 1.0) with the same add; the Python asyncio
 // server (bench/python/json_rpc_server.py) is started by bench/rpc.sh.
 // The client makes add calls ({"a": 10, "b": 32}) from C connections with M
 // calls in flight on each (M goroutines sharing one pipelined client), for
@@ -58,7 +58,7 @@ func main() {
 	}
 }
 
-// Arith is net/rpc's service: Arith.Add is the chapter's add.
+// Arith is net/rpc's service: Arith.Add is rpcdemo's add.
 type Arith struct{}
 
 // AddArgs are Arith.Add's params.
@@ -135,9 +135,9 @@ type caller func(ctx context.Context) error
 
 func dial(ctx context.Context, kind, addr string) (caller, func(), error) {
 	switch kind {
-	case "netkit", "chapter":
+	case "netkit", "python":
 		d := jsonrpc.V2
-		if kind == "chapter" {
+		if kind == "python" {
 			d = jsonrpc.Bare
 		}
 		c, err := jsonrpc.Dial(ctx, addr, &jsonrpc.ClientOptions{Dialect: d})
@@ -194,7 +194,7 @@ type result struct {
 
 func client(args []string) error {
 	fs := flag.NewFlagSet("client", flag.ExitOnError)
-	kind := fs.String("kind", "netkit", "netkit, netrpc or chapter")
+	kind := fs.String("kind", "netkit", "netkit, netrpc or python (the bare dialect, as the Python peer speaks it)")
 	addr := fs.String("addr", "", "server address (loopback)")
 	pid := fs.Int("pid", 0, "server process id, for its CPU time")
 	conns := fs.Int("conns", 1, "connections")

@@ -41,7 +41,7 @@ func newFetchCmd(streams *IOStreams, runF func(context.Context, *fetchOptions) e
 	cmd := &cobra.Command{
 		Use:   "fetch [URL...]",
 		Short: "Fetch many URLs at once and report each and the speed-up",
-		Long: `Fetch the URLs concurrently with GET (the chapter's asyncio.gather), at most
+		Long: `Fetch the URLs concurrently with GET (as asyncio.gather does), at most
 --concurrency at a time, each within --timeout (asyncio.wait_for) and the
 whole batch within --deadline. Without arguments, URLs are read from standard
 input, one per line; blank lines and lines starting with # are skipped.

@@ -281,7 +281,7 @@ func pythonPortError(err error) string {
 	var pe *urlparse.PortError
 	switch {
 	case errors.As(err, &pe) && errors.Is(err, urlparse.ErrInvalidPort):
-		return "Port could not be cast to integer value as " + urlparse.Repr(pe.Port)
+		return "Port could not be cast to integer value as " + urlparse.PyRepr(pe.Port)
 	case errors.Is(err, urlparse.ErrPortRange):
 		return "Port out of range 0-65535"
 	}
@@ -297,17 +297,17 @@ func parseTable(in string, j urlParseJSON) string {
 		if p == nil {
 			return "None"
 		}
-		return urlparse.Repr(*p)
+		return urlparse.PyRepr(*p)
 	}
-	row("url", urlparse.Repr(in))
-	row("scheme", urlparse.Repr(j.Scheme))
-	row("netloc", urlparse.Repr(j.Netloc))
-	row("path", urlparse.Repr(j.Path))
+	row("url", urlparse.PyRepr(in))
+	row("scheme", urlparse.PyRepr(j.Scheme))
+	row("netloc", urlparse.PyRepr(j.Netloc))
+	row("path", urlparse.PyRepr(j.Path))
 	if j.Params != nil {
-		row("params", urlparse.Repr(*j.Params))
+		row("params", urlparse.PyRepr(*j.Params))
 	}
-	row("query", urlparse.Repr(j.Query))
-	row("fragment", urlparse.Repr(j.Fragment))
+	row("query", urlparse.PyRepr(j.Query))
+	row("fragment", urlparse.PyRepr(j.Fragment))
 	row("username", optional(j.Username))
 	row("password", optional(j.Password))
 	row("hostname", optional(j.Hostname))
@@ -570,7 +570,7 @@ func runURLQueryEncode(ctx context.Context, opts *urlQueryEncodeOptions) error {
 				}
 			}
 		}
-		q := urlparse.Urlencode(params, urlparse.EncodeOptions{Doseq: opts.Doseq})
+		q := urlparse.URLEncode(params, urlparse.EncodeOptions{Doseq: opts.Doseq})
 		return urlResult{Text: q, JSON: q}, nil
 	})
 }
@@ -646,8 +646,8 @@ func newURLBuildCmd(streams *IOStreams, runF func(context.Context, *urlBuildOpti
 	opts := &urlBuildOptions{urlBatch: urlBatch{Streams: streams}}
 	cmd := &cobra.Command{
 		Use:   "build --host H [--scheme S] [--port N] [--path P] [--param KEY=VALUE]... [--fragment F]",
-		Short: "Build a URL from parts (the chapter's build_api_url)",
-		Long: `Build a URL as the chapter's build_api_url() does: the path escaped with
+		Short: "Build a URL from parts (as a Python build_api_url does)",
+		Long: `Build a URL as a Python build_api_url() helper does: the path escaped with
 quote(), the parameters encoded with urlencode() in order (repeat --param
 for a repeated key), the port appended when not 0.
 

@@ -12,13 +12,13 @@ import (
 )
 
 // Python returns the path of python3, skipping the test when there is
-// none: the chapters' own Python code is the peer of interoperability
+// none: the Python peers under bench/python are the other side of the interoperability
 // tests, and the rest of the suite runs without it.
 func Python(t testing.TB) string {
 	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
-		t.Skip("python3 not found: skipping the interoperability test with the chapter's Python code")
+		t.Skip("python3 not found: skipping the interoperability test with the Python peer")
 	}
 	return py
 }

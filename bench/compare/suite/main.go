@@ -50,7 +50,7 @@ func main() {
 	flag.StringVar(&o.netkit, "netkit", "netkit", "netkit binary")
 	flag.StringVar(&o.pingpong, "pingpong", "pingpong", "minimal ping-pong loop binary")
 	flag.StringVar(&o.python, "python", "python3", "Python 3 interpreter")
-	flag.StringVar(&o.pyDir, "pydir", "bench/python", "directory of the chapter's Python servers")
+	flag.StringVar(&o.pyDir, "pydir", "bench/python", "directory of the Python peer servers")
 	flag.StringVar(&o.out, "out", "bench/compare/results", "directory for the JSON results and summary.md")
 	flag.StringVar(&o.plots, "plots", "bench/compare/plots", "directory for the SVG plots")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each comparative run")
@@ -449,7 +449,7 @@ func (s *suite) comparisons() {
 	c := strconv.Itoa(s.o.conns)
 	serve := []string{s.o.netkit, "serve", "--echo-addr", "127.0.0.1:PORT", "--chat-addr", "off", "--rpc-addr", "off", "--admin-addr", "off", "--log-level", "warn"}
 
-	// Line ping-pong: netkit echo, the chapter's asyncio echo, Redis PING.
+	// Line ping-pong: netkit echo, the Python asyncio echo, Redis PING.
 	s.measure("line", "line", "netkit echo", serve, "-c", c, "-d", d, "--expect", "ECHO: ping")
 	s.measure("line", "line", "python asyncio echo", py("echo_server.py", "PORT", "--quiet"), "-c", c, "-d", d, "--expect", "ECHO: ping")
 	s.measure("line", "line", "redis-server PING", []string{"redis-server", "--port", "PORT", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"},
@@ -464,7 +464,7 @@ func (s *suite) comparisons() {
 		s.measure("rpc8", "rpc", "python asyncio json-rpc", py("json_rpc_server.py", "PORT"), "-c", c, "-d", d, "--pipeline", "8")
 	}
 
-	// A connection per request: the chapter's scalability cell (50
+	// A connection per request: the Python scalability example (50
 	// concurrent clients) and its thread-per-connection server (with the
 	// simulated 50 ms latency set to 0, so the servers' own costs show).
 	s.measure("connect", "connect", "netkit echo", serve, "-c", "50", "-d", d)
