@@ -39,26 +39,27 @@ type Handler interface {
 	ServeConn(ctx context.Context, c *Conn) error
 }
 
-// A BytesHandler is a Handler whose requests can be answered from the
-// bytes received, without blocking, such as echo's lines. On Linux the
-// server then serves each connection in one loop around the socket,
-// without the handler's Next cycle: a read when the poller reports data,
-// ServeBytes, one write of the replies, and back to the poller. That saves
-// the read a handler in Next makes only to learn that nothing more has
-// come: a third of the system calls per request.
+// A BytesHandler is a Handler that can answer its requests straight from
+// the bytes received, without blocking. Echo's lines are an example.
 //
-// ServeBytes is given the bytes received and not yet consumed (at most
-// the server's MaxRequest) and appends the replies to the whole requests
-// at their start to out. It returns the extended slice and how many bytes
-// of in those requests took; the rest stays for the next call, with more
-// bytes after it. It must not block, and must not keep in or out.
+// On Linux the server then serves each connection in one loop around the
+// socket. The loop reads when the poller reports data, calls ServeBytes,
+// and writes the replies in one write. It skips the Next cycle of a plain
+// Handler, and with it the read that only learns that nothing more has
+// come. That is a third of the system calls per request.
 //
-// ServeBytes returns ErrStreaming, before consuming a request it cannot
-// answer from in, to have ServeConn serve the connection from that request
-// on; the server does the same when a request fills MaxRequest, and at end
-// of stream with part of a request left, so that ServeConn's own limits
-// and errors apply. Any other error closes the connection once out is
-// written.
+// ServeBytes gets in, the bytes received and not yet consumed (at most the
+// server's MaxRequest). It appends the replies to the whole requests at the
+// start of in to out, and returns the extended slice and advance, the bytes
+// of in that those requests took. The rest of in is passed again in the
+// next call, with the bytes that arrive after it. ServeBytes must not
+// block, and must not keep in or out after it returns.
+//
+// To hand the connection to ServeConn, ServeBytes returns ErrStreaming
+// before it consumes a request it cannot answer from in. The server hands
+// over too when a request fills MaxRequest, and at end of stream with part
+// of a request left, so that ServeConn's own limits and errors apply. Any
+// other error closes the connection once out is written.
 type BytesHandler interface {
 	Handler
 	ServeBytes(ctx context.Context, in, out []byte) (reply []byte, advance int, err error)
