@@ -2,6 +2,7 @@ package chat_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"os/exec"
@@ -16,6 +17,8 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/netkit-dev/netkit/chat"
+	"github.com/netkit-dev/netkit/chat/natshub"
+	"github.com/netkit-dev/netkit/natsbus"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
@@ -25,7 +28,7 @@ import (
 // one message, so deliveries/s is 1,000 times msgs/s. Latency is from the
 // send to the read, per delivery. The clients run in this process; the
 // server runs in its own (peer=netkit: bench/chatserver; peer=python: the
-// chapter's server made to broadcast, bench/python/chat_broadcast_server.py)
+// Python asyncio server made to broadcast, bench/python/chat_broadcast_server.py)
 // or in this one (peer=netkit-inprocess, sharing the CPUs with the
 // clients).
 func BenchmarkBroadcast(b *testing.B) {
@@ -47,7 +50,7 @@ func BenchmarkBroadcast(b *testing.B) {
 					default:
 						addr = startInProcess(sb, &stop)
 					}
-					fx = newBroadcastFixture(sb, &stop, addr, 1000)
+					fx = newBroadcastFixture(sb, &stop, []string{addr}, 1000)
 				}
 				fx.run(sb, burst)
 			})
@@ -103,16 +106,20 @@ type broadcastFixture struct {
 	burstDone chan struct{}
 	hists     []*hdrhistogram.Histogram
 	wg        sync.WaitGroup
+	// cpu, if set, returns the CPU time in µs that counts against the
+	// deliveries (this process's, when the servers run in it).
+	cpu func() int64
 }
 
-func newBroadcastFixture(b *testing.B, stop *[]func(), addr string, n int) *broadcastFixture {
+// newBroadcastFixture connects n clients, spread over addrs in turn.
+func newBroadcastFixture(b *testing.B, stop *[]func(), addrs []string, n int) *broadcastFixture {
 	fx := &broadcastFixture{burstDone: make(chan struct{}, 1)}
 	*stop = append(*stop, fx.close)
 	// Each client reads its welcome before the next connects: the server
 	// sends it once the client is in the room, so none misses a message.
 	readers := make([]*bufio.Reader, n)
 	for i := range n {
-		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		c, err := net.DialTimeout("tcp", addrs[i%len(addrs)], 5*time.Second)
 		if err != nil {
 			b.Fatalf("client %d: %v", i, err)
 		}
@@ -185,6 +192,10 @@ func (fx *broadcastFixture) run(b *testing.B, burst int) {
 	for _, h := range fx.hists {
 		h.Reset()
 	}
+	var cpu0 int64
+	if fx.cpu != nil {
+		cpu0 = fx.cpu()
+	}
 	b.ResetTimer()
 	start := time.Now()
 	var delivered int64
@@ -194,6 +205,9 @@ func (fx *broadcastFixture) run(b *testing.B, burst int) {
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()
+	if fx.cpu != nil {
+		b.ReportMetric(float64(fx.cpu()-cpu0)/float64(delivered), "cpu-µs/delivery")
+	}
 	all := hdrhistogram.New(1, int64(time.Minute/time.Microsecond), 2)
 	for _, h := range fx.hists {
 		all.Merge(h)
@@ -201,4 +215,78 @@ func (fx *broadcastFixture) run(b *testing.B, burst int) {
 	b.ReportMetric(float64(delivered)/elapsed.Seconds(), "deliveries/s")
 	b.ReportMetric(float64(all.ValueAtQuantile(50)), "p50-µs")
 	b.ReportMetric(float64(all.ValueAtQuantile(99)), "p99-µs")
+}
+
+// processCPU returns this process's user and system time in µs.
+func processCPU() int64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Utime.Nano()/1000 + ru.Stime.Nano()/1000
+}
+
+// BenchmarkClusterBroadcast is BenchmarkBroadcast across nodes: 1,000
+// clients spread over three chat nodes that share the room on NATS (an
+// embedded nats-server, all in this process), against one node with the
+// in-process hub in the same run. cpu-µs/delivery is this process's CPU
+// time (clients, chat servers and, for the cluster, NATS) per delivered
+// line; the difference between the two is what the backplane costs.
+func BenchmarkClusterBroadcast(b *testing.B) {
+	for _, setup := range []string{"single", "nats-3"} {
+		for _, burst := range []int{1, 20} {
+			var fx *broadcastFixture
+			var stop []func()
+			b.Run(fmt.Sprintf("nodes=%s/clients=1000/burst=%d", setup, burst), func(sb *testing.B) {
+				if fx == nil {
+					var addrs []string
+					if setup == "single" {
+						addrs = []string{startInProcess(sb, &stop)}
+					} else {
+						addrs = startNATSNodes(sb, &stop, 3)
+					}
+					fx = newBroadcastFixture(sb, &stop, addrs, 1000)
+					fx.cpu = processCPU
+				}
+				fx.run(sb, burst)
+			})
+			for i := len(stop) - 1; i >= 0; i-- {
+				stop[i]()
+			}
+		}
+	}
+}
+
+// startNATSNodes starts an embedded NATS server and n chat nodes on it, as
+// netkit serve --nats runs them, and returns the nodes' addresses.
+func startNATSNodes(b *testing.B, stop *[]func(), n int) []string {
+	ns, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := ns.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	*stop = append(*stop, func() { ns.Shutdown(context.Background()) })
+	var addrs []string
+	for i := range n {
+		conn := natsbus.NewConn(natsbus.ConnConfig{Server: ns})
+		if err := conn.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		dir := natshub.NewDirectory(conn, natshub.DirectoryConfig{Node: fmt.Sprintf("n%d", i+1)})
+		cs := chat.NewServer(chat.Config{Rate: -1, Hub: natshub.New(conn, natshub.Config{}), Directory: dir, History: dir})
+		dir.SetSource(func() chat.Presence { return cs.Presence("") })
+		if err := dir.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		srv := &tcpserver.Server{Handler: cs, IdleTimeout: -1}
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(ln) }()
+		*stop = append(*stop, func() { conn.Shutdown(context.Background()) }, func() { dir.Shutdown(context.Background()) }, func() { srv.Close(); <-done })
+		addrs = append(addrs, ln.Addr().String())
+	}
+	return addrs
 }
