@@ -313,3 +313,43 @@ func TestChatBackplaneDown(t *testing.T) {
 	fmt.Fprint(c, "after\n")
 	readUntil(t, r, ": after")
 }
+
+// TestBadInputOnNATSNode: a node on NATS bounds what its clients send as a
+// single node does: a 1 MiB line ends its sender's connection, a flood is
+// cut off, and a room or nickname that no NATS subject or key could carry
+// is refused by the protocol before it reaches the bus; the other client
+// keeps chatting.
+func TestBadInputOnNATSNode(t *testing.T) {
+	url := bus(t)
+	nc := node(t, url)
+	cs := chat.NewServer(chat.Config{Hub: New(Static(nc), Config{})})
+	addr := testnet.Serve(t, &tcpserver.Server{Handler: cs, IdleTimeout: -1})
+	good, rg := dialChat(t, addr)
+	bad, rb := dialChat(t, addr)
+	for _, cmd := range []string{"/join a.>", "/join *", "/nick a.b"} {
+		fmt.Fprint(bad, cmd+"\n")
+		readUntil(t, rb, "! invalid")
+	}
+	big := strings.Repeat("x", 1<<20)
+	go fmt.Fprint(bad, big+"\n") // the server may close before it is all sent
+	bad.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		if _, err := rb.ReadString('\n'); err != nil {
+			break // the connection ended
+		}
+	}
+	fmt.Fprint(good, "still here\n")
+	readUntil(t, rg, ": still here")
+	flood, rf := dialChat(t, addr)
+	for range 200 {
+		if _, err := fmt.Fprint(flood, "spam\n"); err != nil {
+			break
+		}
+	}
+	readUntil(t, rf, "disconnected: flooding")
+	fmt.Fprint(good, "and here\n")
+	readUntil(t, rg, ": and here")
+	if st := cs.Stats(); st.DroppedFlood != 1 {
+		t.Errorf("DroppedFlood = %d, want 1", st.DroppedFlood)
+	}
+}
