@@ -4,6 +4,7 @@
 package rpcdemo
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -33,14 +34,10 @@ func invalidParams(data string) *jsonrpc.Error {
 	return jsonrpc.NewError(jsonrpc.CodeInvalidParams, "Invalid params", data)
 }
 
-// firstByte returns the first byte of b that is not JSON whitespace.
+// firstByte returns the first byte of b that is not JSON whitespace, or 0.
 func firstByte(b []byte) byte {
-	for _, c := range b {
-		switch c {
-		case ' ', '\t', '\r', '\n':
-			continue
-		}
-		return c
+	if b = bytes.TrimLeft(b, " \t\r\n"); len(b) > 0 {
+		return b[0]
 	}
 	return 0
 }

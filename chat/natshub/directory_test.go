@@ -150,17 +150,17 @@ func TestChatClusterState(t *testing.T) {
 	}
 	c1, r1 := dialChat(t, addrs[0])
 	fmt.Fprint(c1, "/nick alice\n")
-	readUntil(t, r1, "is now known as alice")
+	testnet.ReadUntil(t, r1, "is now known as alice")
 	c2, r2 := dialChat(t, addrs[1])
 	fmt.Fprint(c2, "/nick Alice\n")
-	readUntil(t, r2, "! nickname Alice is taken")
+	testnet.ReadUntil(t, r2, "! nickname Alice is taken")
 	fmt.Fprint(c2, "/nick bob\n")
-	readUntil(t, r2, "is now known as bob")
+	testnet.ReadUntil(t, r2, "is now known as bob")
 	// Presence travels within the poll interval: ask until both show.
 	var who string
 	if !testnet.EventuallyEvery(10*time.Second, 200*time.Millisecond, func() bool {
 		fmt.Fprint(c2, "/who\n")
-		who = readPrefix(t, r2, "lobby (")
+		who = testnet.ReadUntil(t, r2, "lobby (")
 		return strings.Contains(who, "lobby (2): alice, bob")
 	}) {
 		t.Fatalf("/who on node 2 = %q, want both nodes' members", who)
@@ -168,29 +168,15 @@ func TestChatClusterState(t *testing.T) {
 	var rooms string
 	if !testnet.EventuallyEvery(10*time.Second, 200*time.Millisecond, func() bool {
 		fmt.Fprint(c1, "/rooms\n")
-		rooms = readPrefix(t, r1, "rooms:")
+		rooms = testnet.ReadUntil(t, r1, "rooms:")
 		return strings.HasSuffix(rooms, "rooms: lobby (2)")
 	}) {
 		t.Fatalf("/rooms on node 1 = %q, want lobby (2)", rooms)
 	}
 	c3 := testnet.Dial(t, addrs[0])
 	c3.SetReadDeadline(time.Now().Add(15 * time.Second))
-	if got := readPrefix(t, bufio.NewReader(c3), "Welcome!"); !strings.HasSuffix(got, "3 client(s) connected.") {
+	if got := testnet.ReadUntil(t, bufio.NewReader(c3), "Welcome!"); !strings.HasSuffix(got, "3 client(s) connected.") {
 		t.Errorf("welcome on node 1 = %q, want the cluster's 3 clients", got)
-	}
-}
-
-// readPrefix reads lines until one holding want and returns it.
-func readPrefix(t *testing.T, r *bufio.Reader, want string) string {
-	t.Helper()
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("reading until %q: %v", want, err)
-		}
-		if strings.Contains(line, want) {
-			return strings.TrimSpace(line)
-		}
 	}
 }
 
@@ -240,13 +226,13 @@ func TestHistoryAcrossNodesAndRestart(t *testing.T) {
 	c1, r1 := dialChat(t, a1)
 	for i := range 3 {
 		fmt.Fprintf(c1, "line %d\n", i)
-		readUntil(t, r1, fmt.Sprintf(": line %d", i))
+		testnet.ReadUntil(t, r1, fmt.Sprintf(": line %d", i))
 	}
 	c2, r2 := dialChat(t, a2)
 	// The last four: the three lines, then this client's join notice.
 	fmt.Fprint(c2, "/history 4\n")
 	for i := range 3 {
-		if got := readPrefix(t, r2, ": line"); !strings.HasSuffix(got, fmt.Sprintf(": line %d", i)) {
+		if got := testnet.ReadUntil(t, r2, ": line"); !strings.HasSuffix(got, fmt.Sprintf(": line %d", i)) {
 			t.Fatalf("history line %d on node 2 = %q", i, got)
 		}
 	}
@@ -270,7 +256,7 @@ func TestHistoryAcrossNodesAndRestart(t *testing.T) {
 	c3, r3 := dialChat(t, a3)
 	fmt.Fprint(c3, "/history\n")
 	for _, w := range []string{": line 0", ": line 1", ": line 2"} {
-		if got := readPrefix(t, r3, ": line"); !strings.HasSuffix(got, w) {
+		if got := testnet.ReadUntil(t, r3, ": line"); !strings.HasSuffix(got, w) {
 			t.Fatalf("history after the restart = %q, want a line ending %q", got, w)
 		}
 	}

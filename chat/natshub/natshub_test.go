@@ -230,16 +230,16 @@ func TestChatAcrossNodes(t *testing.T) {
 	c1, r1 := dialChat(t, addrs[0])
 	c2, r2 := dialChat(t, addrs[1])
 	fmt.Fprint(c1, "/nick alice\n")
-	readUntil(t, r1, "is now known as alice")
+	testnet.ReadUntil(t, r1, "is now known as alice")
 	// Interest in the lobby reaches the server asynchronously, and node 2
 	// joined after node 1's client: wait until a line crosses.
 	fmt.Fprint(c2, "/nick bob\n")
-	readUntil(t, r2, "is now known as bob")
-	readUntil(t, r1, "is now known as bob")
+	testnet.ReadUntil(t, r2, "is now known as bob")
+	testnet.ReadUntil(t, r1, "is now known as bob")
 	fmt.Fprint(c1, "hello from node 1\n")
-	readUntil(t, r2, "alice: hello from node 1")
+	testnet.ReadUntil(t, r2, "alice: hello from node 1")
 	fmt.Fprint(c2, "hi from node 2\n")
-	readUntil(t, r1, "bob: hi from node 2")
+	testnet.ReadUntil(t, r1, "bob: hi from node 2")
 }
 
 func dialChat(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
@@ -247,21 +247,8 @@ func dialChat(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
 	c := testnet.Dial(t, addr)
 	c.SetReadDeadline(time.Now().Add(15 * time.Second))
 	r := bufio.NewReader(c)
-	readUntil(t, r, "Welcome!")
+	testnet.ReadUntil(t, r, "Welcome!")
 	return c, r
-}
-
-func readUntil(t *testing.T, r *bufio.Reader, want string) {
-	t.Helper()
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("reading until %q: %v", want, err)
-		}
-		if strings.Contains(line, want) {
-			return
-		}
-	}
 }
 
 // TestChatBackplaneDown: with the NATS server gone and no reconnect
@@ -285,14 +272,14 @@ func TestChatBackplaneDown(t *testing.T) {
 	cs := chat.NewServer(chat.Config{Hub: New(conn, Config{})})
 	c, r := dialChat(t, testnet.Serve(t, &tcpserver.Server{Handler: cs, IdleTimeout: -1}))
 	fmt.Fprint(c, "before\n")
-	readUntil(t, r, ": before")
+	testnet.ReadUntil(t, r, ": before")
 
 	ns.Shutdown(context.Background())
 	if !testnet.Eventually(10*time.Second, func() bool { return conn.Ready() != nil }) {
 		t.Fatal("the connection did not notice NATS stopping")
 	}
 	fmt.Fprint(c, "during\n")
-	readUntil(t, r, "! not delivered")
+	testnet.ReadUntil(t, r, "! not delivered")
 	if got := cs.Stats().PublishFailed; got != 1 {
 		t.Errorf("PublishFailed = %d, want 1", got)
 	}
@@ -311,7 +298,7 @@ func TestChatBackplaneDown(t *testing.T) {
 	// The room's subscription is restored by the reconnection.
 	conn.NATS().Flush()
 	fmt.Fprint(c, "after\n")
-	readUntil(t, r, ": after")
+	testnet.ReadUntil(t, r, ": after")
 }
 
 // TestBadInputOnNATSNode: a node on NATS bounds what its clients send as a
@@ -328,7 +315,7 @@ func TestBadInputOnNATSNode(t *testing.T) {
 	bad, rb := dialChat(t, addr)
 	for _, cmd := range []string{"/join a.>", "/join *", "/nick a.b"} {
 		fmt.Fprint(bad, cmd+"\n")
-		readUntil(t, rb, "! invalid")
+		testnet.ReadUntil(t, rb, "! invalid")
 	}
 	big := strings.Repeat("x", 1<<20)
 	go fmt.Fprint(bad, big+"\n") // the server may close before it is all sent
@@ -339,16 +326,16 @@ func TestBadInputOnNATSNode(t *testing.T) {
 		}
 	}
 	fmt.Fprint(good, "still here\n")
-	readUntil(t, rg, ": still here")
+	testnet.ReadUntil(t, rg, ": still here")
 	flood, rf := dialChat(t, addr)
 	for range 200 {
 		if _, err := fmt.Fprint(flood, "spam\n"); err != nil {
 			break
 		}
 	}
-	readUntil(t, rf, "disconnected: flooding")
+	testnet.ReadUntil(t, rf, "disconnected: flooding")
 	fmt.Fprint(good, "and here\n")
-	readUntil(t, rg, ": and here")
+	testnet.ReadUntil(t, rg, ": and here")
 	if st := cs.Stats(); st.DroppedFlood != 1 {
 		t.Errorf("DroppedFlood = %d, want 1", st.DroppedFlood)
 	}

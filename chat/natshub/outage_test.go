@@ -46,8 +46,8 @@ func TestNATSRestartUnderTraffic(t *testing.T) {
 	a.SetReadDeadline(time.Now().Add(60 * time.Second))
 	b.SetReadDeadline(time.Now().Add(60 * time.Second))
 	fmt.Fprint(a, "/nick ann\n")
-	readUntil(t, ra, "is now known as ann")
-	readUntil(t, rb, "is now known as ann")
+	testnet.ReadUntil(t, ra, "is now known as ann")
+	testnet.ReadUntil(t, rb, "is now known as ann")
 
 	// ann's own reader: how far the echo got, and whether a line was
 	// refused.

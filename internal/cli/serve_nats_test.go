@@ -163,15 +163,15 @@ wait:
 	r1 := bufio.NewReader(c1)
 	c1.SetReadDeadline(time.Now().Add(20 * time.Second))
 	fmt.Fprint(c1, "/nick alice\n")
-	readLine(t, r1, "is now known as alice")
+	testnet.ReadUntil(t, r1, "is now known as alice")
 	fmt.Fprint(c3, "/nick ALICE\n")
-	readLine(t, r3, "! nickname ALICE is taken")
+	testnet.ReadUntil(t, r3, "! nickname ALICE is taken")
 	fmt.Fprint(c3, "/nick bob\n")
-	readLine(t, r3, "is now known as bob")
+	testnet.ReadUntil(t, r3, "is now known as bob")
 	var who string
 	if !testnet.EventuallyEvery(10*time.Second, 200*time.Millisecond, func() bool {
 		fmt.Fprint(c3, "/who\n")
-		who = readLine(t, r3, "lobby (")
+		who = testnet.ReadUntil(t, r3, "lobby (")
 		return strings.HasSuffix(who, "lobby (2): alice, bob")
 	}) {
 		t.Errorf("/who on node 3 = %q, want alice and bob", who)
@@ -184,7 +184,7 @@ wait:
 	killed := time.Now()
 	if !testnet.EventuallyEvery(45*time.Second, 500*time.Millisecond, func() bool {
 		fmt.Fprint(c3, "/nick alice\n")
-		line := readLine(t, r3, "alice")
+		line := testnet.ReadUntil(t, r3, "alice")
 		return strings.Contains(line, "is now known as alice")
 	}) {
 		t.Fatal("node 1's nickname was never freed")
@@ -203,20 +203,6 @@ wait:
 			}
 		case <-time.After(40 * time.Second):
 			t.Errorf("node %d did not exit after SIGTERM", i+1)
-		}
-	}
-}
-
-// readLine reads lines until one holding want and returns it trimmed.
-func readLine(t *testing.T, r *bufio.Reader, want string) string {
-	t.Helper()
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("reading until %q: %v", want, err)
-		}
-		if strings.Contains(line, want) {
-			return strings.TrimSpace(line)
 		}
 	}
 }

@@ -2,8 +2,10 @@
 package testnet
 
 import (
+	"bufio"
 	"context"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -69,6 +71,22 @@ func EventuallyEvery(timeout, interval time.Duration, cond func() bool) bool {
 		case <-ctx.Done():
 			return cond()
 		case <-tick.C:
+		}
+	}
+}
+
+// ReadUntil reads lines from r until one contains want, and returns that
+// line without surrounding space; the test fails if the stream ends or its
+// read deadline passes first.
+func ReadUntil(t testing.TB, r *bufio.Reader, want string) string {
+	t.Helper()
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading until %q: %v", want, err)
+		}
+		if strings.Contains(line, want) {
+			return strings.TrimSpace(line)
 		}
 	}
 }
