@@ -21,7 +21,7 @@
 //	/nick NAME    take a nickname (unique, case-insensitive; a letter, then letters, digits, '-' or '_'; at most 24)
 //	/join ROOM    leave the current room for ROOM (letters, digits, '-' or '_'; at most 32; lower-cased)
 //	/rooms        list the rooms and how many clients each holds
-//	/who          list the clients of the current room
+//	/who          list the clients of the current room (on a cluster, with each node's count)
 //	/history [N]  the room's last N lines as they were delivered, oldest first (20; at most 100)
 //	/me ACTION    send "[HH:MM:SS] * NAME ACTION" to the room
 //	/quit [TEXT]  leave; the room reads "* NAME quit (TEXT)"

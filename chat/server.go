@@ -90,6 +90,10 @@ type Config struct {
 	// cluster. Nil means a single node.
 	Directory Directory
 
+	// Node names this server among the nodes of a cluster: /who says how
+	// many of a room's members each node holds. Empty means "this node".
+	Node string
+
 	// History keeps each room's last lines for /history. Nil means a new
 	// MemoryHistory.
 	History History
@@ -433,10 +437,12 @@ func (s *Server) who(ss *session) string {
 	s.mu.Unlock()
 	total := len(names)
 	lists := [][]string{names}
+	var perNode []string // "n2 1", on a cluster
 	for _, p := range s.others() {
 		if rp, ok := p.Rooms[room]; ok {
 			total += rp.Members
 			lists = append(lists, rp.Names)
+			perNode = append(perNode, fmt.Sprintf("%s %d", p.Node, rp.Members))
 		}
 	}
 	names = mergeNames(total, lists...)
@@ -445,7 +451,16 @@ func (s *Server) who(ss *session) string {
 		more = fmt.Sprintf(" and %d more", total-maxListed)
 		names = names[:min(len(names), maxListed)]
 	}
-	return fmt.Sprintf("%s (%d): %s%s", room, total, strings.Join(names, ", "), more)
+	nodes := ""
+	if len(perNode) > 0 {
+		self := s.cfg.Node
+		if self == "" {
+			self = "this node"
+		}
+		slices.Sort(perNode)
+		nodes = fmt.Sprintf("; by node: %s %d, %s", self, len(lists[0]), strings.Join(perNode, ", "))
+	}
+	return fmt.Sprintf("%s (%d): %s%s%s", room, total, strings.Join(names, ", "), more, nodes)
 }
 
 // roomList describes the rooms and their sizes.

@@ -140,7 +140,7 @@ func TestChatClusterState(t *testing.T) {
 	for i := range 2 {
 		nc := node(t, url)
 		dir := NewDirectory(Static(nc), DirectoryConfig{Node: fmt.Sprintf("n%d", i+1), PresenceInterval: 20 * time.Millisecond})
-		cs := chat.NewServer(chat.Config{Hub: New(Static(nc), Config{}), Directory: dir})
+		cs := chat.NewServer(chat.Config{Hub: New(Static(nc), Config{}), Directory: dir, Node: fmt.Sprintf("n%d", i+1)})
 		dir.SetSource(func() chat.Presence { return cs.Presence("") })
 		if err := dir.Start(context.Background()); err != nil {
 			t.Fatal(err)
@@ -161,7 +161,7 @@ func TestChatClusterState(t *testing.T) {
 	if !testnet.EventuallyEvery(10*time.Second, 200*time.Millisecond, func() bool {
 		fmt.Fprint(c2, "/who\n")
 		who = testnet.ReadUntil(t, r2, "lobby (")
-		return strings.Contains(who, "lobby (2): alice, bob")
+		return strings.HasSuffix(who, "lobby (2): alice, bob; by node: n2 1, n1 1")
 	}) {
 		t.Fatalf("/who on node 2 = %q, want both nodes' members", who)
 	}

@@ -22,19 +22,25 @@ type Collector struct {
 
 var _ prometheus.Collector = (*Collector)(nil)
 
-// NewCollector returns a collector for hub and, if not nil, dir.
+// NewCollector returns a collector for hub and, if not nil, dir, whose
+// node name labels every metric (node="n1").
 func NewCollector(hub *Hub, dir *Directory) *Collector {
+	var labels prometheus.Labels
+	if dir != nil && dir.cfg.Node != "" {
+		labels = prometheus.Labels{"node": dir.cfg.Node}
+	}
+	desc := func(name, help string) *prometheus.Desc { return prometheus.NewDesc(name, help, nil, labels) }
 	return &Collector{
 		hub:        hub,
 		dir:        dir,
-		connected:  prometheus.NewDesc("netkit_chat_backplane_connected", "1 while the chat backplane's NATS connection is up.", nil, nil),
-		published:  prometheus.NewDesc("netkit_chat_backplane_published_total", "Chat lines published to the backplane.", nil, nil),
-		received:   prometheus.NewDesc("netkit_chat_backplane_received_total", "Chat lines received from the backplane, this node's own included.", nil, nil),
-		malformed:  prometheus.NewDesc("netkit_chat_backplane_malformed_total", "Messages on room subjects that were not chat lines.", nil, nil),
-		dropped:    prometheus.NewDesc("netkit_chat_backplane_dropped_total", "Backplane lines this node could not take in time (subscription pending limits).", nil, nil),
-		reconnects: prometheus.NewDesc("netkit_chat_backplane_reconnects_total", "Reconnections of the backplane's NATS connection.", nil, nil),
-		history:    prometheus.NewDesc("netkit_chat_history_lines", "Lines held by the chat history stream, all rooms.", nil, nil),
-		nodes:      prometheus.NewDesc("netkit_chat_cluster_nodes", "Chat nodes heard from within the presence TTL, this one included.", nil, nil),
+		connected:  desc("netkit_chat_backplane_connected", "1 while the chat backplane's NATS connection is up."),
+		published:  desc("netkit_chat_backplane_published_total", "Chat lines published to the backplane."),
+		received:   desc("netkit_chat_backplane_received_total", "Chat lines received from the backplane, this node's own included."),
+		malformed:  desc("netkit_chat_backplane_malformed_total", "Messages on room subjects that were not chat lines."),
+		dropped:    desc("netkit_chat_backplane_dropped_total", "Backplane lines this node could not take in time (subscription pending limits)."),
+		reconnects: desc("netkit_chat_backplane_reconnects_total", "Reconnections of the backplane's NATS connection."),
+		history:    desc("netkit_chat_history_lines", "Lines held by the chat history stream, all rooms."),
+		nodes:      desc("netkit_chat_cluster_nodes", "Chat nodes heard from within the presence TTL, this one included."),
 	}
 }
 

@@ -34,16 +34,16 @@ func TestCollector(t *testing.T) {
 	want := `
 # HELP netkit_chat_backplane_connected 1 while the chat backplane's NATS connection is up.
 # TYPE netkit_chat_backplane_connected gauge
-netkit_chat_backplane_connected 1
+netkit_chat_backplane_connected{node="n1"} 1
 # HELP netkit_chat_backplane_published_total Chat lines published to the backplane.
 # TYPE netkit_chat_backplane_published_total counter
-netkit_chat_backplane_published_total 3
+netkit_chat_backplane_published_total{node="n1"} 3
 # HELP netkit_chat_backplane_received_total Chat lines received from the backplane, this node's own included.
 # TYPE netkit_chat_backplane_received_total counter
-netkit_chat_backplane_received_total 3
+netkit_chat_backplane_received_total{node="n1"} 3
 # HELP netkit_chat_history_lines Lines held by the chat history stream, all rooms.
 # TYPE netkit_chat_history_lines gauge
-netkit_chat_history_lines 3
+netkit_chat_history_lines{node="n1"} 3
 `
 	// The stream stores asynchronously to the subscribers' delivery.
 	var err error

@@ -63,7 +63,7 @@ var serveServices = []serveService{
 		Setup: func(env serveEnv, srv *tcpserver.Server) error {
 			cfg := chat.Config{Logger: env.Logger}
 			if c := env.Cluster; c != nil {
-				cfg.Hub, cfg.Directory, cfg.History = c.Hub, c.Directory, c.Directory
+				cfg.Hub, cfg.Directory, cfg.History, cfg.Node = c.Hub, c.Directory, c.Directory, c.Node
 			}
 			cs := chat.NewServer(cfg)
 			if c := env.Cluster; c != nil {

@@ -172,7 +172,7 @@ wait:
 	if !testnet.EventuallyEvery(10*time.Second, 200*time.Millisecond, func() bool {
 		fmt.Fprint(c3, "/who\n")
 		who = testnet.ReadUntil(t, r3, "lobby (")
-		return strings.HasSuffix(who, "lobby (2): alice, bob")
+		return strings.HasSuffix(who, "lobby (2): alice, bob; by node: n3 1, n1 1")
 	}) {
 		t.Errorf("/who on node 3 = %q, want alice and bob", who)
 	}
