@@ -177,11 +177,31 @@ wait:
 		t.Errorf("/who on node 3 = %q, want alice and bob", who)
 	}
 
-	// Node 1 dies without a word: node 3's client keeps its session, and
-	// alice's name is free again within the directory's 30 s.
+	// Node 1 dies without a word: the clients of nodes 2 and 3 keep
+	// chatting and lose no line, and alice's name is free again within
+	// the directory's 30 s.
+	c2 := testnet.Dial(t, addrs[1]["chat"])
+	c2.SetReadDeadline(time.Now().Add(90 * time.Second))
+	r2 := bufio.NewReader(c2)
+	testnet.ReadUntil(t, r2, "Welcome!")
+	// Node 3 publishes until node 2 has joined the room on the bus.
+	if !testnet.EventuallyEvery(20*time.Second, 200*time.Millisecond, func() bool {
+		fmt.Fprint(c3, "/who\n")
+		return strings.Contains(testnet.ReadUntil(t, r3, "lobby ("), "lobby (3)")
+	}) {
+		t.Fatal("node 2's client never showed in /who")
+	}
 	nodes[0].cmd.Process.Kill()
 	nodes[0].cmd.Wait()
 	killed := time.Now()
+	// Fewer lines than chat's flood burst (20), which would drop the rest.
+	const afterKill = 15
+	for i := range afterKill {
+		fmt.Fprintf(c3, "after the kill %d\n", i)
+	}
+	for i := range afterKill {
+		testnet.ReadUntil(t, r2, fmt.Sprintf("bob: after the kill %d", i))
+	}
 	if !testnet.EventuallyEvery(45*time.Second, 500*time.Millisecond, func() bool {
 		fmt.Fprint(c3, "/nick alice\n")
 		line := testnet.ReadUntil(t, r3, "alice")
