@@ -48,8 +48,13 @@ type RoomPresence struct {
 	Names   []string `json:"names,omitempty"`
 }
 
+// MaxPresenceRooms bounds the rooms one node's Presence lists, so that it
+// stays one small message on a bus however many rooms its clients open:
+// the rooms with the most members are kept.
+const MaxPresenceRooms = 1000
+
 // Presence returns this server's clients and rooms, with the name node, for
-// a Directory to share.
+// a Directory to share; at most MaxPresenceRooms rooms.
 func (s *Server) Presence(node string) Presence {
 	s.mu.Lock()
 	p := Presence{Node: node, Clients: len(s.clients), Rooms: make(map[string]RoomPresence, len(s.rooms))}
@@ -61,6 +66,16 @@ func (s *Server) Presence(node string) Presence {
 		p.Rooms[room] = RoomPresence{Members: len(members), Names: names}
 	}
 	s.mu.Unlock()
+	if len(p.Rooms) > MaxPresenceRooms {
+		rooms := make([]string, 0, len(p.Rooms))
+		for room := range p.Rooms {
+			rooms = append(rooms, room)
+		}
+		slices.SortFunc(rooms, func(a, b string) int { return p.Rooms[b].Members - p.Rooms[a].Members })
+		for _, room := range rooms[MaxPresenceRooms:] {
+			delete(p.Rooms, room)
+		}
+	}
 	for room, rp := range p.Rooms {
 		slices.Sort(rp.Names)
 		if len(rp.Names) > maxListed {

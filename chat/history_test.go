@@ -61,3 +61,31 @@ func TestMemoryHistoryBound(t *testing.T) {
 		t.Errorf("the newest room lost its line")
 	}
 }
+
+// TestPresenceBound: a node's presence lists at most MaxPresenceRooms
+// rooms, the fullest ones, and at most the names /who lists per room.
+func TestPresenceBound(t *testing.T) {
+	s := NewServer(Config{})
+	s.mu.Lock()
+	for i := range MaxPresenceRooms + 10 {
+		members := make(map[*session]string)
+		for j := range i%3 + 1 {
+			members[&session{}] = fmt.Sprintf("u%d-%d", i, j)
+		}
+		s.rooms[fmt.Sprintf("r%d", i)] = members
+	}
+	big := make(map[*session]string)
+	for j := range 150 {
+		big[&session{}] = fmt.Sprintf("n%03d", j)
+	}
+	s.rooms["big"] = big
+	s.mu.Unlock()
+	p := s.Presence("n1")
+	if len(p.Rooms) != MaxPresenceRooms {
+		t.Errorf("rooms listed = %d, want %d", len(p.Rooms), MaxPresenceRooms)
+	}
+	rp, ok := p.Rooms["big"]
+	if !ok || rp.Members != 150 || len(rp.Names) != maxListed || rp.Names[0] != "n000" {
+		t.Errorf("the fullest room = %d members, %d names from %q; want 150, %d from n000", rp.Members, len(rp.Names), rp.Names[0], maxListed)
+	}
+}
