@@ -20,6 +20,7 @@ import (
 	"github.com/netkit-dev/netkit/lifecycle"
 	"github.com/netkit-dev/netkit/rpcdemo"
 	"github.com/netkit-dev/netkit/tcpserver"
+	"github.com/netkit-dev/netkit/web"
 )
 
 // serveService is one TCP service `netkit serve` can start. Adding a
@@ -106,6 +107,8 @@ type serveOptions struct {
 
 	Addrs       map[string]*string // service name -> address or "off"
 	AdminAddr   string
+	WebAddr     string   // the web listener (WebSocket chat), or "off"
+	WebOrigins  []string // --web-allowed-origins
 	MaxConns    int
 	IdleTimeout time.Duration
 	ParkIdle    time.Duration
@@ -151,6 +154,8 @@ signal ends the process at once. The exit status is 0 after a clean shutdown.`,
 		opts.Addrs[svc.Name] = f.String(svc.Name+"-addr", svc.DefaultAddr, svc.Usage+` address, or "off"`)
 	}
 	f.StringVar(&opts.AdminAddr, "admin-addr", "127.0.0.1:9090", `admin HTTP address (/metrics, /healthz, /readyz), or "off"`)
+	f.StringVar(&opts.WebAddr, "web-addr", "127.0.0.1:8080", `web listener address (WebSocket chat on /ws/chat), or "off"`)
+	f.StringSliceVar(&opts.WebOrigins, "web-allowed-origins", nil, "host patterns of other origins whose pages may open WebSockets (same origin always may)")
 	f.IntVar(&opts.MaxConns, "max-conns", tcpserver.DefaultMaxConns, "most connections per service; more are closed at once")
 	f.Var(newDurationValue(&opts.IdleTimeout, tcpserver.DefaultIdleTimeout), "idle-timeout", "close connections idle (or dribbling one request) this long")
 	f.Var(newDurationValue(&opts.ParkIdle, time.Second), "park-idle", "connections idle this long wait without a goroutine (services that allow it; 0: never)")
@@ -222,10 +227,44 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		})
 		tcps = append(tcps, namedTCP{svc.Name, srv})
 	}
+	if err := addWeb(g, opts, log, tcps); err != nil {
+		return nil, nil, err
+	}
 	if g.Len() == 0 {
 		return nil, nil, errors.New("every service is off: nothing to serve")
 	}
 	return g, tcps, nil
+}
+
+// addWeb adds the web listener, after the chat service whose rooms its
+// WebSocket clients join: the gateway's chat sessions, then the HTTP
+// listener, so that the listener stops first and the sessions then end
+// with the chat service's goodbye.
+func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []namedTCP) error {
+	if opts.WebAddr == "off" || opts.WebAddr == "" {
+		return nil
+	}
+	cfg := web.Config{MaxConns: opts.MaxConns, AllowedOrigins: opts.WebOrigins, Logger: log.With("service", "web")}
+	for _, t := range tcps {
+		if t.name == "chat" {
+			cfg.Chat = t.srv.Handler
+		}
+	}
+	ws := web.NewServer(cfg)
+	g.Add("web-sessions", ws)
+	g.Add("web", &lifecycle.Listener{
+		Addr: opts.WebAddr,
+		Server: &http.Server{
+			Handler: ws.Handler(),
+			// Bounded like the admin listener; a WebSocket, once
+			// upgraded, is bounded by the chat service's own limits.
+			ReadHeaderTimeout: 5 * time.Second,
+			MaxHeaderBytes:    64 << 10,
+			IdleTimeout:       60 * time.Second,
+		},
+		Closed: http.ErrServerClosed, Logger: log.With("service", "web"), LogAttrs: []any{"endpoints", "/ws/chat"},
+	})
+	return nil
 }
 
 // namedTCP is one TCP service of netkit serve.

@@ -93,7 +93,7 @@ func TestServeEmbeddedCluster(t *testing.T) {
 	for i := range nodes {
 		logs := &lockedBuffer{}
 		cmd := exec.Command(bin, "serve", "--echo-addr", "off", "--rpc-addr", "off",
-			"--chat-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--log-format", "json",
+			"--chat-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--web-addr", "off", "--log-format", "json",
 			"--nats-listen", "127.0.0.1:0", "--nats-cluster-listen", cluster[i], "--nats-routes", strings.Join(routes, ","),
 			"--data-dir", t.TempDir(), "--node", fmt.Sprintf("n%d", i+1),
 			// The last node standing has no JetStream quorum, so its

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/jsonrpc"
 )
@@ -111,10 +113,10 @@ func TestServeInProcess(t *testing.T) {
 	code := make(chan int, 1)
 	go func() {
 		code <- Main(ctx, []string{"serve", "--echo-addr", "127.0.0.1:0", "--chat-addr", "127.0.0.1:0", "--rpc-addr", "127.0.0.1:0",
-			"--admin-addr", "127.0.0.1:0", "--log-format", "json"}, streams)
+			"--admin-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--log-format", "json"}, streams)
 	}()
 	var addrs map[string]string
-	if !testnet.Eventually(10*time.Second, func() bool { addrs = listenAddrs(logs.String()); return len(addrs) == 4 }) {
+	if !testnet.Eventually(10*time.Second, func() bool { addrs = listenAddrs(logs.String()); return len(addrs) == 5 }) {
 		cancel()
 		t.Fatalf("no listening lines; logs:\n%s", logs.String())
 	}
@@ -128,6 +130,17 @@ func TestServeInProcess(t *testing.T) {
 	if got, err := bufio.NewReader(chatConn).ReadString('\n'); !strings.HasPrefix(got, "Welcome! You are ") || err != nil {
 		t.Errorf("chat welcome = %q, %v", got, err)
 	}
+	// A browser's WebSocket on the web listener joins the same chat.
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	wsc, _, err := websocket.Dial(wctx, "ws://"+addrs["web"]+"/ws/chat", nil)
+	if err != nil {
+		t.Fatalf("web chat: %v", err)
+	}
+	if _, msg, err := wsc.Read(wctx); err != nil || !strings.HasSuffix(string(msg), "2 client(s) connected.") {
+		t.Errorf("web chat welcome = %q, %v; want the TCP client counted", msg, err)
+	}
+	wsc.CloseNow()
+	wcancel()
 	rpc, err := jsonrpc.Dial(ctx, addrs["rpc"], nil)
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +195,7 @@ func TestServeInProcess(t *testing.T) {
 }
 
 func TestServeAllOff(t *testing.T) {
-	args := []string{"serve", "--admin-addr", "off"}
+	args := []string{"serve", "--admin-addr", "off", "--web-addr", "off"}
 	for _, svc := range serveServices {
 		args = append(args, "--"+svc.Name+"-addr", "off")
 	}
@@ -194,7 +207,7 @@ func TestServeAllOff(t *testing.T) {
 
 func TestServeAddrInUse(t *testing.T) {
 	ln := testnet.Listen(t)
-	code, _, stderr := run(t, "", "serve", "--echo-addr", ln.Addr().String(), "--chat-addr", "off", "--rpc-addr", "off", "--admin-addr", "off")
+	code, _, stderr := run(t, "", "serve", "--echo-addr", ln.Addr().String(), "--chat-addr", "off", "--rpc-addr", "off", "--admin-addr", "off", "--web-addr", "off")
 	if code != ExitError || !strings.Contains(stderr, "echo:") {
 		t.Errorf("serve on a busy port = %d, %q; want 1 and the service named", code, stderr)
 	}
@@ -207,7 +220,7 @@ func TestServeSIGTERM(t *testing.T) {
 	bin := netkitBinary(t)
 	logs := &lockedBuffer{}
 	cmd := exec.Command(bin, "serve", "--echo-addr", "127.0.0.1:0", "--chat-addr", "off", "--rpc-addr", "off",
-		"--admin-addr", "127.0.0.1:0", "--log-format", "json", "--grace", "5s")
+		"--admin-addr", "127.0.0.1:0", "--web-addr", "off", "--log-format", "json", "--grace", "5s")
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

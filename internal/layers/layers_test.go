@@ -49,6 +49,7 @@ var layers = map[string]layer{
 	"chat/natshub":      service,
 	"loadgen":           service,
 	"admin":             service,
+	"web":               service,
 	"internal/cli":      command,
 	"cmd/netkit":        program,
 	"bench/*":           program,

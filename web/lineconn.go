@@ -1,0 +1,90 @@
+package web
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// wsConn is the chat service's end of a WebSocket connection: a net.Conn
+// with deadlines (net.Pipe's), whose other end two pumps connect to the
+// WebSocket, a text message for each line. net.Pipe is unbuffered, so a
+// browser that stops reading stops the chat writer, whose send queue then
+// drops it as a slow consumer, as it drops a TCP client.
+type wsConn struct {
+	net.Conn
+	remote, local net.Addr
+}
+
+func (c *wsConn) RemoteAddr() net.Addr { return c.remote }
+func (c *wsConn) LocalAddr() net.Addr  { return c.local }
+
+// addr is a net.Addr for the HTTP request's addresses.
+type addr struct{ network, s string }
+
+func (a addr) Network() string { return a.network }
+func (a addr) String() string  { return a.s }
+
+// pipe connects ws to a new net.Conn for the chat service and starts the
+// pumps; done is closed once both have stopped and ws is closed.
+func pipe(ws *websocket.Conn, remote, local string, writeTimeout time.Duration) (conn net.Conn, done <-chan struct{}) {
+	svc, gw := net.Pipe()
+	ch := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		// Browser to service: each message is a line.
+		defer gw.Close()
+		defer cancel()
+		for {
+			typ, msg, err := ws.Read(ctx)
+			if err != nil {
+				return
+			}
+			if typ != websocket.MessageText {
+				ws.Close(websocket.StatusUnsupportedData, "text messages only: one line each")
+				return
+			}
+			// A newline inside a message would split it into lines the
+			// sender did not mean; it is one line, as in the TCP protocol
+			// up to its first newline.
+			if i := bytes.IndexByte(msg, '\n'); i >= 0 {
+				msg = msg[:i]
+			}
+			if _, err := gw.Write(append(msg, '\n')); err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		// Service to browser: each line is a message.
+		defer close(ch)
+		r := bufio.NewReaderSize(gw, 4096)
+		for {
+			line, err := r.ReadSlice('\n')
+			if errors.Is(err, bufio.ErrBufferFull) {
+				// Longer than any line the service sends; pass it on whole.
+				err = nil
+			}
+			if len(line) > 0 {
+				wctx, wcancel := context.WithTimeout(ctx, writeTimeout)
+				werr := ws.Write(wctx, websocket.MessageText, bytes.TrimSuffix(line, []byte{'\n'}))
+				wcancel()
+				if werr != nil {
+					gw.Close()
+					ws.CloseNow()
+					return
+				}
+			}
+			if err != nil {
+				ws.Close(websocket.StatusNormalClosure, "")
+				return
+			}
+		}
+	}()
+	return &wsConn{Conn: svc, remote: addr{"websocket", remote}, local: addr{"websocket", local}}, ch
+}

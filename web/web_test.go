@@ -1,0 +1,200 @@
+package web_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"go.uber.org/goleak"
+
+	"github.com/netkit-dev/netkit/chat"
+	"github.com/netkit-dev/netkit/internal/testnet"
+	"github.com/netkit-dev/netkit/tcpserver"
+	"github.com/netkit-dev/netkit/web"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// setup serves one chat service on TCP and through the gateway, and
+// returns the TCP address and the gateway's HTTP URL.
+func setup(t *testing.T, cfg web.Config) (tcpAddr, httpURL string, ws *web.Server) {
+	t.Helper()
+	cs := chat.NewServer(chat.Config{Rate: -1})
+	tcpAddr = testnet.Serve(t, &tcpserver.Server{Handler: cs, IdleTimeout: -1})
+	cfg.Chat = cs
+	ws = web.NewServer(cfg)
+	if err := ws.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(ws.Handler())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ws.Shutdown(ctx)
+		hs.Close()
+		ws.Wait()
+	})
+	return tcpAddr, hs.URL, ws
+}
+
+func dialWS(t *testing.T, httpURL string, hdr http.Header) *websocket.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(httpURL, "http")+"/ws/chat", &websocket.DialOptions{HTTPHeader: hdr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
+// readWS reads messages until one contains want, and returns it.
+func readWS(t *testing.T, c *websocket.Conn, want string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		typ, msg, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("reading until %q: %v", want, err)
+		}
+		if typ != websocket.MessageText {
+			t.Fatalf("message of type %v, want text", typ)
+		}
+		if strings.Contains(string(msg), want) {
+			return string(msg)
+		}
+	}
+}
+
+func sendWS(t *testing.T, c *websocket.Conn, line string) {
+	t.Helper()
+	if err := c.Write(context.Background(), websocket.MessageText, []byte(line)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLineParity: a browser and a TCP client in one room each read the
+// other's lines, the browser's messages being the TCP client's lines
+// without their newline, byte for byte.
+func TestLineParity(t *testing.T) {
+	tcpAddr, url, _ := setup(t, web.Config{})
+	b := dialWS(t, url, nil)
+	welcome := readWS(t, b, "Welcome!")
+	if strings.HasSuffix(welcome, "\n") {
+		t.Errorf("welcome message %q ends with a newline", welcome)
+	}
+	tc := testnet.Dial(t, tcpAddr)
+	tc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(tc)
+	testnet.ReadUntil(t, r, "Welcome!")
+	readWS(t, b, "joined lobby")
+	for _, cmd := range []string{"/nick webby", "hello from the browser", "/me waves"} {
+		sendWS(t, b, cmd)
+	}
+	tcpLines := []string{
+		testnet.ReadUntil(t, r, "is now known as webby"),
+		testnet.ReadUntil(t, r, "webby: hello from the browser"),
+		testnet.ReadUntil(t, r, "* webby waves"),
+	}
+	wsLines := []string{
+		readWS(t, b, "is now known as webby"),
+		readWS(t, b, "webby: hello from the browser"),
+		readWS(t, b, "* webby waves"),
+	}
+	for i := range tcpLines {
+		if tcpLines[i] != wsLines[i] {
+			t.Errorf("line %d: TCP read %q, the browser %q", i, tcpLines[i], wsLines[i])
+		}
+	}
+	tc.Write([]byte("hi from TCP\n"))
+	readWS(t, b, ": hi from TCP")
+	sendWS(t, b, "/who")
+	if got := readWS(t, b, "lobby ("); !strings.Contains(got, "lobby (2)") {
+		t.Errorf("/who = %q, want both clients", got)
+	}
+}
+
+// TestOriginCheck: an upgrade from a page of another origin is refused
+// with 403, unless that origin is allowed.
+func TestOriginCheck(t *testing.T) {
+	_, url, _ := setup(t, web.Config{AllowedOrigins: []string{"chat.example.com"}})
+	ws := "ws" + strings.TrimPrefix(url, "http") + "/ws/chat"
+	for _, tt := range []struct {
+		origin string
+		ok     bool
+	}{
+		{"", true},
+		{url, true},
+		{"https://chat.example.com", true},
+		{"https://evil.example.com", false},
+	} {
+		hdr := http.Header{}
+		if tt.origin != "" {
+			hdr.Set("Origin", tt.origin)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		c, resp, err := websocket.Dial(ctx, ws, &websocket.DialOptions{HTTPHeader: hdr})
+		cancel()
+		if tt.ok {
+			if err != nil {
+				t.Errorf("origin %q: %v, want the upgrade", tt.origin, err)
+				continue
+			}
+			c.CloseNow()
+			continue
+		}
+		if err == nil {
+			c.CloseNow()
+			t.Errorf("origin %q: upgraded, want 403", tt.origin)
+		} else if resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Errorf("origin %q: %v, want 403", tt.origin, err)
+		}
+	}
+}
+
+// TestOversizeMessage: a message over MaxMessage closes the connection
+// with 1009; the chat goes on for the others.
+func TestOversizeMessage(t *testing.T) {
+	_, url, _ := setup(t, web.Config{MaxMessage: 1024})
+	big := dialWS(t, url, nil)
+	other := dialWS(t, url, nil)
+	readWS(t, big, "Welcome!")
+	readWS(t, other, "Welcome!")
+	sendWS(t, big, strings.Repeat("x", 2048))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var err error
+	for err == nil {
+		_, _, err = big.Read(ctx)
+	}
+	if got := websocket.CloseStatus(err); got != websocket.StatusMessageTooBig {
+		t.Errorf("close status %v (%v), want 1009", got, err)
+	}
+	sendWS(t, other, "still here")
+	readWS(t, other, ": still here")
+}
+
+// TestShutdown: the gateway's sessions end on Shutdown with the chat
+// service's goodbye, and Wait returns nil.
+func TestShutdown(t *testing.T) {
+	_, url, ws := setup(t, web.Config{})
+	c := dialWS(t, url, nil)
+	readWS(t, c, "Welcome!")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := ws.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	readWS(t, c, "server shutting down")
+	if err := ws.Wait(); err != nil && !errors.Is(err, context.Canceled) {
+		t.Errorf("Wait = %v", err)
+	}
+}
