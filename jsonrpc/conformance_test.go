@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/google/go-cmp/cmp"
 	"github.com/netkit-dev/netkit/frame"
 	"github.com/netkit-dev/netkit/internal/testnet"
@@ -188,5 +189,48 @@ func TestConformanceHTTP(t *testing.T) {
 			}
 			equalJSON(t, ex.name, body, []byte(ex.want))
 		})
+	}
+}
+
+// TestConformanceWebSocket runs the examples over WebSocketHandler: one
+// request or batch per text message, no message for notifications.
+func TestConformanceWebSocket(t *testing.T) {
+	ts := httptest.NewServer(specServer().WebSocketHandler(jsonrpc.WebSocketOptions{}))
+	defer ts.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	read := func() []byte {
+		_, msg, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		return msg
+	}
+	for _, ex := range specExamples {
+		if err := c.Write(ctx, websocket.MessageText, []byte(ex.req)); err != nil {
+			t.Fatalf("%s: write: %v", ex.name, err)
+		}
+		// The marker after each example, as over frames.
+		if err := c.Write(ctx, websocket.MessageText, []byte(`{"jsonrpc":"2.0","method":"get_data","id":"marker"}`)); err != nil {
+			t.Fatal(err)
+		}
+		got := read()
+		if ex.want != "" {
+			equalJSON(t, ex.name, got, []byte(ex.want))
+			got = read()
+		}
+		equalJSON(t, ex.name+" (marker)", got, []byte(`{"jsonrpc":"2.0","result":["hello",5],"id":"marker"}`))
+	}
+	// A message over MaxFrameSize closes with 1009.
+	big := `{"jsonrpc":"2.0","method":"sum","params":[` + strings.Repeat("1,", 3<<20) + `1],"id":1}`
+	c.Write(ctx, websocket.MessageText, []byte(big))
+	_, _, err = c.Read(ctx)
+	if got := websocket.CloseStatus(err); got != websocket.StatusMessageTooBig {
+		t.Errorf("over-size message: %v (status %v), want 1009", err, got)
 	}
 }

@@ -33,6 +33,11 @@ type Config struct {
 	// /ws/chat unserved.
 	Chat tcpserver.Handler
 
+	// Mounts are more handlers for the web listener, by http.ServeMux
+	// pattern: a service's WebSocket endpoint such as JSON-RPC's
+	// "GET /ws/rpc".
+	Mounts map[string]http.Handler
+
 	// MaxConns bounds the WebSocket chat connections open at once;
 	// 0 means tcpserver.DefaultMaxConns.
 	MaxConns int
@@ -86,6 +91,9 @@ func NewServer(cfg Config) *Server {
 		}
 		s.chat = &tcpserver.Server{Handler: cfg.Chat, MaxConns: cfg.MaxConns, IdleTimeout: -1, ReadTimeout: 30 * time.Second, Logger: log}
 		s.mux.HandleFunc("GET /ws/chat", s.serveChat)
+	}
+	for pattern, h := range cfg.Mounts {
+		s.mux.Handle(pattern, h)
 	}
 	return s
 }

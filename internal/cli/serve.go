@@ -48,6 +48,10 @@ type serveEnv struct {
 	// Cluster carries chat rooms, names and presence on the message bus
 	// (--nats, --nats-listen); nil keeps them in-process.
 	Cluster *chatCluster
+	// Web collects the handlers a service mounts on the web listener, by
+	// http.ServeMux pattern; nil when the web listener is off.
+	Web        map[string]http.Handler
+	WebOrigins []string
 }
 
 // serveServices lists the services in start order.
@@ -96,6 +100,9 @@ var serveServices = []serveService{
 			srv.Handler = rpc.TCPHandler()
 			if env.Admin != nil {
 				env.Admin.Handle("POST /rpc", rpc)
+			}
+			if env.Web != nil {
+				env.Web["GET /ws/rpc"] = rpc.WebSocketHandler(jsonrpc.WebSocketOptions{OriginPatterns: env.WebOrigins})
 			}
 			return nil
 		},
@@ -154,7 +161,7 @@ signal ends the process at once. The exit status is 0 after a clean shutdown.`,
 		opts.Addrs[svc.Name] = f.String(svc.Name+"-addr", svc.DefaultAddr, svc.Usage+` address, or "off"`)
 	}
 	f.StringVar(&opts.AdminAddr, "admin-addr", "127.0.0.1:9090", `admin HTTP address (/metrics, /healthz, /readyz), or "off"`)
-	f.StringVar(&opts.WebAddr, "web-addr", "127.0.0.1:8080", `web listener address (WebSocket chat on /ws/chat), or "off"`)
+	f.StringVar(&opts.WebAddr, "web-addr", "127.0.0.1:8080", `web listener address (WebSockets: chat on /ws/chat, JSON-RPC on /ws/rpc), or "off"`)
 	f.StringSliceVar(&opts.WebOrigins, "web-allowed-origins", nil, "host patterns of other origins whose pages may open WebSockets (same origin always may)")
 	f.IntVar(&opts.MaxConns, "max-conns", tcpserver.DefaultMaxConns, "most connections per service; more are closed at once")
 	f.Var(newDurationValue(&opts.IdleTimeout, tcpserver.DefaultIdleTimeout), "idle-timeout", "close connections idle (or dribbling one request) this long")
@@ -201,6 +208,10 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 			Logger: log.With("service", "admin"), LogAttrs: []any{"endpoints", "/metrics /healthz /readyz"},
 		})
 	}
+	var mounts map[string]http.Handler
+	if opts.WebAddr != "off" && opts.WebAddr != "" {
+		mounts = make(map[string]http.Handler)
+	}
 	cluster, err := opts.NATS.addNATS(g, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("nats: %w", err)
@@ -215,7 +226,7 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		if svc.Parkable {
 			srv.ParkIdle = opts.ParkIdle
 		}
-		if err := svc.Setup(serveEnv{Logger: svcLog, Admin: adm, Cluster: cluster}, srv); err != nil {
+		if err := svc.Setup(serveEnv{Logger: svcLog, Admin: adm, Cluster: cluster, Web: mounts, WebOrigins: opts.WebOrigins}, srv); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", svc.Name, err)
 		}
 		if adm != nil {
@@ -227,7 +238,7 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		})
 		tcps = append(tcps, namedTCP{svc.Name, srv})
 	}
-	if err := addWeb(g, opts, log, tcps); err != nil {
+	if err := addWeb(g, opts, log, tcps, mounts); err != nil {
 		return nil, nil, err
 	}
 	if g.Len() == 0 {
@@ -240,11 +251,11 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 // WebSocket clients join: the gateway's chat sessions, then the HTTP
 // listener, so that the listener stops first and the sessions then end
 // with the chat service's goodbye.
-func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []namedTCP) error {
+func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []namedTCP, mounts map[string]http.Handler) error {
 	if opts.WebAddr == "off" || opts.WebAddr == "" {
 		return nil
 	}
-	cfg := web.Config{MaxConns: opts.MaxConns, AllowedOrigins: opts.WebOrigins, Logger: log.With("service", "web")}
+	cfg := web.Config{MaxConns: opts.MaxConns, AllowedOrigins: opts.WebOrigins, Mounts: mounts, Logger: log.With("service", "web")}
 	for _, t := range tcps {
 		if t.name == "chat" {
 			cfg.Chat = t.srv.Handler
@@ -262,7 +273,7 @@ func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []nam
 			MaxHeaderBytes:    64 << 10,
 			IdleTimeout:       60 * time.Second,
 		},
-		Closed: http.ErrServerClosed, Logger: log.With("service", "web"), LogAttrs: []any{"endpoints", "/ws/chat"},
+		Closed: http.ErrServerClosed, Logger: log.With("service", "web"), LogAttrs: []any{"endpoints", "/ws/chat /ws/rpc"},
 	})
 	return nil
 }

@@ -140,6 +140,16 @@ func TestServeInProcess(t *testing.T) {
 		t.Errorf("web chat welcome = %q, %v; want the TCP client counted", msg, err)
 	}
 	wsc.CloseNow()
+	// And JSON-RPC over a WebSocket on /ws/rpc, the same methods.
+	rpcws, _, err := websocket.Dial(wctx, "ws://"+addrs["web"]+"/ws/rpc", nil)
+	if err != nil {
+		t.Fatalf("web rpc: %v", err)
+	}
+	rpcws.Write(wctx, websocket.MessageText, []byte(`{"jsonrpc":"2.0","id":1,"method":"add","params":[40,2]}`))
+	if _, msg, err := rpcws.Read(wctx); err != nil || string(msg) != `{"jsonrpc":"2.0","result":42,"id":1}` {
+		t.Errorf("add over /ws/rpc = %s, %v", msg, err)
+	}
+	rpcws.CloseNow()
 	wcancel()
 	rpc, err := jsonrpc.Dial(ctx, addrs["rpc"], nil)
 	if err != nil {

@@ -1,0 +1,59 @@
+package jsonrpc
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/coder/websocket"
+)
+
+// WebSocketOptions configures WebSocketHandler.
+type WebSocketOptions struct {
+	// OriginPatterns lists the host patterns of other origins whose pages
+	// may open the WebSocket (coder/websocket's AcceptOptions); a page of
+	// the server's own origin always may, and any other gets 403.
+	OriginPatterns []string
+}
+
+// WebSocketHandler returns a handler that upgrades a request to a WebSocket
+// and serves JSON-RPC on it: each text message is one request or batch, as
+// a frame is on TCP, and each response is one text message. Calls on one
+// connection run one after another, in order. A message over MaxFrameSize
+// closes the connection with status 1009, and a binary message with 1003.
+func (s *Server) WebSocketHandler(opts WebSocketOptions) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: opts.OriginPatterns})
+		if err != nil {
+			return // Accept has answered the request
+		}
+		defer c.CloseNow()
+		c.SetReadLimit(int64(s.maxFrame()))
+		ctx := r.Context()
+		for {
+			typ, msg, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			if typ != websocket.MessageText {
+				c.Close(websocket.StatusUnsupportedData, "text messages only")
+				return
+			}
+			resp := s.HandleMessage(ctx, msg)
+			if resp == nil {
+				continue // notifications are not answered
+			}
+			wctx, cancel := ctx, context.CancelFunc(func() {})
+			if d := durDefault(s.WriteTimeout, DefaultWriteTimeout); d > 0 {
+				wctx, cancel = context.WithTimeout(ctx, d)
+			}
+			err = c.Write(wctx, websocket.MessageText, resp)
+			cancel()
+			if err != nil {
+				if s.Logger != nil {
+					s.Logger.Debug("jsonrpc: websocket write failed", "remote", r.RemoteAddr, "err", err)
+				}
+				return
+			}
+		}
+	})
+}
