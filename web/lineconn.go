@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/netkit-dev/netkit/chat"
 )
 
 // wsConn is the chat service's end of a WebSocket connection: a net.Conn
@@ -32,10 +34,14 @@ func (a addr) String() string  { return a.s }
 
 // pipe connects ws to a new net.Conn for the chat service and starts the
 // pumps; done is closed once both have stopped and ws is closed.
-func pipe(ws *websocket.Conn, remote, local string, writeTimeout time.Duration) (conn net.Conn, done <-chan struct{}) {
+func pipe(ws *websocket.Conn, remote, local string, writeTimeout time.Duration, jsonMode bool) (conn net.Conn, done <-chan struct{}) {
 	svc, gw := net.Pipe()
 	ch := make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
+	var ev *events
+	if jsonMode {
+		ev = &events{room: chat.DefaultRoom}
+	}
 	go func() {
 		// Browser to service: each message is a line.
 		defer gw.Close()
@@ -48,6 +54,16 @@ func pipe(ws *websocket.Conn, remote, local string, writeTimeout time.Duration) 
 			if typ != websocket.MessageText {
 				ws.Close(websocket.StatusUnsupportedData, "text messages only: one line each")
 				return
+			}
+			if ev != nil {
+				line, errText := ev.fromClient(msg)
+				if errText != "" {
+					wctx, wcancel := context.WithTimeout(ctx, writeTimeout)
+					ws.Write(wctx, websocket.MessageText, errorEvent(errText))
+					wcancel()
+					continue
+				}
+				msg = line
 			}
 			// A newline inside a message would split it into lines the
 			// sender did not mean; it is one line, as in the TCP protocol
@@ -71,8 +87,12 @@ func pipe(ws *websocket.Conn, remote, local string, writeTimeout time.Duration) 
 				err = nil
 			}
 			if len(line) > 0 {
+				out := bytes.TrimSuffix(line, []byte{'\n'})
+				if ev != nil {
+					out = ev.toClient(out)
+				}
 				wctx, wcancel := context.WithTimeout(ctx, writeTimeout)
-				werr := ws.Write(wctx, websocket.MessageText, bytes.TrimSuffix(line, []byte{'\n'}))
+				werr := ws.Write(wctx, websocket.MessageText, out)
 				wcancel()
 				if werr != nil {
 					gw.Close()

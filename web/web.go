@@ -62,7 +62,7 @@ type Config struct {
 }
 
 // Server is the web listener's handler: GET /ws/chat upgrades to a
-// WebSocket chat session. It is a lifecycle.Component for the sessions it
+// WebSocket chat session, with ?format=json for Events instead of lines. It is a lifecycle.Component for the sessions it
 // runs; serve its Handler on an HTTP listener.
 type Server struct {
 	cfg  Config
@@ -116,7 +116,7 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.SetReadLimit(s.cfg.MaxMessage)
-	conn, done := pipe(ws, r.RemoteAddr, r.Host, s.cfg.WriteTimeout)
+	conn, done := pipe(ws, r.RemoteAddr, r.Host, s.cfg.WriteTimeout, r.URL.Query().Get("format") == "json")
 	if !s.ln.hand(conn) {
 		conn.Close()
 		ws.Close(websocket.StatusGoingAway, "server shutting down")

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -197,4 +198,48 @@ func TestShutdown(t *testing.T) {
 	if err := ws.Wait(); err != nil && !errors.Is(err, context.Canceled) {
 		t.Errorf("Wait = %v", err)
 	}
+}
+
+// TestJSONMode: with ?format=json every line arrives as an Event, with the
+// room the client is in, and the client sends {"text": ...} objects.
+func TestJSONMode(t *testing.T) {
+	_, url, _ := setup(t, web.Config{})
+	c := dialWSPath(t, url, "/ws/chat?format=json")
+	next := func(want string) web.Event {
+		t.Helper()
+		var ev web.Event
+		if err := json.Unmarshal([]byte(readWS(t, c, want)), &ev); err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	if ev := next(`"welcome"`); ev.Type != "welcome" || !strings.HasPrefix(ev.Text, "Welcome! ") || ev.Room != "lobby" {
+		t.Errorf("welcome event = %+v", ev)
+	}
+	sendWS(t, c, `{"text": "/nick jay"}`)
+	if ev := next("is now known as jay"); ev.Type != "notice" || ev.Time == "" {
+		t.Errorf("nick event = %+v", ev)
+	}
+	sendWS(t, c, `{"text": "/join Dev"}`)
+	next("jay joined dev")
+	sendWS(t, c, `{"text": "hi there"}`)
+	if ev := next("hi there"); ev != (web.Event{Type: "message", Room: "dev", From: "jay", Text: "hi there", Time: ev.Time}) {
+		t.Errorf("message event = %+v", ev)
+	}
+	sendWS(t, c, `not json`)
+	if ev := next(`"error"`); ev.Type != "error" || !strings.Contains(ev.Text, `want {"text"`) {
+		t.Errorf("error event = %+v", ev)
+	}
+}
+
+func dialWSPath(t *testing.T, httpURL, path string) *websocket.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(httpURL, "http")+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return c
 }
