@@ -23,6 +23,12 @@ const (
 	DefaultMaxMessage = 8 << 10
 	// DefaultWriteTimeout bounds sending one message to a browser.
 	DefaultWriteTimeout = 10 * time.Second
+	// DefaultPingInterval is how often a browser is pinged, and
+	// DefaultPongTimeout how long its pong may take before the connection
+	// is closed as dead: proxies drop idle WebSockets, and a browser that
+	// vanished without a close is found.
+	DefaultPingInterval = 30 * time.Second
+	DefaultPongTimeout  = 10 * time.Second
 )
 
 // Config configures a Server.
@@ -56,6 +62,10 @@ type Config struct {
 	// DefaultWriteTimeout.
 	WriteTimeout time.Duration
 
+	// PingInterval and PongTimeout keep connections alive and find dead
+	// ones; 0 means DefaultPingInterval and DefaultPongTimeout.
+	PingInterval, PongTimeout time.Duration
+
 	// Logger receives refused upgrades and the chat sessions' errors; nil
 	// is silent.
 	Logger *slog.Logger
@@ -82,6 +92,12 @@ func NewServer(cfg Config) *Server {
 	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = DefaultPingInterval
+	}
+	if cfg.PongTimeout <= 0 {
+		cfg.PongTimeout = DefaultPongTimeout
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), ln: newGatewayListener(), done: make(chan struct{})}
 	if cfg.Chat != nil {
@@ -121,7 +137,7 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 		conn.Close()
 		ws.Close(websocket.StatusGoingAway, "server shutting down")
 	}
-	<-done
+	keepAlive(ws, done, s.cfg.PingInterval, s.cfg.PongTimeout)
 }
 
 // Start starts serving the chat sessions that the handler hands over.
@@ -209,3 +225,25 @@ func (l *gatewayListener) isClosed() bool {
 }
 
 func (l *gatewayListener) Addr() net.Addr { return addr{"websocket", "gateway"} }
+
+// keepAlive pings ws every interval until done is closed; a pong missing
+// after timeout closes the connection, which ends its pumps.
+func keepAlive(ws *websocket.Conn, done <-chan struct{}, interval, timeout time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			err := ws.Ping(ctx)
+			cancel()
+			if err != nil {
+				ws.CloseNow()
+				<-done
+				return
+			}
+		}
+	}
+}

@@ -243,3 +243,35 @@ func dialWSPath(t *testing.T, httpURL, path string) *websocket.Conn {
 	t.Cleanup(func() { c.CloseNow() })
 	return c
 }
+
+// TestDeadBrowser: a browser that stops answering pings is closed after
+// the pong timeout, and its chat session ends.
+func TestDeadBrowser(t *testing.T) {
+	_, url, ws := setup(t, web.Config{PingInterval: 50 * time.Millisecond, PongTimeout: 100 * time.Millisecond})
+	live := dialWS(t, url, nil)
+	readWS(t, live, "Welcome!")
+	lines := make(chan string, 100)
+	go func() { // live keeps reading, and so answers the pings
+		for {
+			_, msg, err := live.Read(context.Background())
+			if err != nil {
+				close(lines)
+				return
+			}
+			lines <- string(msg)
+		}
+	}()
+	c := dialWS(t, url, nil)
+	readWS(t, c, "Welcome!")
+	// c no longer reads, so its pongs are never sent.
+	if !testnet.Eventually(10*time.Second, func() bool { return ws.Chat().Stats().Active == 1 }) {
+		t.Fatalf("the silent browser's session is still open: %+v", ws.Chat().Stats())
+	}
+	sendWS(t, live, "still alive")
+	for line := range lines {
+		if strings.Contains(line, ": still alive") {
+			return
+		}
+	}
+	t.Error("the live browser's connection ended")
+}
