@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -274,4 +276,44 @@ func TestDeadBrowser(t *testing.T) {
 		}
 	}
 	t.Error("the live browser's connection ended")
+}
+
+// TestThousandBrowsers: 1,000 WebSocket clients in one room all read a
+// line sent by one of them.
+func TestThousandBrowsers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1,000 connections")
+	}
+	_, url, _ := setup(t, web.Config{MaxConns: 2000})
+	const n = 1000
+	conns := make([]*websocket.Conn, n)
+	for i := range conns {
+		conns[i] = dialWS(t, url, nil)
+		readWS(t, conns[i], "Welcome!")
+	}
+	sendWS(t, conns[0], "to everyone")
+	var wg sync.WaitGroup
+	var got atomic.Int64
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			for {
+				_, msg, err := c.Read(ctx)
+				if err != nil {
+					return
+				}
+				if strings.HasSuffix(string(msg), ": to everyone") {
+					got.Add(1)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got.Load() != n {
+		t.Errorf("%d of %d browsers read the line", got.Load(), n)
+	}
 }
