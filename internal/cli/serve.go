@@ -238,7 +238,7 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		})
 		tcps = append(tcps, namedTCP{svc.Name, srv})
 	}
-	if err := addWeb(g, opts, log, tcps, mounts); err != nil {
+	if err := addWeb(g, opts, log, tcps, mounts, adm); err != nil {
 		return nil, nil, err
 	}
 	if g.Len() == 0 {
@@ -251,7 +251,7 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 // WebSocket clients join: the gateway's chat sessions, then the HTTP
 // listener, so that the listener stops first and the sessions then end
 // with the chat service's goodbye.
-func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []namedTCP, mounts map[string]http.Handler) error {
+func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []namedTCP, mounts map[string]http.Handler, adm *admin.Server) error {
 	if opts.WebAddr == "off" || opts.WebAddr == "" {
 		return nil
 	}
@@ -262,6 +262,10 @@ func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []nam
 		}
 	}
 	ws := web.NewServer(cfg)
+	if adm != nil && ws.Chat() != nil {
+		// The WebSocket chat sessions, beside the TCP services' metrics.
+		adm.Registry().MustRegister(tcpserver.NewCollector(ws.Chat(), "web-chat"))
+	}
 	g.Add("web-sessions", ws)
 	g.Add("web", &lifecycle.Listener{
 		Addr: opts.WebAddr,

@@ -175,7 +175,7 @@ func TestServeInProcess(t *testing.T) {
 		t.Errorf("/readyz = %d %q", code, body)
 	}
 	_, metrics := httpGet(t, admin+"/metrics")
-	for _, want := range []string{`netkit_tcp_requests_total{service="echo"} 1`, `service="chat"`, `service="rpc"`, "netkit_chat_"} {
+	for _, want := range []string{`netkit_tcp_requests_total{service="echo"} 1`, `service="chat"`, `service="rpc"`, `netkit_tcp_connections_accepted_total{service="web-chat"} 1`, "netkit_chat_"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s:\n%.2000s", want, metrics)
 		}
