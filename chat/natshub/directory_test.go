@@ -15,7 +15,6 @@ import (
 
 	"github.com/netkit-dev/netkit/chat"
 	"github.com/netkit-dev/netkit/internal/testnet"
-	"github.com/netkit-dev/netkit/natsbus"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
@@ -212,11 +211,8 @@ func chatNode(t *testing.T, nc *nats.Conn, name string) (addr string, stop func(
 // store is kept.
 func TestHistoryAcrossNodesAndRestart(t *testing.T) {
 	store := t.TempDir()
-	ns, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: store})
+	ns, err := startNATS(t, store, "")
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ns.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	nsAddr := ns.Addr()
@@ -244,14 +240,10 @@ func TestHistoryAcrossNodesAndRestart(t *testing.T) {
 	nc2.Close()
 	ns.Shutdown(context.Background())
 
-	ns2, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: store, Listen: nsAddr})
+	ns2, err := startNATS(t, store, nsAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ns2.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns2.Shutdown(context.Background()) })
 	a3, _ := chatNode(t, node(t, ns2.ClientURL()), "n3")
 	c3, r3 := dialChat(t, a3)
 	fmt.Fprint(c3, "/history\n")

@@ -25,15 +25,26 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // bus starts an embedded NATS server for the test and returns its URL.
 func bus(t *testing.T) string {
 	t.Helper()
-	s, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: t.TempDir()})
+	s, err := startNATS(t, t.TempDir(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s.ClientURL()
+}
+
+// startNATS starts an embedded NATS server with its store in dir, on
+// listen (empty: any free port), shut down when the test ends if not
+// before. It returns an error rather than failing, for goroutines.
+func startNATS(t *testing.T, dir, listen string) (*natsbus.Server, error) {
+	s, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: dir, Listen: listen})
+	if err != nil {
+		return nil, err
+	}
 	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	t.Cleanup(func() { s.Shutdown(context.Background()) })
-	return s.ClientURL()
+	return s, nil
 }
 
 // node returns a connection to url, as one netkit node would have.
@@ -256,11 +267,8 @@ func dialChat(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
 // silent loss; once NATS is back, messages flow again.
 func TestChatBackplaneDown(t *testing.T) {
 	dir := t.TempDir()
-	ns, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: dir})
+	ns, err := startNATS(t, dir, "")
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ns.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	addr := ns.Addr()
@@ -284,14 +292,9 @@ func TestChatBackplaneDown(t *testing.T) {
 		t.Errorf("PublishFailed = %d, want 1", got)
 	}
 
-	ns2, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: dir, Listen: addr})
-	if err != nil {
+	if _, err := startNATS(t, dir, addr); err != nil {
 		t.Fatal(err)
 	}
-	if err := ns2.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns2.Shutdown(context.Background()) })
 	if !testnet.Eventually(10*time.Second, func() bool { return conn.Ready() == nil }) {
 		t.Fatal("the connection did not come back")
 	}

@@ -22,11 +22,8 @@ import (
 // missing in silence.
 func TestNATSRestartUnderTraffic(t *testing.T) {
 	store := t.TempDir()
-	ns, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: store})
+	ns, err := startNATS(t, store, "")
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ns.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	addr, url := ns.Addr(), ns.ClientURL()
@@ -80,16 +77,9 @@ func TestNATSRestartUnderTraffic(t *testing.T) {
 			return
 		}
 		ns.Shutdown(context.Background())
-		ns2, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: store, Listen: addr})
-		if err != nil {
+		if _, err := startNATS(t, store, addr); err != nil {
 			t.Error(err)
-			return
 		}
-		if err := ns2.Start(context.Background()); err != nil {
-			t.Error(err)
-			return
-		}
-		t.Cleanup(func() { ns2.Shutdown(context.Background()) })
 	}()
 	w := bufio.NewWriter(a)
 	for i := range total {
