@@ -62,7 +62,7 @@ func (c *Conn) serveBytes(ctx context.Context, h BytesHandler) error {
 // tryBytes is serveBytes's RawConn.Read callback: it reads, answers the
 // whole requests, writes the replies, and repeats until the socket is
 // drained (false: wait for the poller) or the connection must stop (true,
-// with bDone set).
+// with c.bl.done set).
 func (c *Conn) tryBytes(fd uintptr) bool {
 	c.ioFd = int(fd)
 	s := c.srv

@@ -106,6 +106,8 @@ func (s *Server) newConn(nc net.Conn) *Conn {
 // connReader counts the bytes read from the connection.
 type connReader Conn
 
+// Read reads from the connection and adds what it read to the server's
+// BytesIn.
 func (cr *connReader) Read(p []byte) (int, error) {
 	n, err := cr.nc.Read(p)
 	if n > 0 {

@@ -70,8 +70,7 @@
 // is 2 to 8 KiB once it has served requests. With ParkIdle set, a stateless
 // handler's idle connections wait in an epoll set of the server's own
 // instead, with no goroutine at all: 1.4 to 2 KiB of resident memory each
-// on Linux, against 5.6 KiB for Python's asyncio server (see
-// docs/BENCHMARKS.md).
+// on Linux (see docs/BENCHMARKS.md).
 //
 // # Limits
 //

@@ -17,18 +17,27 @@ var ErrServerClosed = errors.New("tcpserver: server closed")
 // Timeout errors, matched with errors.Is on Conn.Err and on the errors
 // of reads and writes the server cut off.
 var (
-	ErrIdleTimeout  = errors.New("tcpserver: idle timeout")  // no request within IdleTimeout
-	ErrReadTimeout  = errors.New("tcpserver: read timeout")  // a request took longer than ReadTimeout
-	ErrWriteTimeout = errors.New("tcpserver: write timeout") // a write took longer than WriteTimeout
+	// ErrIdleTimeout means that no request began within IdleTimeout.
+	ErrIdleTimeout = errors.New("tcpserver: idle timeout")
+	// ErrReadTimeout means that a request took longer than ReadTimeout.
+	ErrReadTimeout = errors.New("tcpserver: read timeout")
+	// ErrWriteTimeout means that a write took longer than WriteTimeout.
+	ErrWriteTimeout = errors.New("tcpserver: write timeout")
 )
 
 // Defaults for the zero fields of Server.
 const (
-	DefaultMaxConns     = 10000
-	DefaultIdleTimeout  = 2 * time.Minute
+	// DefaultMaxConns is the MaxConns of a Server that leaves it zero.
+	DefaultMaxConns = 10000
+	// DefaultIdleTimeout is the IdleTimeout of a Server that leaves it zero.
+	DefaultIdleTimeout = 2 * time.Minute
+	// DefaultWriteTimeout is the WriteTimeout of a Server that leaves it
+	// zero.
 	DefaultWriteTimeout = 30 * time.Second
-	DefaultKeepAlive    = 15 * time.Second
-	DefaultLinger       = 500 * time.Millisecond
+	// DefaultKeepAlive is the KeepAlive of a Server that leaves it zero.
+	DefaultKeepAlive = 15 * time.Second
+	// DefaultLinger is the Linger of a Server that leaves it zero.
+	DefaultLinger = 500 * time.Millisecond
 )
 
 // A Handler serves one connection. ServeConn runs in the connection's own
@@ -39,27 +48,31 @@ type Handler interface {
 	ServeConn(ctx context.Context, c *Conn) error
 }
 
-// A BytesHandler is a Handler that can answer its requests straight from
-// the bytes received, without blocking. Echo's lines are an example.
+// A BytesHandler is a Handler that can answer its requests from the bytes
+// already received, without blocking. Echo is one.
 //
-// On Linux the server then serves each connection in one loop around the
-// socket. The loop reads when the poller reports data, calls ServeBytes,
-// and writes the replies in one write. It skips the Next cycle of a plain
-// Handler, and with it the read that only learns that nothing more has
-// come. That is a third of the system calls per request.
+// The server serves a BytesHandler's connection in one loop around the
+// socket. The loop waits for data, reads it, calls ServeBytes, and writes
+// the replies in one write. It does not go through Next, as a plain
+// Handler does before each request. On Linux it also skips the read that
+// only learns that nothing more has come. That saves a third of the system
+// calls per request. A connection without a file descriptor (as on
+// Windows) is served by ServeConn alone.
 //
-// ServeBytes gets in, the bytes received and not yet consumed (at most the
-// server's MaxRequest). It appends the replies to the whole requests at the
-// start of in to out, and returns the extended slice and advance, the bytes
-// of in that those requests took. The rest of in is passed again in the
-// next call, with the bytes that arrive after it. ServeBytes must not
-// block, and must not keep in or out after it returns.
+// ServeBytes gets in: the bytes received and not yet consumed, at most
+// MaxRequest of them. It answers the whole requests at the start of in. It
+// appends their replies to out and returns the extended slice. It also
+// returns advance: how many bytes of in those requests took. The rest of
+// in comes again in the next call, followed by the bytes that arrived
+// since. ServeBytes must not block. It must not keep in or out after it
+// returns.
 //
-// To hand the connection to ServeConn, ServeBytes returns ErrStreaming
-// before it consumes a request it cannot answer from in. The server hands
-// over too when a request fills MaxRequest, and at end of stream with part
-// of a request left, so that ServeConn's own limits and errors apply. Any
-// other error closes the connection once out is written.
+// ServeBytes returns ErrStreaming to hand the connection to ServeConn. It
+// does so before it consumes a request that it cannot answer from in. The
+// server hands the connection over by itself in two cases: a request fills
+// MaxRequest, or the stream ends in the middle of a request. ServeConn's
+// own limits and errors then apply. Any other error closes the connection
+// once out is written.
 type BytesHandler interface {
 	Handler
 	ServeBytes(ctx context.Context, in, out []byte) (reply []byte, advance int, err error)
