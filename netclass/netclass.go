@@ -1,22 +1,25 @@
-// Package netclass sorts the errors of network code into a small set of
-// classes that callers act on: retry or not, which exit status, which
-// counter. Every netkit package that classifies an error uses Of, so a
-// refused connection is "refused" in the HTTP client, the load generator
-// and the commands' exit statuses alike.
+// Package netclass classifies network errors into a small set of classes
+// that callers act on.
+//
+// A class decides whether to retry, which exit status a command returns
+// and which counter a load generator bumps. Every netkit package that
+// classifies an error uses Of, so a refused connection is "refused" in the
+// HTTP client, the load generator and the commands' exit statuses alike.
 //
 // Of finds the class with errors.Is and errors.As on the error values of
 // the standard library (net, os, syscall, context, crypto/tls,
 // crypto/x509, net/http), never by matching message text, nor by the
 // deprecated Temporary method. An error of a higher package names its own
-// class by implementing Classer.
+// class by implementing Classer, so this package imports none of them.
 //
 // # Classes
 //
 //	class           meaning
 //	dns             the host name did not resolve (a DNS timeout is "timeout")
 //	refused         nothing listens on the port (ECONNREFUSED)
-//	reset           the connection broke: reset, aborted, broken pipe, or closed under the caller
+//	reset           the peer or the network broke the connection: reset, aborted, broken pipe
 //	eof             the peer closed the stream before the exchange was complete
+//	closed          this side closed the connection while it was in use (net.ErrClosed)
 //	timeout         a deadline passed: the caller's context, a socket deadline, a client timeout
 //	tls             the TLS handshake or the certificate failed
 //	canceled        the caller canceled the context
@@ -27,6 +30,16 @@
 //	redirects       too many redirects
 //	body-too-large  a response body passed its size limit
 //	other           anything else
+//
+// Three classes say that a connection ended early, because each points to
+// a different cause. "eof" (io.EOF, io.ErrUnexpectedEOF) is an orderly
+// close by the peer: a server at its connection limit, an idle timeout, a
+// handler that gave up. "reset" is an abortive one: a crash, a full
+// backlog, a middlebox. "closed" is this process's own doing, most often
+// the fallout of an earlier failure on a shared connection, so a load
+// report does not count it as one more reset by the server. The HTTP
+// client retries "eof" and "reset" alike and not "closed", as it did
+// before the classes were unified.
 package netclass
 
 import (
@@ -50,6 +63,7 @@ const (
 	Refused      Class = "refused"
 	Reset        Class = "reset"
 	EOF          Class = "eof"
+	Closed       Class = "closed"
 	Timeout      Class = "timeout"
 	TLS          Class = "tls"
 	Canceled     Class = "canceled"
@@ -63,7 +77,7 @@ const (
 )
 
 // Classes lists every class, in the order of the package doc's table.
-var Classes = []Class{DNS, Refused, Reset, EOF, Timeout, TLS, Canceled, Addr, Protocol, HTTP4xx, HTTP5xx, Redirects, BodyTooLarge, Other}
+var Classes = []Class{DNS, Refused, Reset, EOF, Closed, Timeout, TLS, Canceled, Addr, Protocol, HTTP4xx, HTTP5xx, Redirects, BodyTooLarge, Other}
 
 // Classer is implemented by errors that know their class: a status error
 // of an HTTP client, a protocol error of a load generator. Of asks the
@@ -102,9 +116,10 @@ func Of(err error) Class {
 		return TLS
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return Refused
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE),
-		errors.Is(err, net.ErrClosed):
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE):
 		return Reset
+	case errors.Is(err, net.ErrClosed):
+		return Closed
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		// net/http reports a connection closed before the response as
 		// io.EOF, and one closed inside a body with a Content-Length or
@@ -161,5 +176,8 @@ type classed struct {
 	text  string
 }
 
-func (e *classed) Error() string   { return e.text }
+// Error returns the text given to New.
+func (e *classed) Error() string { return e.text }
+
+// NetClass returns the class given to New.
 func (e *classed) NetClass() Class { return e.class }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/netkit-dev/netkit/netclass"
 )
@@ -21,6 +22,14 @@ type protocolError struct{}
 
 func (protocolError) Error() string            { return "bad frame" }
 func (protocolError) NetClass() netclass.Class { return netclass.Protocol }
+
+// unclassed is an error that implements Classer but has no class of its
+// own: Of looks at its cause instead.
+type unclassed struct{ err error }
+
+func (e unclassed) Error() string          { return "wrapped: " + e.err.Error() }
+func (e unclassed) Unwrap() error          { return e.err }
+func (unclassed) NetClass() netclass.Class { return "" }
 
 func opErr(op string, err error) error {
 	return &net.OpError{Op: op, Net: "tcp", Err: os.NewSyscallError(op, err)}
@@ -41,7 +50,7 @@ func TestOf(t *testing.T) {
 		{"reset", opErr("read", syscall.ECONNRESET), netclass.Reset},
 		{"aborted", opErr("read", syscall.ECONNABORTED), netclass.Reset},
 		{"broken pipe", opErr("write", syscall.EPIPE), netclass.Reset},
-		{"closed under the caller", fmt.Errorf("read: %w", net.ErrClosed), netclass.Reset},
+		{"closed on this side", &net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed}, netclass.Closed},
 		{"end of stream", io.EOF, netclass.EOF},
 		{"cut body", fmt.Errorf("reading body: %w", io.ErrUnexpectedEOF), netclass.EOF},
 		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), netclass.Timeout},
@@ -55,6 +64,7 @@ func TestOf(t *testing.T) {
 		{"no port left", opErr("connect", syscall.EADDRNOTAVAIL), netclass.Addr},
 		{"no descriptor left", opErr("socket", syscall.EMFILE), netclass.Addr},
 		{"classer", fmt.Errorf("rpc: %w", protocolError{}), netclass.Protocol},
+		{"classer without a class", unclassed{opErr("dial", syscall.ECONNREFUSED)}, netclass.Refused},
 		{"classer before its cause", fmt.Errorf("%w: %w", protocolError{}, io.EOF), netclass.Protocol},
 		{"sentinel", fmt.Errorf("get: %w", netclass.New(netclass.Redirects, "too many redirects")), netclass.Redirects},
 		{"max bytes", &http.MaxBytesError{Limit: 10}, netclass.BodyTooLarge},
@@ -74,6 +84,92 @@ func TestOf(t *testing.T) {
 		if !seen[c] {
 			t.Errorf("class %q has no row in the table", c)
 		}
+	}
+}
+
+// TestOfSockets classifies the errors that real connections on the
+// loopback interface return.
+func TestOfSockets(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan *net.TCPConn)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- c.(*net.TCPConn)
+		}
+	}()
+	// connect returns a client connection after the server has acted on
+	// its end.
+	connect := func(t *testing.T, server func(*net.TCPConn)) net.Conn {
+		t.Helper()
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if server != nil {
+			server(<-accepted)
+		}
+		return c
+	}
+	read := func(c net.Conn) error {
+		_, err := c.Read(make([]byte, 1))
+		return err
+	}
+
+	refusedAddr := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Close()
+		return l.Addr().String()
+	}()
+
+	tests := []struct {
+		name string
+		err  func(t *testing.T) error
+		want netclass.Class
+	}{
+		{"refused", func(t *testing.T) error {
+			_, err := net.Dial("tcp", refusedAddr)
+			return err
+		}, netclass.Refused},
+		{"peer closed", func(t *testing.T) error {
+			return read(connect(t, func(s *net.TCPConn) { s.Close() }))
+		}, netclass.EOF},
+		{"peer reset", func(t *testing.T) error {
+			return read(connect(t, func(s *net.TCPConn) {
+				s.SetLinger(0) // close with RST
+				s.Close()
+			}))
+		}, netclass.Reset},
+		{"closed on this side", func(t *testing.T) error {
+			c := connect(t, func(s *net.TCPConn) { t.Cleanup(func() { s.Close() }) })
+			c.Close()
+			return read(c)
+		}, netclass.Closed},
+		{"read deadline", func(t *testing.T) error {
+			c := connect(t, func(s *net.TCPConn) { t.Cleanup(func() { s.Close() }) })
+			c.SetReadDeadline(time.Now())
+			return read(c)
+		}, netclass.Timeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.err(t)
+			if got := netclass.Of(err); got != tt.want {
+				t.Errorf("Of(%v) = %q, want %q", err, got, tt.want)
+			}
+		})
 	}
 }
 
