@@ -117,7 +117,7 @@ func (h tcpHandler) ServeBytes(ctx context.Context, in, out []byte) ([]byte, int
 			// concurrent path; an Inline call ends at once anyway.
 			callCtx = context.WithoutCancel(ctx)
 		}
-		resp, ok := s.handleMessage(callCtx, in[advance+frame.HeaderLen:end], true)
+		resp, ok := s.handleMessage(callCtx, in[advance+frame.HeaderLen:end], handling{inlineOnly: true})
 		if !ok {
 			return out, advance, tcpserver.ErrStreaming
 		}

@@ -1,11 +1,11 @@
 // Package jsonrpc implements JSON-RPC 2.0 (https://www.jsonrpc.org/specification)
-// over length-prefixed frames and over HTTP: a server with typed handlers,
-// and a pipelined client.
+// over length-prefixed frames, HTTP and WebSocket: a server with typed
+// handlers, and a pipelined client.
 //
 // A Server holds the registry (Handle, or Register for typed handlers) and
-// is served three ways: TCPHandler on a tcpserver.Server (limits, timeouts,
-// graceful Shutdown), ServeConn on any net.Conn, and as an http.Handler for
-// POST requests:
+// is served four ways: TCPHandler on a tcpserver.Server (limits, timeouts,
+// graceful Shutdown), ServeConn on any net.Conn, as an http.Handler for
+// POST requests, and with WebSocketHandler:
 //
 //	rpc := &jsonrpc.Server{}
 //	jsonrpc.Register(rpc, "add", add, jsonrpc.Inline())
@@ -14,12 +14,22 @@
 //
 // # Dialects
 //
-// The server speaks JSON-RPC 2.0: error objects, notifications and
-// batches. With Server.AcceptBare it also answers the bare dialect on the
-// same connection: requests without the "jsonrpc" member, answered with a
-// result whatever happens ({"error": "..."} as the result of a failure),
-// as peers that predate JSON-RPC 2.0 speak it. The client speaks either,
-// chosen by ClientOptions.Dialect.
+// The server speaks JSON-RPC 2.0: every request carries "jsonrpc": "2.0";
+// failures are error objects with the codes of section 5.1; a request
+// without an id is a notification, run and not answered; batches are
+// arrays of requests.
+//
+// With Server.AcceptBare it also answers the bare dialect, on the same
+// connection or endpoint: a request that is a bare {"id", "method",
+// "params"} object, without the "jsonrpc" member, as simple Python
+// servers speak it. The bare dialect answers every request with
+// {"id": ID, "result": ...}: a failure is the result {"error": MESSAGE},
+// an unknown method the result {"error": "Unknown method: NAME"}, and a
+// missing id or method reads as 0 or "unknown". It has no notifications
+// and no batches. Without AcceptBare, such a request is answered as
+// JSON-RPC 2.0 answers an invalid one: a -32600 Invalid Request error.
+//
+// The client speaks either, chosen by ClientOptions.Dialect (V2 or Bare).
 //
 // # Inline methods
 //

@@ -74,13 +74,20 @@ type Server struct {
 	WriteTimeout time.Duration
 
 	// AcceptBare makes the server answer the bare dialect too: a request
-	// without the "jsonrpc" member, as peers that predate JSON-RPC 2.0
-	// (and Python's asyncio JSON-RPC examples) send it. Such a request is
-	// answered {"id": ID, "result": ...} whatever happens: an unknown
-	// method is the result {"error": "Unknown method: NAME"}, a failure
+	// that is a bare {"id", "method", "params"} object, without the
+	// "jsonrpc" member, as Python asyncio servers that read each frame
+	// with json.loads and dict.get speak it. Such a request is answered
+	// {"id": ID, "result": ...} whatever happens: an unknown method is the
+	// result {"error": "Unknown method: NAME"}, any other failure
 	// {"error": MESSAGE}, and a missing id or method reads as 0 or
-	// "unknown". Without AcceptBare, such a request is an Invalid Request,
-	// as JSON-RPC 2.0 specifies. Batches are JSON-RPC 2.0 only.
+	// "unknown". Batches are JSON-RPC 2.0 only: in a batch, such a request
+	// is an Invalid Request either way.
+	//
+	// Without AcceptBare (the default), such a request is what JSON-RPC
+	// 2.0 makes of it, an Invalid Request: it is answered with a -32600
+	// error carrying its id, or null when the id is absent or not a
+	// string, number or null (section 5). It is answered even without an
+	// id, since only a valid request can be a notification (section 4.1).
 	AcceptBare bool
 
 	// Logger receives panics of handlers and connection errors; nil is
@@ -283,16 +290,16 @@ func durDefault(v, def time.Duration) time.Duration {
 // or nil when there is none (notifications). It is what ServeConn and
 // ServeHTTP call; use it to serve other transports.
 func (s *Server) HandleMessage(ctx context.Context, msg []byte) []byte {
-	resp, _ := s.handleMessage(ctx, msg, false)
+	resp, _ := s.handleMessage(ctx, msg, handling{})
 	return resp
 }
 
-// handleMessage is HandleMessage. With inlineOnly, it runs only calls of
+// handleMessage is HandleMessage. With h.inlineOnly, it runs only calls of
 // Inline methods: for a batch or a request of any other method it runs
 // nothing and reports false. Answers that need no handler (errors) are
 // given either way.
-func (s *Server) handleMessage(ctx context.Context, msg []byte, inlineOnly bool) ([]byte, bool) {
-	resp, ok := s.answer(ctx, msg, inlineOnly)
+func (s *Server) handleMessage(ctx context.Context, msg []byte, h handling) ([]byte, bool) {
+	resp, ok := s.answer(ctx, msg, h)
 	if len(resp) > s.maxFrame() {
 		// A batch whose responses add up past the frame size, or an error
 		// whose message or data does: a bare-dialect error quotes the
@@ -303,13 +310,13 @@ func (s *Server) handleMessage(ctx context.Context, msg []byte, inlineOnly bool)
 }
 
 // answer is handleMessage without the bound on the response's size.
-func (s *Server) answer(ctx context.Context, msg []byte, inlineOnly bool) ([]byte, bool) {
+func (s *Server) answer(ctx context.Context, msg []byte, h handling) ([]byte, bool) {
 	if depth(msg) > s.maxDepth() {
 		return errorResponse(nil, NewError(CodeTooLarge, "Request too large", fmt.Sprintf("nesting deeper than %d", s.maxDepth()))), true
 	}
 	switch firstByte(msg) {
 	case '[':
-		if inlineOnly {
+		if h.inlineOnly {
 			return nil, false
 		}
 		if !json.Valid(msg) {
@@ -344,7 +351,7 @@ func (s *Server) answer(ctx context.Context, msg []byte, inlineOnly bool) ([]byt
 		if !json.Valid(msg) {
 			return errorResponse(nil, errParse), true
 		}
-		return s.handleOne(ctx, msg, handling{inlineOnly: inlineOnly})
+		return s.handleOne(ctx, msg, h)
 	default:
 		if !json.Valid(msg) {
 			return errorResponse(nil, errParse), true
@@ -369,13 +376,14 @@ type wireRequest struct {
 	ID      json.RawMessage `json:"id"`
 }
 
-// handling says how handleOne treats a request.
+// handling says how handleMessage and handleOne treat a request; the zero
+// value runs any method, as HandleMessage does.
 type handling struct {
 	// inBatch: the request is an item of a batch, which only JSON-RPC 2.0
 	// has, so a missing jsonrpc member makes it invalid.
 	inBatch bool
 	// inlineOnly: run only Inline methods; for any other, run nothing and
-	// report false.
+	// report false. TCPHandler's read loop asks this.
 	inlineOnly bool
 }
 
@@ -390,8 +398,14 @@ func (s *Server) handleOne(ctx context.Context, msg json.RawMessage, h handling)
 	if err != nil {
 		return errorResponse(nil, errInvalidRequest), true
 	}
+	// Dispatch by dialect. A request without the jsonrpc member is of the
+	// bare dialect, answered by handleBare, when the server accepts it
+	// (AcceptBare) and it is not an item of a batch, which only JSON-RPC
+	// 2.0 has. Otherwise it goes on as JSON-RPC 2.0, whose version check
+	// below answers it as an Invalid Request (-32600): with its id when
+	// that is valid, else null, and never taken for a notification.
 	if req.JSONRPC == nil && !h.inBatch && s.AcceptBare {
-		return s.handleBare(ctx, &req, h.inlineOnly)
+		return s.handleBare(ctx, &req, h)
 	}
 	id := req.ID
 	if id != nil && !validID(id) {
@@ -430,7 +444,7 @@ func (s *Server) handleOne(ctx context.Context, msg json.RawMessage, h handling)
 	if len(result) > s.maxFrame()-responseOverhead-len(id) {
 		return errorResponse(id, NewError(CodeTooLarge, "Response too large", nil)), true
 	}
-	return resultResponse(true, id, result), true
+	return resultResponse(V2, id, result), true
 }
 
 // responseOverhead bounds the bytes a response adds around its result and
@@ -440,7 +454,7 @@ const responseOverhead = 64
 // handleBare answers a request of the bare dialect as Python's json_rpc
 // server of the same protocol does: method and id read with defaults
 // (dict.get), every outcome a result.
-func (s *Server) handleBare(ctx context.Context, req *wireRequest, inlineOnly bool) ([]byte, bool) {
+func (s *Server) handleBare(ctx context.Context, req *wireRequest, h handling) ([]byte, bool) {
 	id := req.ID
 	if id == nil {
 		id = json.RawMessage("0") // request.get("id", 0)
@@ -455,7 +469,7 @@ func (s *Server) handleBare(ctx context.Context, req *wireRequest, inlineOnly bo
 	if m.h == nil {
 		return bareError(id, "Unknown method: "+method), true
 	}
-	if inlineOnly && !m.inline {
+	if h.inlineOnly && !m.inline {
 		return nil, false
 	}
 	result, rerr := s.call(ctx, method, m, req.Params)
@@ -465,14 +479,14 @@ func (s *Server) handleBare(ctx context.Context, req *wireRequest, inlineOnly bo
 	if len(result) > s.maxFrame()-responseOverhead-len(id) {
 		return bareError(id, "Response too large"), true
 	}
-	return resultResponse(false, id, result), true
+	return resultResponse(Bare, id, result), true
 }
 
 // bareError is the bare dialect's failure: a result {"error": msg}.
 func bareError(id json.RawMessage, msg string) []byte {
 	b := []byte(`{"error":`)
 	b, _ = appendString(b, msg)
-	return resultResponse(false, id, append(b, '}'))
+	return resultResponse(Bare, id, append(b, '}'))
 }
 
 // call runs m's handler, with the call timeout unless m is Inline, and
@@ -515,10 +529,10 @@ func (s *Server) call(ctx context.Context, method string, m methodEntry, params 
 	return b, nil
 }
 
-// resultResponse encodes a success response.
-func resultResponse(v2 bool, id, result json.RawMessage) []byte {
+// resultResponse encodes a success response in dialect d.
+func resultResponse(d Dialect, id, result json.RawMessage) []byte {
 	b := make([]byte, 0, len(result)+len(id)+len(`{"jsonrpc":"2.0","result":,"id":}`))
-	if v2 {
+	if d == V2 {
 		b = append(b, `{"jsonrpc":"2.0","result":`...)
 		b = append(b, result...)
 		b = append(b, `,"id":`...)
