@@ -191,8 +191,9 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *Request, u *url.URL) (*h
 // Do sends r, retrying as the client's policy allows, and returns the
 // response with its body read.
 //
-// A status of 400 or more is an error too, of class netclass.HTTP4xx or HTTP5xx, returned
-// with the response, as urllib's HTTPError carries it. When retries run out
+// A status of 400 or more is an error too, of class netclass.HTTP4xx or
+// netclass.HTTP5xx, returned with the response, as urllib's HTTPError
+// carries it. When retries run out
 // the response is the last one received, and the error, an *Error, says how
 // many attempts were made. Requests whose method is not idempotent (POST,
 // PATCH) are sent once unless they carry an Idempotency-Key header.

@@ -8,6 +8,6 @@
 // clients keep asking for: non-idempotent requests are not retried unless
 // they carry an Idempotency-Key, Retry-After is honoured and capped, no wait
 // runs past the caller's deadline, the last response survives when retries
-// run out, and errors are classified with errors.Is and errors.As on the
-// real Go errors, never by reading their text.
+// run out, and errors are classified by package netclass, with errors.Is
+// and errors.As on the real Go errors, never by reading their text.
 package httpclient

@@ -61,8 +61,9 @@ func (e *Error) NetClass() netclass.Class { return e.Class }
 func (e *Error) Retryable() bool { return retryableClass(e.Class, e.StatusCode, e.Err) }
 
 // Retryable reports whether err is a transient failure worth another
-// attempt: refused connections, resets, timeouts, DNS failures other than
-// "no such host", and the statuses 429, 500, 502, 503 and 504. Whether the
+// attempt: the classes refused, reset, eof (a connection closed before the
+// response was complete) and timeout, DNS failures other than "no such
+// host", and the statuses 429, 500, 502, 503 and 504. Whether the
 // request may be repeated at all (its method, its Idempotency-Key) is a
 // separate question the Client asks first.
 func Retryable(err error) bool {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"syscall"
@@ -105,6 +106,10 @@ func TestClassify(t *testing.T) {
 		{"refused", opErr(syscall.ECONNREFUSED), netclass.Refused, true},
 		{"reset", &net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, netclass.Reset, true},
 		{"broken pipe", opErr(syscall.EPIPE), netclass.Reset, true},
+		{"aborted", &net.OpError{Op: "read", Err: os.NewSyscallError("read", syscall.ECONNABORTED)}, netclass.Reset, true},
+		{"closed on this side", &net.OpError{Op: "write", Err: net.ErrClosed}, netclass.Closed, false},
+		{"no port left", opErr(syscall.EADDRNOTAVAIL), netclass.Addr, false},
+		{"no descriptor left", &net.OpError{Op: "dial", Err: os.NewSyscallError("socket", syscall.EMFILE)}, netclass.Addr, false},
 		{"cut body", fmt.Errorf("reading body: %w", io.ErrUnexpectedEOF), netclass.EOF, true},
 		{"closed before response", io.EOF, netclass.EOF, true},
 		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), netclass.Timeout, true},
@@ -118,6 +123,7 @@ func TestClassify(t *testing.T) {
 		{"503", &StatusError{StatusCode: 503, Status: "Service Unavailable"}, netclass.HTTP5xx, true},
 		{"501", &StatusError{StatusCode: 501, Status: "Not Implemented"}, netclass.HTTP5xx, false},
 		{"too large", fmt.Errorf("%w: more", ErrBodyTooLarge), netclass.BodyTooLarge, false},
+		{"max bytes", &http.MaxBytesError{Limit: 10}, netclass.BodyTooLarge, false},
 		{"redirects", ErrTooManyRedirects, netclass.Redirects, false},
 		{"message text is not read", errors.New("connection refused"), netclass.Other, false},
 		{"wrapped Error", fmt.Errorf("x: %w", &Error{Class: netclass.Refused}), netclass.Refused, false},
