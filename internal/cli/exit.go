@@ -21,6 +21,7 @@ type exitError struct {
 	Err  error
 }
 
+// Error returns the message of the cause, or the status when there is none.
 func (e *exitError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("exit status %d", e.Code)
@@ -28,6 +29,7 @@ func (e *exitError) Error() string {
 	return e.Err.Error()
 }
 
+// Unwrap returns the cause.
 func (e *exitError) Unwrap() error { return e.Err }
 
 // exitCode returns the status for err: its own for an *exitError, else 1.
@@ -58,9 +60,10 @@ const (
 // exit status (docs/ERRORS.md has the same table):
 //
 //	timeout                  2
-//	dns, refused, reset, eof 6 (the connection failed or broke)
+//	dns, refused, reset, eof 6 (the connection failed, or the peer broke it)
 //	tls                      7
-//	anything else            1
+//	anything else            1 (closed, canceled, addr, protocol, redirects,
+//	                           body-too-large, other)
 //
 // An HTTP error status exits 0, or 3, 4 or 5 with --check-status, which
 // the http command decides from the response itself.

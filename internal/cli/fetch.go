@@ -164,7 +164,7 @@ func runFetch(ctx context.Context, opts *fetchOptions) error {
 			sum.Failed++
 			fmt.Fprintf(opts.Streams.ErrOut, "netkit: %v\n", herr)
 		} else if r.Err != nil {
-			line.Error = &httpErrorJSON{Class: string(netclass.Other), Message: r.Err.Error()}
+			line.Error = &httpErrorJSON{Class: string(netclass.Of(r.Err)), Message: r.Err.Error()}
 			sum.Failed++
 			fmt.Fprintf(opts.Streams.ErrOut, "netkit: %v\n", r.Err)
 		} else {
