@@ -58,15 +58,10 @@ func TestHandleMessage(t *testing.T) {
 	tests := []struct {
 		name, req, want string
 	}{
-		// The chapter's dialect: no jsonrpc member.
+		// The bare dialect: no jsonrpc member. (rpcdemo's tests pin the
+		// methods' own results.)
 		{"bare add", `{"id": 1, "method": "add", "params": {"a": 10, "b": 32}}`, `{"id":1,"result":42}`},
-		{"bare add big", `{"id": 1, "method": "add", "params": {"a": 18446744073709551615, "b": 1}}`, `{"id":1,"result":18446744073709551616}`},
 		{"bare add too many digits", `{"id": 1, "method": "add", "params": {"a": 1` + strings.Repeat("0", 4300) + `, "b": 1}}`, `{"id":1,"result":{"error":"Invalid params"}}`},
-		{"v2 add too many digits", `{"jsonrpc":"2.0","id":1,"method":"add","params":[1,1` + strings.Repeat("0", 4300) + `]}`, `{"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid params","data":"numbers are limited to 4300 digits"},"id":1}`},
-		{"bare add float", `{"id": 1, "method": "add", "params": {"a": 0.5, "b": 2}}`, `{"id":1,"result":2.5}`},
-		{"bare add default", `{"id": 1, "method": "add", "params": {"b": 2}}`, `{"id":1,"result":2}`},
-		{"bare greet default", `{"id": 2, "method": "greet"}`, `{"id":2,"result":"Hello, World!"}`},
-		{"bare echo default", `{"id": 3, "method": "echo"}`, `{"id":3,"result":{}}`},
 		{"bare no id", `{"method": "greet", "params": {"name": "x"}}`, `{"id":0,"result":"Hello, x!"}`},
 		{"bare no method", `{"id": 7}`, `{"id":7,"result":{"error":"Unknown method: unknown"}}`},
 		{"bare string id", `{"id": "a", "method": "nope"}`, `{"id":"a","result":{"error":"Unknown method: nope"}}`},
@@ -310,7 +305,7 @@ func TestResponseWithinFrameSize(t *testing.T) {
 	}, jsonrpc.Inline())
 	tooLarge := `{"jsonrpc":"2.0","error":{"code":-32002,"message":"Response too large"},"id":null}`
 	requests := []string{
-		// The chapter's error quotes the method as sent; escaping "<" as
+		// A bare-dialect error quotes the method as sent; escaping "<" as
 		// \u003c makes it six times as long.
 		`{"id":1,"method":["` + strings.Repeat("<", 900) + `"]}`,
 		`{"jsonrpc":"2.0","id":2,"method":"fail"}`,
@@ -340,7 +335,7 @@ func TestResponseWithinFrameSize(t *testing.T) {
 	}
 }
 
-// slowDemoServer serves the chapter's methods and "slow", which closes
+// slowDemoServer serves rpcdemo's methods and "slow", which closes
 // started when called and answers "done" once release is closed.
 func slowDemoServer() (s *jsonrpc.Server, started, release chan struct{}) {
 	s = demoServer()
@@ -574,7 +569,7 @@ func TestDeclared4GiBDoesNotAllocate(t *testing.T) {
 
 // FuzzServeConn feeds arbitrary bytes, in fuzz-chosen pieces, to
 // ServeConn and to TCPHandler on tcpserver (whose read loop answers the
-// Inline chapter methods, and hands frames over MaxRequest and other
+// Inline rpcdemo methods, and hands frames over MaxRequest and other
 // input to the worker path): the server must answer with well-formed
 // frames of JSON within its frame size, and end the connection by itself.
 func FuzzServeConn(f *testing.F) {

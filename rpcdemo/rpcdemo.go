@@ -1,6 +1,10 @@
 // Package rpcdemo provides the demonstration methods that netkit serve
-// offers over JSON-RPC: add, greet and echo, with the results a Python
-// server of the same methods gives for the same inputs.
+// offers over JSON-RPC: add, greet and echo.
+//
+// Their results are those a Python server of the same methods gives for
+// the same inputs: add's integers are exact at any size, up to Python's
+// limit of 4300 digits, and absent params take Python's dict.get
+// defaults.
 package rpcdemo
 
 import (
