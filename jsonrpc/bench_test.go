@@ -31,7 +31,7 @@ func BenchmarkHandleMessage(b *testing.B) {
 	}
 }
 
-// Arith is net/rpc's counterpart of the chapter's add.
+// Arith is net/rpc's counterpart of rpcdemo's add.
 type Arith struct{}
 
 type AddArgs struct{ A, B int }

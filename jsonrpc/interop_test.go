@@ -18,12 +18,12 @@ import (
 
 var pythonDir = filepath.Join("..", "bench", "python")
 
-// startPythonServer runs the chapter's server and returns its address.
+// startPythonServer runs the Python server and returns its address.
 func startPythonServer(t *testing.T) string {
 	return testnet.StartPython(t, filepath.Join(pythonDir, "json_rpc_server.py"), "0")
 }
 
-// pythonClientResponses runs the chapter's client against addr and returns
+// pythonClientResponses runs the Python client against addr and returns
 // the responses it printed, parsed.
 func pythonClientResponses(t *testing.T, addr string) []any {
 	t.Helper()
@@ -62,7 +62,7 @@ func TestInteropPythonClient(t *testing.T) {
 	defer ts.Close()
 	got := pythonClientResponses(t, ln.Addr().String())
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("python client: netkit's responses differ from the chapter server's (-python +netkit):\n%s", diff)
+		t.Errorf("python client: netkit's responses differ from the Python server's (-python +netkit):\n%s", diff)
 	}
 }
 
@@ -94,7 +94,7 @@ func TestInteropGoClientPythonServer(t *testing.T) {
 		t.Errorf("unknown_method = %v, want *Error{-32601, Unknown method: unknown_method}", err)
 	}
 
-	// Pipelined: the chapter's server answers in order, one at a time; the
+	// Pipelined: the Python server answers in order, one at a time; the
 	// client matches by id all the same.
 	errs := make(chan error, 50)
 	for i := range 50 {

@@ -92,7 +92,7 @@ func TestParseRPCParams(t *testing.T) {
 	}
 }
 
-// rpcTestServer serves the chapter's methods on loopback frames.
+// rpcTestServer serves rpcdemo's methods on loopback frames.
 func rpcTestServer(t *testing.T) (*jsonrpc.Server, string) {
 	t.Helper()
 	s := &jsonrpc.Server{AcceptBare: true}
