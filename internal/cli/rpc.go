@@ -57,10 +57,11 @@ PARAMS is one JSON object or array, or items building an object:
 
 The result is printed as JSON, indented on a terminal. A JSON-RPC error is
 printed on stderr as its code and message, with exit status 2; failures to
-connect or to read the response exit with 1. --dialect bare sends requests
-without the "jsonrpc" member, as servers that predate JSON-RPC 2.0 read
-them, and reads their {"error": ...} results as errors ("chapter" is an
-older name for it).`,
+connect or to read the response exit with 1. --dialect bare sends bare
+{"id", "method", "params"} requests, without the "jsonrpc" member, as
+Python's asyncio servers and netkit serve read them, and reads their
+{"error": ...} results as errors; --dialect chapter, its former name, is an
+alias of bare.`,
 		Example: `  netkit rpc call 127.0.0.1:7003 add a:=10 b:=32
   netkit rpc call 127.0.0.1:7003 greet '{"name": "Python"}'
   netkit rpc call 127.0.0.1:7003 add '[1, 2]' --json
@@ -96,7 +97,7 @@ older name for it).`,
 	}
 	cmd.Flags().StringVar(&opts.HTTPURL, "http", "", "call the JSON-RPC over HTTP endpoint `URL` instead of a TCP address")
 	cmd.Flags().Var(newDurationValue(&opts.Timeout, 10*time.Second), "timeout", "limit for connecting and the call (0: none)")
-	cmd.Flags().StringVar(&opts.Dialect, "dialect", "2.0", `request shape: "2.0" (JSON-RPC 2.0) or "bare" (no jsonrpc member; "chapter" works too)`)
+	cmd.Flags().StringVar(&opts.Dialect, "dialect", "2.0", `request shape: "2.0" (JSON-RPC 2.0) or "bare" (no jsonrpc member); "chapter" is an alias of "bare"`)
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, `print {"result": ...} or {"error": {"code", "message", "data"}} on stdout, on one line`)
 	return cmd
 }
