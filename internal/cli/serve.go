@@ -91,7 +91,7 @@ var serveServices = []serveService{
 	},
 	{
 		Name: "rpc", DefaultAddr: "127.0.0.1:7003", Parkable: true,
-		Usage: "JSON-RPC 2.0 and its bare dialect over length-prefixed frames (add, greet, echo)",
+		Usage: "JSON-RPC 2.0 and the bare dialect over length-prefixed frames (add, greet, echo)",
 		Setup: func(env serveEnv, srv *tcpserver.Server) error {
 			// The bare dialect too: Python's asyncio JSON-RPC clients
 			// send no "jsonrpc" member.
