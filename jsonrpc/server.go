@@ -275,6 +275,9 @@ func positiveOr(v, def int) int {
 	return v
 }
 
+// durDefault returns def when v is zero, 0 (no limit) when v is
+// negative, else v: the rule of the timeouts of Server, ClientOptions
+// and HTTPClient.
 func durDefault(v, def time.Duration) time.Duration {
 	switch {
 	case v == 0:
