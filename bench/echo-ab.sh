@@ -36,14 +36,17 @@ go build -o "$TMP/echoload" ./bench/echoload
 
 # start NAME: serve echo with binary netkit-NAME; sets NAME_pid, NAME_addr.
 start() {
-	local log="$TMP/$1.log"
+	local log="$TMP/$1.log" extra=()
+	# Revisions with a web listener get it turned off, as the others
+	# have none.
+	if "$TMP/netkit-$1" serve --help 2>&1 | grep -q -- --web-addr; then extra=(--web-addr off); fi
 	"${SRV_PIN[@]}" "$TMP/netkit-$1" serve --echo-addr 127.0.0.1:0 --chat-addr off --rpc-addr off --admin-addr off \
-		--max-conns 20000 --idle-timeout 10m --log-format json 2>"$log" &
+		--max-conns 20000 --idle-timeout 10m --log-format json "${extra[@]}" 2>"$log" &
 	local pid=$!
 	PIDS+=("$pid")
 	for _ in $(seq 100); do grep -q '"service":"echo","addr"' "$log" 2>/dev/null && break; sleep 0.1; done
 	local addr
-	addr=$(grep '"msg":"listening"' "$log" | sed -E 's/.*"addr":"([^"]+)".*/\1/')
+	addr=$(grep '"msg":"listening"' "$log" | grep '"service":"echo"' | sed -E 's/.*"addr":"([^"]+)".*/\1/')
 	eval "$1_pid=$pid $1_addr=$addr"
 }
 

@@ -66,11 +66,11 @@ start_server() {
 	local log="$TMP/$1.log"
 	case $1 in
 	netkit)
-		"${SRV_PIN[@]}" "$TMP/netkit" serve --echo-addr 127.0.0.1:0 --chat-addr off --rpc-addr off --admin-addr off \
+		"${SRV_PIN[@]}" "$TMP/netkit" serve --echo-addr 127.0.0.1:0 --chat-addr off --rpc-addr off --admin-addr off --web-addr off \
 			--max-conns 20000 --idle-timeout 10m --log-format json 2>"$log" &
 		SRV_PID=$!
 		wait_line "$log" '"service":"echo","addr"'
-		SRV_ADDR=$(grep '"msg":"listening"' "$log" | sed -E 's/.*"addr":"([^"]+)".*/\1/')
+		SRV_ADDR=$(grep '"msg":"listening"' "$log" | grep '"service":"echo"' | sed -E 's/.*"addr":"([^"]+)".*/\1/')
 		REQ=(-request "hello netkit")
 		;;
 	python)

@@ -447,7 +447,7 @@ func (s *suite) comparisons() {
 	}
 	d := s.o.duration.String()
 	c := strconv.Itoa(s.o.conns)
-	serve := []string{s.o.netkit, "serve", "--echo-addr", "127.0.0.1:PORT", "--chat-addr", "off", "--rpc-addr", "off", "--admin-addr", "off", "--log-level", "warn"}
+	serve := []string{s.o.netkit, "serve", "--echo-addr", "127.0.0.1:PORT", "--chat-addr", "off", "--rpc-addr", "off", "--admin-addr", "off", "--web-addr", "off", "--log-level", "warn"}
 
 	// Line ping-pong: netkit echo, the Python asyncio echo, Redis PING.
 	s.measure("line", "line", "netkit echo", serve, "-c", c, "-d", d, "--expect", "ECHO: ping")
@@ -456,7 +456,7 @@ func (s *suite) comparisons() {
 		"-c", c, "-d", d, "--message", "PING", "--expect", "+PONG")
 
 	// JSON-RPC add over frames, one call in flight and eight.
-	rpc := []string{s.o.netkit, "serve", "--echo-addr", "off", "--chat-addr", "off", "--rpc-addr", "127.0.0.1:PORT", "--admin-addr", "off", "--log-level", "warn"}
+	rpc := []string{s.o.netkit, "serve", "--echo-addr", "off", "--chat-addr", "off", "--rpc-addr", "127.0.0.1:PORT", "--admin-addr", "off", "--web-addr", "off", "--log-level", "warn"}
 	s.measure("rpc", "rpc", "netkit json-rpc", rpc, "-c", c, "-d", d)
 	s.measure("rpc", "rpc", "python asyncio json-rpc", py("json_rpc_server.py", "PORT"), "-c", c, "-d", d)
 	if !s.o.quick {
@@ -477,7 +477,7 @@ func (s *suite) comparisons() {
 func (s *suite) generator() {
 	g := &s.Generator
 	g.Conns = 100
-	serve := []string{s.o.netkit, "serve", "--echo-addr", "127.0.0.1:PORT", "--chat-addr", "off", "--rpc-addr", "off", "--admin-addr", "off", "--log-level", "warn"}
+	serve := []string{s.o.netkit, "serve", "--echo-addr", "127.0.0.1:PORT", "--chat-addr", "off", "--rpc-addr", "off", "--admin-addr", "off", "--web-addr", "off", "--log-level", "warn"}
 	srv, err := s.start("netkit echo (generator check)", serve...)
 	if err != nil {
 		s.logf("skip generator check: %v", err)
@@ -575,7 +575,7 @@ func (s *suite) scale(name string, n int) {
 	}
 	var argv []string
 	if name == "netkit" {
-		argv = []string{s.o.netkit, "serve", "--echo-addr", "127.0.0.1:PORT", "--chat-addr", "off", "--rpc-addr", "off", "--admin-addr", "off", "--log-level", "warn",
+		argv = []string{s.o.netkit, "serve", "--echo-addr", "127.0.0.1:PORT", "--chat-addr", "off", "--rpc-addr", "off", "--admin-addr", "off", "--web-addr", "off", "--log-level", "warn",
 			"--max-conns", strconv.Itoa(n + 1000), "--idle-timeout", "10m"}
 	} else {
 		argv = []string{s.o.python, filepath.Join(s.o.pyDir, "echo_server.py"), "PORT", "--quiet"}
