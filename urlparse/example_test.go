@@ -6,9 +6,8 @@ import (
 	"github.com/netkit-dev/netkit/urlparse"
 )
 
-// Example_urlStructure reproduces the chapter's cell "URL Structure and
-// urllib.parse": the components of a URL, the round trip through Unparse,
-// and URLs of other schemes.
+// Example_urlStructure shows the components of a URL, the round trip
+// through Unparse, and URLs of other schemes.
 func Example_urlStructure() {
 	rawURL := "https://api.example.com:8443/v2/users?page=1&limit=20#results"
 	parsed, err := urlparse.Parse(rawURL)
@@ -73,10 +72,9 @@ func Example_urlStructure() {
 	//     scheme='postgresql', netloc='user:pass@db.local:5432', path='/mydb'
 }
 
-// Example_queryStrings reproduces the chapter's cell "Parsing and Building
-// Query Strings": ParseQS keeps keys in order of first appearance, ParseQSL
-// keeps every pair, and URLEncode builds a query from ordered parameters,
-// with Doseq for repeated keys.
+// Example_queryStrings parses and builds query strings: ParseQS keeps keys
+// in order of first appearance, ParseQSL keeps every pair, and URLEncode
+// builds a query from ordered parameters, with Doseq for repeated keys.
 func Example_queryStrings() {
 	u, err := urlparse.Parse("https://search.example.com/results?q=python+sockets&page=2&lang=en&lang=fr")
 	if err != nil {
@@ -135,9 +133,9 @@ func Example_queryStrings() {
 	// Multi-value: tag=python&tag=networking&tag=sockets&status=published
 }
 
-// Example_quoting reproduces the chapter's cell "URL Encoding and Decoding":
-// Quote with Python's default safe "/" and with no safe characters,
-// QuotePlus, Unicode text, and a safe URL built from escaped parts.
+// Example_quoting encodes and decodes URL text: Quote with Python's default
+// safe "/" and with no safe characters, QuotePlus, Unicode text, and a safe
+// URL built from escaped parts.
 func Example_quoting() {
 	r := urlparse.PyRepr
 	rawPath := "/api/search/hello world & more"
@@ -187,8 +185,8 @@ func Example_quoting() {
 	// Safe URL: https://api.example.com/users/John%20Doe/profile?q=search+term+with+spaces+%26+symbols%21
 }
 
-// Example_buildingURLs reproduces the chapter's cell "Building URLs
-// Programmatically": BuildAPIURL is its build_api_url, Join its urljoin.
+// Example_buildingURLs builds URLs from parts with BuildAPIURL (a Python
+// build_api_url helper) and resolves relative ones with Join (urljoin).
 func Example_buildingURLs() {
 	fmt.Println("=== API URL Builder ===")
 	url1 := urlparse.BuildAPIURL("api.example.com", "/v2/users",

@@ -33,11 +33,12 @@ var (
 	ErrPortRange = errors.New("urlparse: port out of range 0-65535")
 )
 
-// Error records a failed Split, Parse or Join and the input that failed.
+// Error records a failed Split, Parse, Join or Defrag and the input that
+// failed.
 type Error struct {
-	Op  string // "split", "parse" or "join"
-	URL string
-	Err error
+	Op  string // "split", "parse", "join" or "defrag"
+	URL string // the URL that failed (for Join, base or ref)
+	Err error  // the cause; errors.Is finds ErrInvalidIPv6, ErrInvalidHost or ErrNetlocNFKC
 }
 
 // Error returns the operation, the URL quoted, and the cause.
