@@ -11,8 +11,8 @@ import (
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
-// The chapter's first cell, "Async TCP Client with open_connection()": an
-// echo server on a free port and a client exchanging three lines with it.
+// An echo server on a free port and a client exchanging three lines with
+// it.
 func Example() {
 	srv := &tcpserver.Server{Handler: echo.Handler{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -8,8 +8,9 @@ import (
 	"github.com/netkit-dev/netkit/frame"
 )
 
-// The chapter's send_json/recv_json pair: a 4-byte big-endian length, then
-// the JSON payload, so JSON with newlines inside strings frames cleanly.
+// JSON messages framed as a Python peer's send_json and recv_json frame
+// them: a 4-byte big-endian length, then the JSON payload, so JSON with
+// newlines inside strings frames cleanly.
 func Example() {
 	var stream bytes.Buffer
 	w := frame.NewWriter(&stream, 0)

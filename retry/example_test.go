@@ -10,11 +10,10 @@ import (
 	"github.com/netkit-dev/netkit/retry"
 )
 
-// The chapter's "Retry Logic with Exponential Backoff" cell: a flaky call
-// that fails twice then succeeds, and a call that always fails until the
-// retries run out. The policy uses the chapter's multiplicative jitter with
-// a seeded source and a sleeper that does not wait, so the delays printed
-// are the same on every run.
+// Exponential backoff: a flaky call that fails twice then succeeds, and a
+// call that always fails until the retries run out. The policy uses
+// multiplicative jitter with a seeded source and a sleeper that does not
+// wait, so the delays printed are the same on every run.
 func Example() {
 	noSleep := func(context.Context, time.Duration) error { return nil }
 	report := func(a retry.Attempt) {

@@ -18,7 +18,7 @@ type TooLongError struct {
 	Max int    // the limit that was exceeded
 }
 
-// Error says how long the line was allowed to be.
+// Error names the operation and the limit the unit exceeded.
 func (e *TooLongError) Error() string {
 	return fmt.Sprintf("stream: %s: longer than %d bytes", e.Op, e.Max)
 }
@@ -30,12 +30,13 @@ func (e *TooLongError) Is(target error) bool { return target == ErrTooLong }
 // asyncio's IncompleteReadError: Partial holds the bytes read so far.
 // errors.Is(err, io.ErrUnexpectedEOF) holds for it.
 type IncompleteError struct {
-	Op       string
+	Op       string // "readline", "readuntil" or "readexactly"
 	Partial  []byte // bytes received before the end of stream
 	Expected int    // bytes wanted by readexactly, or -1 when not known
 }
 
-// Error says that the stream ended inside a line.
+// Error names the operation and how many bytes arrived before the end of
+// stream, out of how many were expected when that is known.
 func (e *IncompleteError) Error() string {
 	if e.Expected >= 0 {
 		return fmt.Sprintf("stream: %s: %d bytes read on a total of %d expected bytes", e.Op, len(e.Partial), e.Expected)

@@ -9,10 +9,11 @@ import (
 	"github.com/netkit-dev/netkit/stream"
 )
 
-// The chapter's "StreamReader and StreamWriter API" cell: the server reads
-// with ReadExactly, ReadLine and Read (readexactly, readline, read(100)) and
-// answers with one gathered write (writelines, then drain); the client
-// half-closes (write_eof) and reads the whole reply (read(-1)).
+// A server and a client using the calls of asyncio's StreamReader and
+// StreamWriter: the server reads with ReadExactly, ReadLine and Read
+// (readexactly, readline, read(100)) and answers with one gathered write
+// (writelines, then drain); the client half-closes (write_eof) and reads
+// the whole reply (read(-1)).
 func Example() {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
