@@ -9,11 +9,11 @@ import (
 
 // Result is the outcome of one request of a batch.
 type Result struct {
-	Index    int // position in the batch
-	URL      string
-	Response *Response // nil when no response arrived
-	Err      error     // nil on success; an *Error otherwise
-	Latency  time.Duration
+	Index    int           // position in the batch
+	URL      string        // the URL as given
+	Response *Response     // nil when no response arrived
+	Err      error         // nil on success; an *Error otherwise
+	Latency  time.Duration // from the start of the request to its end, retries included
 }
 
 // Batch sends many requests at once, as asyncio.gather does in Python: at most

@@ -23,8 +23,7 @@ import (
 	"github.com/netkit-dev/netkit/urlparse"
 )
 
-// The chapter's "HTTP Concepts" cell: the method table and the status-code
-// classes, both data in the package.
+// The method table and the status-code classes, both data in the package.
 func ExampleMethods() {
 	fmt.Println("=== HTTP Methods ===")
 	fmt.Printf("%-8s %-12s %-6s %-6s Description\n", "Method", "Idempotent", "Safe", "Body")
@@ -86,7 +85,7 @@ func ExampleMethods() {
 	//     504 GATEWAY_TIMEOUT
 }
 
-// headerDict prints headers like the chapter's dict(request.headers), in
+// headerDict prints headers as Python prints dict(request.headers), in
 // sorted order since Go's http.Header is a map.
 func headerDict(h http.Header) string {
 	keys := make([]string, 0, len(h))
@@ -110,10 +109,9 @@ func body(r *http.Request) string {
 	return "b'" + string(b) + "'"
 }
 
-// The chapter's "urllib.request (conceptual)" cell: GET, JSON POST and form
-// POST requests built and printed, not sent (what netkit http --offline
-// does). Go's JSON has no spaces after separators, and headers are in
-// canonical form.
+// GET, JSON POST and form POST requests built and printed, not sent (what
+// netkit http --offline does), as urllib.request builds them. Go's JSON
+// has no spaces after separators, and headers are in canonical form.
 func ExampleClient_Prepare() {
 	c := &httpclient.Client{}
 	ctx := context.Background()
@@ -169,9 +167,9 @@ func ExampleClient_Prepare() {
 	// (These requests are ready for Client.Do -- no live calls made)
 }
 
-// The chapter's "JSON over HTTP" cell, sent for real to a local server
-// that answers 201 with the created user: the request body is UTF-8 JSON,
-// the response is decoded with the charset of its Content-Type.
+// JSON over HTTP, sent for real to a local server that answers 201 with
+// the created user: the request body is UTF-8 JSON, the response is
+// decoded with the charset of its Content-Type.
 func ExampleClient_PostJSON() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in map[string]any
@@ -229,7 +227,8 @@ func ExampleClient_PostJSON() {
 	// }
 }
 
-// The chapter's "Content-Type and Encoding Handling" cell.
+// Content-Type headers parsed into media type, charset and boundary, and
+// bodies decoded with the charset their header gives.
 func ExampleParseContentType() {
 	repr := func(s string) string {
 		if s == "" {
@@ -410,9 +409,9 @@ func Example_errorClasses() {
 	//   [RETRY] Timeout: timeout -- request timed out
 }
 
-// The chapter's retry cell over HTTP: a server that fails twice with 503
-// then answers, and one that always fails, until the attempts run out. The
-// policy's sleeper does not wait, so the example is instant.
+// Retries over HTTP: a server that fails twice with 503 then answers, and
+// one that always fails, until the attempts run out. The policy's sleeper
+// does not wait, so the example is instant.
 func ExampleClient_Do_retry() {
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -463,7 +462,7 @@ func ExampleClient_Do_retry() {
 }
 
 // endpointServer answers /NAME?delay=D after D seconds, or when the client
-// gives up, the chapter's simulated_api_call.
+// gives up: an API endpoint of known latency.
 func endpointServer() *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d, _ := time.ParseDuration(r.URL.Query().Get("delay") + "s")
@@ -527,12 +526,12 @@ func (g *gatherServer) takePeak() int {
 	return p
 }
 
-// The async chapter's "Concurrent Connections with asyncio.gather()" cell:
-// five endpoints with different latencies, fetched one after the other and
-// then all at once with Batch.GetAll. Timings vary from run to run, so the
-// example prints the facts that do not: the results in input order and how
-// many requests the server held at once (the concurrent batch must reach
-// the server together, or it is answered 504).
+// Concurrent requests, as asyncio.gather() runs them: five endpoints with
+// different latencies, fetched one after the other and then all at once
+// with Batch.GetAll. Timings vary from run to run, so the example prints
+// the facts that do not: the results in input order and how many requests
+// the server held at once (the concurrent batch must reach the server
+// together, or it is answered 504).
 func ExampleBatch_GetAll() {
 	srv := newGatherServer()
 	defer srv.Close()
@@ -582,10 +581,9 @@ func ExampleBatch_GetAll() {
 	//   Most requests in flight at once: 5
 }
 
-// The async chapter's "Timeouts with asyncio.wait_for()" cell: a timeout
-// per call (the context of each request), then one on the whole batch.
-// Delays are a tenth of the chapter's, the timeouts generous where the
-// chapter's calls succeed.
+// Timeouts, as asyncio.wait_for() sets them: one per call (the context of
+// each request), then one on the whole batch. The delays are fractions of
+// a second, and the timeouts generous where a call is meant to succeed.
 func ExampleBatch_GetAll_timeouts() {
 	srv := endpointServer()
 	defer srv.Close()

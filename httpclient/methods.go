@@ -7,11 +7,11 @@ import "strings"
 // the effect of doing it once, so it may be retried), and whether its
 // request carries a body.
 type Method struct {
-	Name        string
-	Safe        bool
-	Idempotent  bool
-	HasBody     bool
-	Description string
+	Name        string // the method token, upper case: "GET"
+	Safe        bool   // read-only by definition (RFC 9110, 9.2.1)
+	Idempotent  bool   // repeating it has the effect of sending it once (RFC 9110, 9.2.2)
+	HasBody     bool   // a request usually carries content
+	Description string // what the method is for, in a few words
 }
 
 // Methods is the table of the common HTTP methods (RFC 9110, section 9). DELETE and

@@ -79,7 +79,7 @@ type File struct {
 	Field       string // the form field name
 	Name        string // the file name sent to the server
 	ContentType string // "" means application/octet-stream
-	Data        []byte
+	Data        []byte // the file's content
 }
 
 // SetMultipart sets a multipart/form-data body of the fields, in order,
