@@ -36,16 +36,16 @@ var ErrNickTaken = errors.New("chat: nickname taken")
 // Presence is one node's clients and rooms, as it shows them to the
 // others.
 type Presence struct {
-	Node    string                  `json:"node"`
-	Clients int                     `json:"clients"`
-	Rooms   map[string]RoomPresence `json:"rooms,omitempty"`
+	Node    string                  `json:"node"`            // the node's name in the cluster
+	Clients int                     `json:"clients"`         // clients connected to the node
+	Rooms   map[string]RoomPresence `json:"rooms,omitempty"` // by room name; at most MaxPresenceRooms
 }
 
 // RoomPresence is one room's members on one node: how many, and the first
 // of their names in sorted order (at most the number a /who reply lists).
 type RoomPresence struct {
-	Members int      `json:"members"`
-	Names   []string `json:"names,omitempty"`
+	Members int      `json:"members"`         // the room's clients on the node
+	Names   []string `json:"names,omitempty"` // the first of their names, sorted
 }
 
 // MaxPresenceRooms bounds the rooms one node's Presence lists, so that it

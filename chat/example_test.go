@@ -13,12 +13,13 @@ import (
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
-// The chapter's chat server with three clients, Alice, Bob and Carol, each
-// sending two messages. With rooms, every client reads every message of its
-// room, its own included (the chapter's client reads its own back). The
-// clock is injected (one second a line) and each client's ephemeral port
-// is rewritten to a stable one, so the output is the same on every run;
-// the clients take turns so that every reader sees the same order.
+// A chat server with three clients, Alice, Bob and Carol, each sending two
+// messages. Every client reads every message of its room, its own included,
+// as the clients of Python's asyncio chat server (the interoperability
+// peer) do. The clock is injected (one second a line) and each client's
+// ephemeral port is rewritten to a stable one, so the output is the same on
+// every run; the clients take turns so that every reader sees the same
+// order.
 func Example() {
 	var mu sync.Mutex
 	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)

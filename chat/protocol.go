@@ -17,7 +17,11 @@ const (
 
 // Errors returned by ValidNick and ValidRoom.
 var (
+	// ErrInvalidNick is returned by ValidNick for a name that is not an
+	// acceptable nickname.
 	ErrInvalidNick = errors.New("chat: invalid nickname")
+	// ErrInvalidRoom is returned by ValidRoom for a name that is not an
+	// acceptable room name.
 	ErrInvalidRoom = errors.New("chat: invalid room name")
 )
 

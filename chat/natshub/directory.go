@@ -19,9 +19,9 @@ import (
 
 // Defaults of the DirectoryConfig fields left zero.
 const (
-	DefaultNickBucket     = "netkit_chat_nicks"
-	DefaultPresenceBucket = "netkit_chat_presence"
-	DefaultHistoryStream  = "NETKIT_CHAT_HISTORY"
+	DefaultNickBucket     = "netkit_chat_nicks"    // the key-value bucket of nicknames
+	DefaultPresenceBucket = "netkit_chat_presence" // the key-value bucket of presence
+	DefaultHistoryStream  = "NETKIT_CHAT_HISTORY"  // the stream of room history
 	// DefaultHistoryBytes bounds the history stream's store: at most 100
 	// lines of at most a few KiB per room.
 	DefaultHistoryBytes = 1 << 30

@@ -65,6 +65,7 @@ type Config struct {
 // *natsbus.Conn, whose connection exists only once it has started, or
 // Static for a connection at hand.
 type Conn interface {
+	// NATS returns the connection, or nil while there is none yet.
 	NATS() *nats.Conn
 }
 

@@ -9,6 +9,8 @@ import (
 // StateNotifier is a connection that reports going down and coming back
 // (natsbus.Conn).
 type StateNotifier interface {
+	// OnStateChange adds a function called with false when the
+	// connection goes down and with true when it is back.
 	OnStateChange(func(connected bool))
 }
 
