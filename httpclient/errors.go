@@ -21,7 +21,7 @@ var (
 // StatusError is the cause of an error for an HTTP status of 400 or more:
 // the server answered. Its class is netclass.HTTP4xx or netclass.HTTP5xx.
 type StatusError struct {
-	StatusCode int
+	StatusCode int    // 400 or more
 	Status     string // the reason phrase as sent, or Go's for the code
 }
 
@@ -37,12 +37,12 @@ func (e *StatusError) NetClass() netclass.Class { return netclass.ForStatus(e.St
 // class of the failure, the status code for an HTTP error status, the
 // number of attempts made, and the cause.
 type Error struct {
-	Op         string // the method
-	URL        string
-	Class      netclass.Class
-	StatusCode int // for netclass.HTTP4xx and netclass.HTTP5xx
-	Attempts   int // attempts made, the first included
-	Err        error
+	Op         string         // the method
+	URL        string         // the request's URL, resolved against Client.BaseURL when it could be
+	Class      netclass.Class // the class of the failure
+	StatusCode int            // for netclass.HTTP4xx and netclass.HTTP5xx
+	Attempts   int            // attempts made, the first included
+	Err        error          // the cause; errors.As finds a *StatusError for an error status
 }
 
 // Error returns the method, the URL, the class and the cause.
