@@ -262,8 +262,8 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// RequestError is the error of one request, with its class as reported in
-// Result.Errors.
+// RequestError is the error of one request, with its class as counted in
+// Result.ErrorsBy.
 type RequestError struct {
 	Op    string         // "dial", "write", "read", "http"
 	Class netclass.Class // the error's class, by netclass.Of
