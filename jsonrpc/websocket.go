@@ -20,6 +20,11 @@ type WebSocketOptions struct {
 // a frame is on TCP, and each response is one text message. Calls on one
 // connection run one after another, in order. A message over MaxFrameSize
 // closes the connection with status 1009, and a binary message with 1003.
+// The connection carries subscriptions (HandleSubscription): their
+// notifications are text messages too, and they end with the connection.
+// The connection ends when the request's context does: serve the handler
+// with an http.Server whose BaseContext is cancelled at shutdown to close
+// such connections, which http.Server.Shutdown does not track.
 func (s *Server) WebSocketHandler(opts WebSocketOptions) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: opts.OriginPatterns})
@@ -28,10 +33,23 @@ func (s *Server) WebSocketHandler(opts WebSocketOptions) http.Handler {
 		}
 		defer c.CloseNow()
 		c.SetReadLimit(int64(s.maxFrame()))
-		ctx := r.Context()
+		writeTimeout := durDefault(s.WriteTimeout, DefaultWriteTimeout)
+		p := newPeer(r.Context(), func(ctx context.Context, msg []byte) error {
+			if writeTimeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, writeTimeout)
+				defer cancel()
+			}
+			return c.Write(ctx, websocket.MessageText, msg)
+		})
+		defer p.close()
+		ctx := withPeer(r.Context(), p)
 		for {
 			typ, msg, err := c.Read(ctx)
 			if err != nil {
+				if r.Context().Err() != nil {
+					c.Close(websocket.StatusGoingAway, "server shutting down")
+				}
 				return
 			}
 			if typ != websocket.MessageText {
@@ -42,13 +60,7 @@ func (s *Server) WebSocketHandler(opts WebSocketOptions) http.Handler {
 			if resp == nil {
 				continue // notifications are not answered
 			}
-			wctx, cancel := ctx, context.CancelFunc(func() {})
-			if d := durDefault(s.WriteTimeout, DefaultWriteTimeout); d > 0 {
-				wctx, cancel = context.WithTimeout(ctx, d)
-			}
-			err = c.Write(wctx, websocket.MessageText, resp)
-			cancel()
-			if err != nil {
+			if err := p.send(ctx, resp); err != nil {
 				if s.Logger != nil {
 					s.Logger.Debug("jsonrpc: websocket write failed", "remote", r.RemoteAddr, "err", err)
 				}
