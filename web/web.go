@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/netkit-dev/netkit/chat"
+	"github.com/netkit-dev/netkit/jsonrpc"
 	"github.com/netkit-dev/netkit/lifecycle"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
@@ -39,9 +42,26 @@ type Config struct {
 	// /ws/chat unserved.
 	Chat tcpserver.Handler
 
+	// Presence gives the chat rooms and their members, for the
+	// dashboard's busiest rooms; nil leaves them out.
+	Presence func() chat.Presence
+
+	// RPC is served as JSON-RPC over WebSocket on GET /ws/rpc, the
+	// methods of the TCP and HTTP transports, with metrics.subscribe and
+	// metrics.unsubscribe added. Nil serves those two alone.
+	RPC *jsonrpc.Server
+
+	// Metrics is the registry /metrics serves, which the dashboard and
+	// metrics.subscribe read, so that their numbers are the same. Nil
+	// means prometheus.DefaultGatherer.
+	Metrics prometheus.Gatherer
+
+	// StatsInterval is how often the dashboard's stats are sampled;
+	// 0 means DefaultStatsInterval.
+	StatsInterval time.Duration
+
 	// Mounts are more handlers for the web listener, by http.ServeMux
-	// pattern: a service's WebSocket endpoint such as JSON-RPC's
-	// "GET /ws/rpc".
+	// pattern.
 	Mounts map[string]http.Handler
 
 	// MaxConns bounds the WebSocket chat connections open at once;
@@ -71,16 +91,29 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Server is the web listener's handler: GET /ws/chat upgrades to a
-// WebSocket chat session, with ?format=json for Events instead of lines. It is a lifecycle.Component for the sessions it
-// runs; serve its Handler on an HTTP listener.
+// Server is the web listener's handler:
+//   - GET / is the web chat client and GET /dashboard the live dashboard,
+//     pages embedded in the binary;
+//   - GET /ws/chat upgrades to a WebSocket chat session, with
+//     ?format=json for Events instead of lines;
+//   - GET /ws/rpc upgrades to JSON-RPC over WebSocket.
+//
+// It is a lifecycle.Component for the WebSocket connections it holds,
+// which http.Server.Shutdown does not track: serve its Handler on an
+// http.Server whose BaseContext is the Server's BaseContext, and shut it
+// down after that http.Server.
 type Server struct {
-	cfg  Config
-	mux  *http.ServeMux
-	chat *tcpserver.Server // runs the chat sessions of WebSocket clients
-	ln   *gatewayListener
-	done chan struct{} // closed once the sessions' server has stopped
-	err  error         // why it stopped; read after done
+	cfg   Config
+	mux   *http.ServeMux
+	chat  *tcpserver.Server // runs the chat sessions of WebSocket clients
+	ln    *gatewayListener
+	stats *statsHub
+	done  chan struct{} // closed once the sessions' server has stopped
+	err   error         // why it stopped; read after done
+
+	base     context.Context // of every request; cancelled by Shutdown
+	stopBase context.CancelFunc
+	upgraded sync.WaitGroup // WebSocket handlers running
 }
 
 var _ lifecycle.Component = (*Server)(nil)
@@ -99,14 +132,30 @@ func NewServer(cfg Config) *Server {
 	if cfg.PongTimeout <= 0 {
 		cfg.PongTimeout = DefaultPongTimeout
 	}
+	if cfg.StatsInterval <= 0 {
+		cfg.StatsInterval = DefaultStatsInterval
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = prometheus.DefaultGatherer
+	}
+	if cfg.RPC == nil {
+		cfg.RPC = &jsonrpc.Server{Logger: cfg.Logger}
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), ln: newGatewayListener(), done: make(chan struct{})}
+	s.base, s.stopBase = context.WithCancel(context.Background())
+	s.stats = &statsHub{s: &sampler{g: cfg.Metrics, presence: cfg.Presence}, interval: cfg.StatsInterval}
+	cfg.RPC.HandleSubscription(s.stats.metricsSubscription())
+	s.mux.Handle("GET /ws/rpc", s.upgrade(cfg.RPC.WebSocketHandler(jsonrpc.WebSocketOptions{OriginPatterns: cfg.AllowedOrigins})))
+	s.mux.Handle("GET /{$}", page("chat.html"))
+	s.mux.Handle("GET /dashboard", page("dashboard.html"))
+	s.mux.Handle("GET /assets/", assetHandler())
 	if cfg.Chat != nil {
 		var log *slog.Logger
 		if cfg.Logger != nil {
 			log = cfg.Logger.With("transport", "websocket")
 		}
 		s.chat = &tcpserver.Server{Handler: cfg.Chat, MaxConns: cfg.MaxConns, IdleTimeout: -1, ReadTimeout: 30 * time.Second, Logger: log}
-		s.mux.HandleFunc("GET /ws/chat", s.serveChat)
+		s.mux.Handle("GET /ws/chat", s.upgrade(http.HandlerFunc(s.serveChat)))
 	}
 	for pattern, h := range cfg.Mounts {
 		s.mux.Handle(pattern, h)
@@ -116,6 +165,25 @@ func NewServer(cfg Config) *Server {
 
 // Handler returns the HTTP handler of the web listener.
 func (s *Server) Handler() http.Handler { return s.mux }
+
+// BaseContext is the context of the web listener's requests, for
+// http.Server.BaseContext: Shutdown cancels it, which ends the WebSocket
+// connections that http.Server.Shutdown leaves open.
+func (s *Server) BaseContext(net.Listener) context.Context { return s.base }
+
+// upgrade counts h's runs, so that Shutdown can wait for the WebSocket
+// connections to end.
+func (s *Server) upgrade(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.base.Err() != nil {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		s.upgraded.Add(1)
+		defer s.upgraded.Done()
+		h.ServeHTTP(w, r)
+	})
+}
 
 // Chat returns the tcpserver.Server that runs the WebSocket chat sessions,
 // for its statistics and metrics; nil without Config.Chat.
@@ -170,13 +238,30 @@ func (s *Server) Ready() error {
 	return nil
 }
 
-// Shutdown stops the chat sessions as tcpserver's Shutdown does: each
-// client reads the chat service's goodbye, within ctx.
+// Shutdown stops the chat sessions as tcpserver's Shutdown does, each
+// client reading the chat service's goodbye, then closes the other
+// WebSocket connections (JSON-RPC, the dashboard's) with status 1001,
+// within ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
-	if s.chat == nil {
-		return nil
+	var err error
+	if s.chat != nil {
+		err = s.chat.Shutdown(ctx)
 	}
-	return s.chat.Shutdown(ctx)
+	s.stopBase()
+	ended := make(chan struct{})
+	go func() {
+		s.upgraded.Wait()
+		s.stats.wait()
+		close(ended)
+	}()
+	select {
+	case <-ended:
+	case <-ctx.Done():
+		if err == nil {
+			err = ctx.Err()
+		}
+	}
+	return err
 }
 
 // gatewayListener is the net.Listener of the sessions' tcpserver: Accept

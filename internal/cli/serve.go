@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
 	"github.com/netkit-dev/netkit/admin"
@@ -44,14 +46,23 @@ type serveService struct {
 // serveEnv is what a service's Setup may use.
 type serveEnv struct {
 	Logger *slog.Logger
-	Admin  *admin.Server
+	// Registry is what /metrics serves and the dashboard reads, whether
+	// or not the admin listener is on.
+	Registry *prometheus.Registry
+	// Admin is the admin listener, for HTTP handlers (admin.Handle) and
+	// readiness checks; nil when it is off.
+	Admin *admin.Server
 	// Cluster carries chat rooms, names and presence on the message bus
 	// (--nats, --nats-listen); nil keeps them in-process.
 	Cluster *chatCluster
-	// Web collects the handlers a service mounts on the web listener, by
-	// http.ServeMux pattern; nil when the web listener is off.
-	Web        map[string]http.Handler
-	WebOrigins []string
+	// Web collects what services give the web listener.
+	Web *webParts
+}
+
+// webParts is what the services give the web listener.
+type webParts struct {
+	RPC      *jsonrpc.Server      // served on /ws/rpc
+	Presence func() chat.Presence // the dashboard's rooms
 }
 
 // serveServices lists the services in start order.
@@ -74,18 +85,15 @@ var serveServices = []serveService{
 			if c := env.Cluster; c != nil {
 				c.Directory.SetSource(func() chat.Presence { return cs.Presence(c.Node) })
 				natshub.WatchOutages(c.Conn, cs.Alert)
-				if env.Admin != nil {
-					env.Admin.Registry().MustRegister(natshub.NewCollector(c.Hub, c.Directory))
-				}
+				env.Registry.MustRegister(natshub.NewCollector(c.Hub, c.Directory))
 			}
 			srv.Handler = cs
 			// Chat clients may stay silent for hours; TCP keep-alive finds
 			// dead peers, and ReadTimeout still bounds a line once begun.
 			srv.IdleTimeout = -1
 			srv.ReadTimeout = 30 * time.Second
-			if env.Admin != nil {
-				env.Admin.Registry().MustRegister(chat.NewCollector(cs))
-			}
+			env.Registry.MustRegister(chat.NewCollector(cs))
+			env.Web.Presence = func() chat.Presence { return cs.Presence(nodeName(env.Cluster)) }
 			return nil
 		},
 	},
@@ -95,15 +103,15 @@ var serveServices = []serveService{
 		Setup: func(env serveEnv, srv *tcpserver.Server) error {
 			// The bare dialect too: Python's asyncio JSON-RPC clients
 			// send no "jsonrpc" member.
-			rpc := &jsonrpc.Server{Logger: env.Logger, AcceptBare: true}
+			metrics := jsonrpc.NewMetrics()
+			env.Registry.MustRegister(metrics)
+			rpc := &jsonrpc.Server{Logger: env.Logger, AcceptBare: true, Metrics: metrics}
 			rpcdemo.Register(rpc)
 			srv.Handler = rpc.TCPHandler()
 			if env.Admin != nil {
 				env.Admin.Handle("POST /rpc", rpc)
 			}
-			if env.Web != nil {
-				env.Web["GET /ws/rpc"] = rpc.WebSocketHandler(jsonrpc.WebSocketOptions{OriginPatterns: env.WebOrigins})
-			}
+			env.Web.RPC = rpc
 			return nil
 		},
 	},
@@ -131,8 +139,9 @@ func newServeCmd(streams *IOStreams, runF func(context.Context, *serveOptions) e
 		Use:   "serve",
 		Short: "Run netkit's TCP services and the admin HTTP listener",
 		Long: `Run netkit's TCP services on 127.0.0.1 (echo on 7001, chat on 7002,
-JSON-RPC on 7003) and the admin HTTP listener (9090: /metrics, /healthz,
-/readyz, POST /rpc). Each --NAME-addr takes an address, with port 0 for a
+JSON-RPC on 7003), the web listener (8080: a chat page on /, a live
+dashboard on /dashboard, WebSockets on /ws/chat and /ws/rpc) and the admin
+HTTP listener (9090: /metrics, /healthz, /readyz, POST /rpc). Each --NAME-addr takes an address, with port 0 for a
 free port, or "off". One log line per listener reports its bound address
 when it is ready.
 
@@ -161,7 +170,7 @@ signal ends the process at once. The exit status is 0 after a clean shutdown.`,
 		opts.Addrs[svc.Name] = f.String(svc.Name+"-addr", svc.DefaultAddr, svc.Usage+` address, or "off"`)
 	}
 	f.StringVar(&opts.AdminAddr, "admin-addr", "127.0.0.1:9090", `admin HTTP address (/metrics, /healthz, /readyz), or "off"`)
-	f.StringVar(&opts.WebAddr, "web-addr", "127.0.0.1:8080", `web listener address (WebSockets: chat on /ws/chat, JSON-RPC on /ws/rpc), or "off"`)
+	f.StringVar(&opts.WebAddr, "web-addr", "127.0.0.1:8080", `web listener address (chat page on /, dashboard on /dashboard, WebSockets: chat on /ws/chat, JSON-RPC on /ws/rpc), or "off"`)
 	f.StringSliceVar(&opts.WebOrigins, "web-allowed-origins", nil, "host patterns of other origins whose pages may open WebSockets (same origin always may)")
 	f.IntVar(&opts.MaxConns, "max-conns", tcpserver.DefaultMaxConns, "most connections per service; more are closed at once")
 	f.Var(newDurationValue(&opts.IdleTimeout, tcpserver.DefaultIdleTimeout), "idle-timeout", "close connections idle (or dribbling one request) this long")
@@ -199,19 +208,18 @@ func newLogger(w io.Writer, format, level string) *slog.Logger {
 // statistics.
 func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, tcps []namedTCP, err error) {
 	g = &lifecycle.Group{}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var adm *admin.Server
 	if opts.AdminAddr != "off" {
-		adm = admin.NewServer(admin.Config{Logger: log})
+		adm = admin.NewServer(admin.Config{Registry: reg, Logger: log})
 		adm.AddReadyCheck("serve", g.Ready)
 		g.Add("admin", &lifecycle.Listener{
 			Addr: opts.AdminAddr, Server: adm, Closed: http.ErrServerClosed, OnDrain: adm.Drain,
 			Logger: log.With("service", "admin"), LogAttrs: []any{"endpoints", "/metrics /healthz /readyz"},
 		})
 	}
-	var mounts map[string]http.Handler
-	if opts.WebAddr != "off" && opts.WebAddr != "" {
-		mounts = make(map[string]http.Handler)
-	}
+	parts := &webParts{}
 	cluster, err := opts.NATS.addNATS(g, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("nats: %w", err)
@@ -226,19 +234,17 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		if svc.Parkable {
 			srv.ParkIdle = opts.ParkIdle
 		}
-		if err := svc.Setup(serveEnv{Logger: svcLog, Admin: adm, Cluster: cluster, Web: mounts, WebOrigins: opts.WebOrigins}, srv); err != nil {
+		if err := svc.Setup(serveEnv{Logger: svcLog, Registry: reg, Admin: adm, Cluster: cluster, Web: parts}, srv); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", svc.Name, err)
 		}
-		if adm != nil {
-			adm.Registry().MustRegister(tcpserver.NewCollector(srv, svc.Name))
-		}
+		reg.MustRegister(tcpserver.NewCollector(srv, svc.Name))
 		g.Add(svc.Name, &lifecycle.Listener{
 			Addr: addr, Server: srv, Closed: tcpserver.ErrServerClosed,
 			Logger: svcLog,
 		})
 		tcps = append(tcps, namedTCP{svc.Name, srv})
 	}
-	if err := addWeb(g, opts, log, tcps, mounts, adm); err != nil {
+	if err := addWeb(g, opts, log, tcps, parts, reg); err != nil {
 		return nil, nil, err
 	}
 	if g.Len() == 0 {
@@ -251,20 +257,23 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 // WebSocket clients join: the gateway's chat sessions, then the HTTP
 // listener, so that the listener stops first and the sessions then end
 // with the chat service's goodbye.
-func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []namedTCP, mounts map[string]http.Handler, adm *admin.Server) error {
+func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []namedTCP, parts *webParts, reg *prometheus.Registry) error {
 	if opts.WebAddr == "off" || opts.WebAddr == "" {
 		return nil
 	}
-	cfg := web.Config{MaxConns: opts.MaxConns, AllowedOrigins: opts.WebOrigins, Mounts: mounts, Logger: log.With("service", "web")}
+	cfg := web.Config{
+		MaxConns: opts.MaxConns, AllowedOrigins: opts.WebOrigins, Logger: log.With("service", "web"),
+		RPC: parts.RPC, Presence: parts.Presence, Metrics: reg,
+	}
 	for _, t := range tcps {
 		if t.name == "chat" {
 			cfg.Chat = t.srv.Handler
 		}
 	}
 	ws := web.NewServer(cfg)
-	if adm != nil && ws.Chat() != nil {
+	if ws.Chat() != nil {
 		// The WebSocket chat sessions, beside the TCP services' metrics.
-		adm.Registry().MustRegister(tcpserver.NewCollector(ws.Chat(), "web-chat"))
+		reg.MustRegister(tcpserver.NewCollector(ws.Chat(), "web-chat"))
 	}
 	g.Add("web-sessions", ws)
 	g.Add("web", &lifecycle.Listener{
@@ -276,10 +285,21 @@ func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []nam
 			ReadHeaderTimeout: 5 * time.Second,
 			MaxHeaderBytes:    64 << 10,
 			IdleTimeout:       60 * time.Second,
+			// Cancelled when the sessions stop: it ends the WebSocket
+			// connections, which http.Server.Shutdown leaves open.
+			BaseContext: ws.BaseContext,
 		},
-		Closed: http.ErrServerClosed, Logger: log.With("service", "web"), LogAttrs: []any{"endpoints", "/ws/chat /ws/rpc"},
+		Closed: http.ErrServerClosed, Logger: log.With("service", "web"), LogAttrs: []any{"endpoints", "/ (chat) /dashboard /ws/chat /ws/rpc"},
 	})
 	return nil
+}
+
+// nodeName is the cluster node's name, or "" without a cluster.
+func nodeName(c *chatCluster) string {
+	if c == nil {
+		return ""
+	}
+	return c.Node
 }
 
 // namedTCP is one TCP service of netkit serve.
