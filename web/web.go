@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -64,8 +65,9 @@ type Config struct {
 	// pattern.
 	Mounts map[string]http.Handler
 
-	// MaxConns bounds the WebSocket chat connections open at once;
-	// 0 means tcpserver.DefaultMaxConns.
+	// MaxConns bounds the WebSocket connections open at once, chat and
+	// JSON-RPC together (netkit serve's --max-conns); one more upgrade is
+	// refused with 503. 0 means tcpserver.DefaultMaxConns.
 	MaxConns int
 
 	// AllowedOrigins lists the host patterns (path.Match syntax, as
@@ -113,7 +115,9 @@ type Server struct {
 
 	base     context.Context // of every request; cancelled by Shutdown
 	stopBase context.CancelFunc
+	mu       sync.Mutex     // orders upgraded.Add before Shutdown's Wait
 	upgraded sync.WaitGroup // WebSocket handlers running
+	open     atomic.Int64   // of them, for MaxConns
 }
 
 var _ lifecycle.Component = (*Server)(nil)
@@ -131,6 +135,9 @@ func NewServer(cfg Config) *Server {
 	}
 	if cfg.PongTimeout <= 0 {
 		cfg.PongTimeout = DefaultPongTimeout
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = tcpserver.DefaultMaxConns
 	}
 	if cfg.StatsInterval <= 0 {
 		cfg.StatsInterval = DefaultStatsInterval
@@ -171,15 +178,28 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // connections that http.Server.Shutdown leaves open.
 func (s *Server) BaseContext(net.Listener) context.Context { return s.base }
 
-// upgrade counts h's runs, so that Shutdown can wait for the WebSocket
-// connections to end.
+// upgrade counts h's runs, which hold WebSocket connections: it refuses
+// one over MaxConns with 503, and Shutdown waits for them to end.
 func (s *Server) upgrade(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.open.Add(1) > int64(s.cfg.MaxConns) {
+			s.open.Add(-1)
+			if s.cfg.Logger != nil {
+				s.cfg.Logger.Warn("websocket refused: connection limit", "remote", r.RemoteAddr, "max_conns", s.cfg.MaxConns)
+			}
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "too many connections", http.StatusServiceUnavailable)
+			return
+		}
+		defer s.open.Add(-1)
+		s.mu.Lock()
 		if s.base.Err() != nil {
+			s.mu.Unlock()
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 			return
 		}
 		s.upgraded.Add(1)
+		s.mu.Unlock()
 		defer s.upgraded.Done()
 		h.ServeHTTP(w, r)
 	})
@@ -247,7 +267,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.chat != nil {
 		err = s.chat.Shutdown(ctx)
 	}
+	s.mu.Lock()
 	s.stopBase()
+	s.mu.Unlock()
 	ended := make(chan struct{})
 	go func() {
 		s.upgraded.Wait()

@@ -28,14 +28,24 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // returns the TCP address and the gateway's HTTP URL.
 func setup(t *testing.T, cfg web.Config) (tcpAddr, httpURL string, ws *web.Server) {
 	t.Helper()
-	cs := chat.NewServer(chat.Config{Rate: -1})
+	tcpAddr, httpURL, ws, _ = setupChat(t, chat.Config{Rate: -1}, cfg)
+	return tcpAddr, httpURL, ws
+}
+
+// setupChat is setup with the chat service configured by chatCfg, and
+// returns it too.
+func setupChat(t *testing.T, chatCfg chat.Config, cfg web.Config) (tcpAddr, httpURL string, ws *web.Server, cs *chat.Server) {
+	t.Helper()
+	cs = chat.NewServer(chatCfg)
 	tcpAddr = testnet.Serve(t, &tcpserver.Server{Handler: cs, IdleTimeout: -1})
 	cfg.Chat = cs
 	ws = web.NewServer(cfg)
 	if err := ws.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(ws.Handler())
+	hs := httptest.NewUnstartedServer(ws.Handler())
+	hs.Config.BaseContext = ws.BaseContext
+	hs.Start()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -43,7 +53,7 @@ func setup(t *testing.T, cfg web.Config) (tcpAddr, httpURL string, ws *web.Serve
 		hs.Close()
 		ws.Wait()
 	})
-	return tcpAddr, hs.URL, ws
+	return tcpAddr, hs.URL, ws, cs
 }
 
 func dialWS(t *testing.T, httpURL string, hdr http.Header) *websocket.Conn {
@@ -186,17 +196,47 @@ func TestOversizeMessage(t *testing.T) {
 }
 
 // TestShutdown: the gateway's sessions end on Shutdown with the chat
-// service's goodbye, and Wait returns nil.
+// service's goodbye, the JSON-RPC connections (a subscription's among
+// them) end, and Wait returns nil.
 func TestShutdown(t *testing.T) {
 	_, url, ws := setup(t, web.Config{})
 	c := dialWS(t, url, nil)
 	readWS(t, c, "Welcome!")
+	rpc := dialWSPath(t, url, "/ws/rpc")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	rpc.Write(ctx, websocket.MessageText, []byte(`{"jsonrpc":"2.0","method":"metrics.subscribe","id":1}`))
+	if _, _, err := rpc.Read(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The browser reads on, as browsers do, and so answers the close
+	// handshake that ends its session.
+	goodbye := make(chan string, 1)
+	go func() {
+		var last string
+		for {
+			_, msg, err := c.Read(ctx)
+			if err != nil {
+				goodbye <- last
+				return
+			}
+			last = string(msg)
+		}
+	}()
 	if err := ws.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	readWS(t, c, "server shutting down")
+	if last := <-goodbye; !strings.Contains(last, "server shutting down") {
+		t.Errorf("the chat session's last line = %q, want the goodbye", last)
+	}
+	for {
+		if _, _, err := rpc.Read(ctx); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				t.Fatal("the JSON-RPC connection outlived Shutdown")
+			}
+			break
+		}
+	}
 	if err := ws.Wait(); err != nil && !errors.Is(err, context.Canceled) {
 		t.Errorf("Wait = %v", err)
 	}

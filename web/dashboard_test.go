@@ -1,0 +1,135 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/netkit-dev/netkit/tcpserver"
+	"github.com/netkit-dev/netkit/web"
+)
+
+// TestPages: the chat page, the dashboard and their assets are served
+// from the binary, each under a Content-Security-Policy that keeps them
+// to their own origin.
+func TestPages(t *testing.T) {
+	_, url, _ := setup(t, web.Config{})
+	tests := []struct {
+		path, contentType, contains string
+		status                      int
+	}{
+		{"/", "text/html", `src="/assets/chat.js"`, 200},
+		{"/dashboard", "text/html", `src="/assets/dashboard.js"`, 200},
+		{"/assets/chat.js", "text/javascript", "/ws/chat?format=json", 200},
+		{"/assets/dashboard.js", "text/javascript", "metrics.subscribe", 200},
+		{"/assets/style.css", "text/css", "--accent", 200},
+		{"/nope", "", "", 404},
+		{"/assets/nope.js", "", "", 404},
+	}
+	for _, tt := range tests {
+		resp, err := http.Get(url + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("GET %s = %d, want %d", tt.path, resp.StatusCode, tt.status)
+			continue
+		}
+		if tt.status != 200 {
+			continue
+		}
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, tt.contentType) {
+			t.Errorf("GET %s: Content-Type %q, want %s", tt.path, ct, tt.contentType)
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+			t.Errorf("GET %s: Content-Security-Policy %q", tt.path, csp)
+		}
+		if !strings.Contains(string(body), tt.contains) {
+			t.Errorf("GET %s: body lacks %q", tt.path, tt.contains)
+		}
+	}
+}
+
+type statsNotice struct {
+	Method string `json:"method"`
+	Params struct {
+		Subscription string    `json:"subscription"`
+		Result       web.Stats `json:"result"`
+	} `json:"params"`
+	ID     json.RawMessage `json:"id"`
+	Result json.RawMessage `json:"result"`
+}
+
+// TestMetricsSubscribe: metrics.subscribe on /ws/rpc streams the
+// registry's numbers each interval, the WebSocket chat connections among
+// them, until metrics.unsubscribe.
+func TestMetricsSubscribe(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	_, url, ws := setup(t, web.Config{Metrics: reg, StatsInterval: 20 * time.Millisecond})
+	reg.MustRegister(tcpserver.NewCollector(ws.Chat(), "web-chat"))
+	for range 3 {
+		readWS(t, dialWS(t, url, nil), "Welcome!")
+	}
+	c := dialWSPath(t, url, "/ws/rpc")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	read := func() statsNotice {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n statsNotice
+		if err := json.Unmarshal(b, &n); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		return n
+	}
+	c.Write(ctx, websocket.MessageText, []byte(`{"jsonrpc":"2.0","method":"metrics.subscribe","id":1}`))
+	var sub string
+	samples := 0
+	for samples < 3 {
+		n := read()
+		if string(n.ID) == "1" {
+			json.Unmarshal(n.Result, &sub)
+			continue
+		}
+		if n.Method != "metrics.stats" {
+			t.Fatalf("unexpected %+v", n)
+		}
+		samples++
+		st := n.Params.Result
+		if len(st.Services) != 1 || st.Services[0].Name != "web-chat" || st.Services[0].Connections != 3 {
+			t.Fatalf("stats = %+v, want web-chat with 3 connections", st.Services)
+		}
+		if samples > 1 && st.Interval <= 0 {
+			t.Errorf("sample %d has no interval", samples)
+		}
+	}
+	if sub == "" {
+		t.Fatal("no subscription id")
+	}
+	c.Write(ctx, websocket.MessageText, []byte(`{"jsonrpc":"2.0","method":"metrics.unsubscribe","params":["`+sub+`"],"id":2}`))
+	for {
+		n := read()
+		if string(n.ID) == "2" {
+			if string(n.Result) != "true" {
+				t.Fatalf("unsubscribe = %s", n.Result)
+			}
+			break
+		}
+	}
+	// Nothing after the unsubscribe response but the answer to a call.
+	c.Write(ctx, websocket.MessageText, []byte(`{"jsonrpc":"2.0","method":"metrics.unsubscribe","params":["`+sub+`"],"id":3}`))
+	if n := read(); string(n.ID) != "3" || string(n.Result) != "false" {
+		t.Fatalf("after unsubscribing: %+v", n)
+	}
+}

@@ -1,0 +1,146 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/netkit-dev/netkit/chat"
+	"github.com/netkit-dev/netkit/internal/testnet"
+	"github.com/netkit-dev/netkit/web"
+)
+
+// TestSlowBrowser: a browser that never reads is dropped as a slow
+// consumer, as a TCP client would be, while a browser that reads gets
+// every line.
+func TestSlowBrowser(t *testing.T) {
+	tcpAddr, url, _, cs := setupChat(t, chat.Config{Rate: -1}, web.Config{WriteTimeout: time.Second, PingInterval: time.Hour})
+	slow := dialWS(t, url, nil)
+	readWS(t, slow, "Welcome!")
+	reader := dialWS(t, url, nil)
+	readWS(t, reader, "Welcome!")
+	const lines = 10000
+	var got atomic.Int64
+	readerDone := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		for {
+			_, msg, err := reader.Read(ctx)
+			if err != nil {
+				readerDone <- err
+				return
+			}
+			if strings.Contains(string(msg), ": filler ") {
+				if got.Add(1) == lines {
+					readerDone <- nil
+					return
+				}
+			}
+		}
+	}()
+	// The sender is a TCP client that reads what it is sent, so that it
+	// is no slow consumer itself.
+	sender := testnet.Dial(t, tcpAddr)
+	go io.Copy(io.Discard, sender)
+	filler := strings.Repeat("x", 900)
+	for i := range lines {
+		// At most a window of lines ahead of the reader, which so stays
+		// within its send queue however the goroutines are scheduled;
+		// the browser that never reads falls ever further behind.
+		for i-int(got.Load()) > 32 {
+			select {
+			case err := <-readerDone:
+				t.Fatalf("the reading browser stopped at %d of %d lines: %v; chat: %+v", got.Load(), lines, err, cs.Stats())
+			case <-time.After(time.Millisecond):
+			}
+		}
+		if _, err := io.WriteString(sender, "filler "+filler+" "+itoa(i)+"\n"); err != nil {
+			t.Fatalf("line %d: %v; chat: %+v", i, err, cs.Stats())
+		}
+	}
+	if err := <-readerDone; err != nil {
+		t.Fatalf("the reading browser got %d of %d lines: %v", got.Load(), lines, err)
+	}
+	// Dropped by chat's send queue, or by the gateway's write timeout
+	// before the queue filled: either way it is gone, and only the
+	// reader and the sender are left.
+	if !testnet.Eventually(20*time.Second, func() bool { return cs.Stats().Clients == 2 }) {
+		t.Fatalf("the browser that never reads was not dropped: %+v", cs.Stats())
+	}
+	t.Logf("chat: %+v", cs.Stats())
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; i > 0; i /= 10 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+	}
+	return string(b)
+}
+
+// TestFloodBrowser: chat's flood control applies to a browser as to a TCP
+// client: warned, then disconnected, and counted.
+func TestFloodBrowser(t *testing.T) {
+	_, url, _, cs := setupChat(t, chat.Config{Rate: 1, Burst: 2, FloodLimit: 3}, web.Config{})
+	c := dialWS(t, url, nil)
+	readWS(t, c, "Welcome!")
+	for range 20 {
+		if err := c.Write(context.Background(), websocket.MessageText, []byte("flood")); err != nil {
+			break // closed already
+		}
+	}
+	readWS(t, c, "slow down")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := c.Read(ctx); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				t.Fatal("the flooding browser was not disconnected")
+			}
+			break
+		}
+	}
+	if st := cs.Stats(); st.DroppedFlood != 1 {
+		t.Errorf("DroppedFlood = %d, want 1", st.DroppedFlood)
+	}
+}
+
+// TestConnectionCap: WebSocket connections beyond MaxConns, chat and
+// JSON-RPC together, are refused with 503 until one closes.
+func TestConnectionCap(t *testing.T) {
+	_, url, _ := setup(t, web.Config{MaxConns: 2})
+	a := dialWSPath(t, url, "/ws/chat")
+	readWS(t, a, "Welcome!")
+	b := dialWSPath(t, url, "/ws/rpc")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws := "ws" + strings.TrimPrefix(url, "http")
+	for _, path := range []string{"/ws/chat", "/ws/rpc"} {
+		_, resp, err := websocket.Dial(ctx, ws+path, nil)
+		if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("third connection on %s: %v (response %v), want 503", path, err, resp)
+		}
+	}
+	b.Close(websocket.StatusNormalClosure, "")
+	if !testnet.Eventually(10*time.Second, func() bool {
+		c, _, err := websocket.Dial(ctx, ws+"/ws/rpc", nil)
+		if err != nil {
+			return false
+		}
+		c.Close(websocket.StatusNormalClosure, "")
+		return true
+	}) {
+		t.Error("no connection accepted after one closed")
+	}
+}
