@@ -383,3 +383,44 @@ func TestBrowserDashboard(t *testing.T) {
 		until(fmt.Sprintf(`Number(document.getElementById("total-connections").textContent) <= %d`, before)),
 		until(`document.querySelector("#svc-echo .connections").textContent === "0"`))
 }
+
+// TestBrowserAcrossNodes: with the NATS backplane, a browser on node 1
+// and a TCP `netkit chat` client on node 2 share a room.
+func TestBrowserAcrossNodes(t *testing.T) {
+	bin := netkitBinary(t)
+	browser := newBrowser(t)
+	n1 := serveProcess(t, bin, "--nats-listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--node", "n1")
+	n2 := serveProcess(t, bin, "--nats", "nats://"+n1["nats-server"], "--node", "n2")
+
+	browse(t, browser, "open the page on node 1", chromedp.Navigate("http://"+n1["web"]+"/?nick=ann&room=ops"), pageShows("ann joined ops"))
+	tcp := startChat(t, bin, n2["chat"], "--nick", "bob", "--room", "ops")
+	tcp.waitFor(t, "bob joined ops")
+
+	// Bob's line crosses the bus to node 1; he repeats it until the page
+	// shows it, in case the room's subscription is still on its way.
+	shown := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(browser, 30*time.Second)
+		defer cancel()
+		shown <- chromedp.Do(ctx, pageShows("bob: hello from node 2"))
+	}()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+wait:
+	for {
+		select {
+		case err := <-shown:
+			if err != nil {
+				t.Fatalf("node 1's page never showed node 2's line: %v", err)
+			}
+			break wait
+		case <-tick.C:
+			tcp.say(t, "hello from node 2")
+		}
+	}
+	browse(t, browser, "ann answers", sayInPage("hello from node 1"))
+	tcp.waitFor(t, "ann: hello from node 1")
+	// Both are in the room's member list, counted across the nodes.
+	browse(t, browser, "the member list spans the nodes",
+		until(`Array.from(document.querySelectorAll("#members li")).map(li => li.textContent).sort().join(",") === "ann,bob"`))
+}

@@ -95,6 +95,10 @@
     ws = new WebSocket(proto + "//" + location.host + "/ws/chat?format=json");
     setStatus(false, "connecting…");
     ws.onopen = () => { retry = 0; whoPending = 0; noticesSeen = new Set(); setStatus(true, "connected as " + nick); };
+    // Members on other nodes of a cluster arrive with their node's
+    // presence, not with a notice here: ask again now and then.
+    const refresh = setInterval(() => { if (whoPending === 0) who(); }, 5000);
+    ws.addEventListener("close", () => clearInterval(refresh));
     ws.onmessage = (e) => {
       try { onEvent(JSON.parse(e.data)); } catch (err) { console.error(err); }
     };
