@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,29 +41,80 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// newBrowser starts headless Chromium for the test and returns its first
-// tab's context; chromedp.NewContext on it opens more tabs.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := chromiumPath(t)
+// chromium is the one browser of the package's tests, started by the
+// first test that needs it and stopped by TestMain: one start instead of
+// one per test, since a start is the slowest and least reliable step.
+var chromium struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel context.CancelFunc
+	err    error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if chromium.cancel != nil {
+		chromium.cancel()
+	}
+	os.Exit(code)
+}
+
+// startBrowser starts Chromium at path, trying three times: on a loaded
+// machine a start now and then dies before it answers.
+func startBrowser(path string) (context.Context, context.CancelFunc, error) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox, // as root in CI
 		chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
-		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 1000),
 	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	// The first run starts the browser, which lives as long as the
-	// context of that run: no timeout on it.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting %s: %v", path, err)
+	var err error
+	for range 3 {
+		dir, derr := os.MkdirTemp("", "netkit-chromium-")
+		if derr != nil {
+			return nil, nil, derr
+		}
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, chromedp.UserDataDir(dir))...)
+		ctx, cancel := chromedp.NewContext(allocCtx)
+		// The first run starts the browser, which lives as long as the
+		// context of that run: no timeout on it.
+		if err = chromedp.Do(ctx); err == nil {
+			return ctx, func() { cancel(); cancelAlloc(); os.RemoveAll(dir) }, nil
+		}
+		cancel()
+		cancelAlloc()
+		os.RemoveAll(dir)
 	}
-	return ctx
+	return nil, nil, err
+}
+
+// newBrowser returns a new tab of the shared Chromium, in a browser
+// context of its own (its own storage and cookies, as another person's
+// browser), closed when the test ends; chromedp.NewContext on it opens
+// more tabs in the same browser context.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath(t)
+	chromium.once.Do(func() { chromium.ctx, chromium.cancel, chromium.err = startBrowser(path) })
+	if chromium.err != nil {
+		t.Fatalf("starting %s: %v", path, chromium.err)
+	}
+	return newTab(t, chromium.ctx)
+}
+
+// newTab opens a tab in a new browser context of parent's browser.
+func newTab(t *testing.T, parent context.Context) context.Context {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	// The first run opens the tab, which lives as long as that run's
+	// context: no timeout on it either.
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("opening a tab: %v", err)
+	}
+	return tab
 }
 
 // browse runs actions in tab within a deadline.
@@ -222,15 +274,7 @@ func TestBrowserChat(t *testing.T) {
 	tcp.waitFor(t, "carol joined dev")
 
 	ann := browser
-	// Bob's page in a browser context of its own, as another person's
-	// browser: its own storage, and a foreground window.
-	bob, cancelBob := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-	defer cancelBob()
-	// The first run opens the tab, which lives as long as that run's
-	// context: no timeout on it either.
-	if err := chromedp.Do(bob); err != nil {
-		t.Fatal(err)
-	}
+	bob := newBrowser(t) // another person's browser
 	browse(t, ann, "open ann's page", chromedp.Navigate(web+"/?nick=ann&room=dev"), pageShows("ann joined dev"))
 	browse(t, bob, "open bob's page", chromedp.Navigate(web+"/?nick=bob&room=dev"), pageShows("bob joined dev"))
 	tcp.waitFor(t, "bob joined dev")
