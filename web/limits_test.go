@@ -119,7 +119,7 @@ func TestFloodBrowser(t *testing.T) {
 // TestConnectionCap: WebSocket connections beyond MaxConns, chat and
 // JSON-RPC together, are refused with 503 until one closes.
 func TestConnectionCap(t *testing.T) {
-	_, url, _ := setup(t, web.Config{MaxConns: 2})
+	_, url, srv := setup(t, web.Config{MaxConns: 2})
 	a := dialWSPath(t, url, "/ws/chat")
 	readWS(t, a, "Welcome!")
 	b := dialWSPath(t, url, "/ws/rpc")
@@ -131,6 +131,9 @@ func TestConnectionCap(t *testing.T) {
 		if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
 			t.Errorf("third connection on %s: %v (response %v), want 503", path, err, resp)
 		}
+	}
+	if got := refused(t, srv, "limit"); got != 2 {
+		t.Errorf("upgrades refused over the limit: %v, want 2", got)
 	}
 	b.Close(websocket.StatusNormalClosure, "")
 	if !testnet.Eventually(10*time.Second, func() bool {

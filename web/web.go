@@ -118,6 +118,7 @@ type Server struct {
 	mu       sync.Mutex     // orders upgraded.Add before Shutdown's Wait
 	upgraded sync.WaitGroup // WebSocket handlers running
 	open     atomic.Int64   // of them, for MaxConns
+	counts   *counters
 }
 
 var _ lifecycle.Component = (*Server)(nil)
@@ -148,11 +149,11 @@ func NewServer(cfg Config) *Server {
 	if cfg.RPC == nil {
 		cfg.RPC = &jsonrpc.Server{Logger: cfg.Logger}
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), ln: newGatewayListener(), done: make(chan struct{})}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), ln: newGatewayListener(), done: make(chan struct{}), counts: newCounters("chat", "rpc")}
 	s.base, s.stopBase = context.WithCancel(context.Background())
 	s.stats = &statsHub{s: &sampler{g: cfg.Metrics, presence: cfg.Presence}, interval: cfg.StatsInterval}
 	cfg.RPC.HandleSubscription(s.stats.metricsSubscription())
-	s.mux.Handle("GET /ws/rpc", s.upgrade(cfg.RPC.WebSocketHandler(jsonrpc.WebSocketOptions{OriginPatterns: cfg.AllowedOrigins})))
+	s.mux.Handle("GET /ws/rpc", s.upgrade("rpc", cfg.RPC.WebSocketHandler(jsonrpc.WebSocketOptions{OriginPatterns: cfg.AllowedOrigins})))
 	s.mux.Handle("GET /{$}", page("chat.html"))
 	s.mux.Handle("GET /dashboard", page("dashboard.html"))
 	s.mux.Handle("GET /assets/", assetHandler())
@@ -162,7 +163,7 @@ func NewServer(cfg Config) *Server {
 			log = cfg.Logger.With("transport", "websocket")
 		}
 		s.chat = &tcpserver.Server{Handler: cfg.Chat, MaxConns: cfg.MaxConns, IdleTimeout: -1, ReadTimeout: 30 * time.Second, Logger: log}
-		s.mux.Handle("GET /ws/chat", s.upgrade(http.HandlerFunc(s.serveChat)))
+		s.mux.Handle("GET /ws/chat", s.upgrade("chat", http.HandlerFunc(s.serveChat)))
 	}
 	for pattern, h := range cfg.Mounts {
 		s.mux.Handle(pattern, h)
@@ -178,12 +179,15 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // connections that http.Server.Shutdown leaves open.
 func (s *Server) BaseContext(net.Listener) context.Context { return s.base }
 
-// upgrade counts h's runs, which hold WebSocket connections: it refuses
-// one over MaxConns with 503, and Shutdown waits for them to end.
-func (s *Server) upgrade(h http.Handler) http.Handler {
+// upgrade counts h's runs, which hold WebSocket connections of endpoint:
+// it refuses one over MaxConns with 503, counts the refusals by reason,
+// and Shutdown waits for them to end.
+func (s *Server) upgrade(endpoint string, h http.Handler) http.Handler {
+	open := s.counts.open[endpoint]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.open.Add(1) > int64(s.cfg.MaxConns) {
 			s.open.Add(-1)
+			s.counts.refused[refusedLimit].Add(1)
 			if s.cfg.Logger != nil {
 				s.cfg.Logger.Warn("websocket refused: connection limit", "remote", r.RemoteAddr, "max_conns", s.cfg.MaxConns)
 			}
@@ -195,13 +199,23 @@ func (s *Server) upgrade(h http.Handler) http.Handler {
 		s.mu.Lock()
 		if s.base.Err() != nil {
 			s.mu.Unlock()
+			s.counts.refused[refusedShutdown].Add(1)
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 			return
 		}
 		s.upgraded.Add(1)
 		s.mu.Unlock()
 		defer s.upgraded.Done()
-		h.ServeHTTP(w, r)
+		open.Add(1)
+		defer open.Add(-1)
+		rec := &statusRecorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		switch rec.status {
+		case http.StatusForbidden:
+			s.counts.refused[refusedOrigin].Add(1)
+		case http.StatusBadRequest, http.StatusUpgradeRequired, http.StatusMethodNotAllowed:
+			s.counts.refused[refusedRequest].Add(1)
+		}
 	})
 }
 

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +16,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
 	"github.com/netkit-dev/netkit/chat"
@@ -138,7 +142,7 @@ func TestLineParity(t *testing.T) {
 // TestOriginCheck: an upgrade from a page of another origin is refused
 // with 403, unless that origin is allowed.
 func TestOriginCheck(t *testing.T) {
-	_, url, _ := setup(t, web.Config{AllowedOrigins: []string{"chat.example.com"}})
+	_, url, srv := setup(t, web.Config{AllowedOrigins: []string{"chat.example.com"}})
 	ws := "ws" + strings.TrimPrefix(url, "http") + "/ws/chat"
 	for _, tt := range []struct {
 		origin string
@@ -171,6 +175,33 @@ func TestOriginCheck(t *testing.T) {
 			t.Errorf("origin %q: %v, want 403", tt.origin, err)
 		}
 	}
+	if got := refused(t, srv, "origin"); got != 1 {
+		t.Errorf("upgrades refused for their origin: %v, want 1", got)
+	}
+}
+
+// refused returns the server's count of upgrades refused for reason, as
+// /metrics gives it.
+func refused(t *testing.T, srv *web.Server, reason string) float64 {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(srv)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "netkit_web_upgrades_refused_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if m.GetLabel()[0].GetValue() == reason {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	t.Fatalf("no netkit_web_upgrades_refused_total{reason=%q}", reason)
+	return 0
 }
 
 // TestOversizeMessage: a message over MaxMessage closes the connection
@@ -357,5 +388,61 @@ func TestThousandBrowsers(t *testing.T) {
 	wg.Wait()
 	if got.Load() != n {
 		t.Errorf("%d of %d browsers read the line", got.Load(), n)
+	}
+}
+
+// TestCommandParity: every command of the chat protocol gives a browser
+// the lines it gives a TCP client, byte for byte but for the client's
+// address and the room each run uses.
+func TestCommandParity(t *testing.T) {
+	at := time.Date(2026, 12, 4, 9, 30, 0, 0, time.UTC)
+	tcpAddr, url, _, _ := setupChat(t, chat.Config{Rate: -1, Now: func() time.Time { return at }}, web.Config{})
+	script := func(room string) []string {
+		return []string{
+			"/nick parity", "/nick", "/nick 9bad", "/join " + room, "/join " + room, "/join", "/rooms", "/who",
+			"hello", "//slash", "/me waves", "/history 3", "/history x", "/help", "/frob", "/quit see you",
+		}
+	}
+	normalize := func(lines []string, room string) string {
+		out := strings.Join(lines, "\n")
+		out = regexp.MustCompile(`127\.0\.0\.1:\d+`).ReplaceAllString(out, "ADDR")
+		return strings.ReplaceAll(out, room, "ROOM")
+	}
+
+	// The TCP client's session, to the end of its connection.
+	tc := testnet.Dial(t, tcpAddr)
+	tc.SetDeadline(time.Now().Add(20 * time.Second))
+	for _, cmd := range script("parity-tcp") {
+		io.WriteString(tc, cmd+"\n")
+	}
+	var tcpLines []string
+	sc := bufio.NewScanner(tc)
+	for sc.Scan() {
+		tcpLines = append(tcpLines, sc.Text())
+	}
+
+	// The browser's, once the TCP client has gone.
+	b := dialWS(t, url, nil)
+	for _, cmd := range script("parity-ws") {
+		sendWS(t, b, cmd)
+	}
+	var wsLines []string
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		_, msg, err := b.Read(ctx)
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				t.Fatal("the browser's session did not end after /quit")
+			}
+			break
+		}
+		wsLines = append(wsLines, string(msg))
+	}
+	if len(tcpLines) < len(script("")) {
+		t.Fatalf("the TCP session printed only %d lines:\n%s", len(tcpLines), strings.Join(tcpLines, "\n"))
+	}
+	if diff := cmp.Diff(normalize(tcpLines, "parity-tcp"), normalize(wsLines, "parity-ws")); diff != "" {
+		t.Errorf("browser lines differ from TCP lines (-tcp +browser):\n%s", diff)
 	}
 }

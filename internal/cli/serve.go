@@ -275,6 +275,7 @@ func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []nam
 		// The WebSocket chat sessions, beside the TCP services' metrics.
 		reg.MustRegister(tcpserver.NewCollector(ws.Chat(), "web-chat"))
 	}
+	reg.MustRegister(ws) // its WebSockets open and upgrades refused
 	g.Add("web-sessions", ws)
 	g.Add("web", &lifecycle.Listener{
 		Addr: opts.WebAddr,
