@@ -38,6 +38,7 @@ var layers = map[string]layer{
 	"tcpserver":         buildingBlock,
 	"httpclient":        buildingBlock,
 	"httpie":            buildingBlock,
+	"tlsconf":           buildingBlock,
 	"internal/pretty":   buildingBlock,
 	"internal/procstat": buildingBlock,
 	"internal/testnet":  buildingBlock,
