@@ -2,6 +2,7 @@ package tcpserver
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"log/slog"
 	"net"
@@ -85,13 +86,6 @@ type Conn struct {
 func (s *Server) newConn(nc net.Conn) *Conn {
 	c := &Conn{srv: s, nc: nc}
 	c.since.Store(s.now())
-	if tc, ok := nc.(*net.TCPConn); ok {
-		if ka := orDefault(s.KeepAlive, DefaultKeepAlive); ka > 0 {
-			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: ka, Interval: ka, Count: 9})
-		} else {
-			tc.SetKeepAlive(false)
-		}
-	}
 	c.fd = -1
 	if sc, ok := nc.(syscall.Conn); ok && rawFD {
 		c.rc, _ = sc.SyscallConn()
@@ -206,6 +200,9 @@ func (c *Conn) serve(ctx context.Context) {
 		c.finish()
 		s.trackConn(c, false)
 	}()
+	if tc, ok := c.nc.(*tls.Conn); ok && s.TLSConfig != nil && !c.handshake(ctx, tc) {
+		return
+	}
 	var err error
 	if bh, ok := s.Handler.(BytesHandler); ok && c.rc != nil {
 		err = c.serveBytes(ctx, bh)

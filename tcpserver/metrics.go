@@ -5,8 +5,9 @@ import "github.com/prometheus/client_golang/prometheus"
 // Collector exports a server's Stats as Prometheus metrics, each labelled
 // service=<name>, so several servers share one registry.
 type Collector struct {
-	srv   *Server
-	descs []*prometheus.Desc
+	srv                            *Server
+	descs                          []*prometheus.Desc
+	tlsOK, tlsResumed, tlsFailures *prometheus.Desc
 }
 
 // metric order matches values below.
@@ -32,6 +33,10 @@ func NewCollector(srv *Server, service string) *Collector {
 	for _, m := range metricDefs {
 		c.descs = append(c.descs, prometheus.NewDesc(m.name, m.help, nil, prometheus.Labels{"service": service}))
 	}
+	svc := prometheus.Labels{"service": service}
+	c.tlsOK = prometheus.NewDesc("netkit_tls_handshakes_total", "TLS handshakes completed.", nil, svc)
+	c.tlsResumed = prometheus.NewDesc("netkit_tls_resumed_total", "TLS handshakes that resumed a session.", nil, svc)
+	c.tlsFailures = prometheus.NewDesc("netkit_tls_handshake_failures_total", "TLS handshakes failed, by reason: plaintext, timeout or handshake.", []string{"reason"}, svc)
 	return c
 }
 
@@ -40,6 +45,9 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range c.descs {
 		ch <- d
 	}
+	ch <- c.tlsOK
+	ch <- c.tlsResumed
+	ch <- c.tlsFailures
 }
 
 // Collect implements prometheus.Collector.
@@ -52,6 +60,15 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			vt = prometheus.GaugeValue
 		}
 		ch <- prometheus.MustNewConstMetric(d, vt, float64(values[i]))
+	}
+	if c.srv.TLSConfig == nil {
+		return
+	}
+	ts := c.srv.TLSStats()
+	ch <- prometheus.MustNewConstMetric(c.tlsOK, prometheus.CounterValue, float64(ts.Handshakes))
+	ch <- prometheus.MustNewConstMetric(c.tlsResumed, prometheus.CounterValue, float64(ts.Resumed))
+	for reason, n := range map[string]int64{tlsPlaintext: ts.Plaintext, tlsTimeout: ts.Timeouts, tlsRefused: ts.Refused} {
+		ch <- prometheus.MustNewConstMetric(c.tlsFailures, prometheus.CounterValue, float64(n), reason)
 	}
 }
 

@@ -2,6 +2,7 @@ package tcpserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -144,6 +145,19 @@ type Server struct {
 	// parks.
 	ParkIdle time.Duration
 
+	// TLSConfig, if set, serves TLS on every connection: the handshake
+	// runs before the handler sees the connection, within
+	// HandshakeTimeout, and a connection that fails it (plaintext to the
+	// TLS port, a bad ClientHello, a refused client certificate) is
+	// closed at once, counted in TLSStats and logged at most once a
+	// second. TLS connections take the general read and write path: no
+	// BytesHandler loop and no parking.
+	TLSConfig *tls.Config
+
+	// HandshakeTimeout bounds a TLS handshake. Zero means
+	// DefaultHandshakeTimeout (10 s).
+	HandshakeTimeout time.Duration
+
 	// Logger receives connection errors and recovered panics; nil is
 	// silent.
 	Logger *slog.Logger
@@ -162,7 +176,8 @@ type Server struct {
 	drained    chan struct{} // closed when shutting down and no conns remain
 	drainedSet bool
 
-	st counters
+	st     counters
+	tlsLog logLimiter
 }
 
 func (s *Server) init() {
@@ -257,6 +272,10 @@ func (s *Server) Serve(ln net.Listener) error {
 			s.st.rejected.Add(1)
 			nc.Close()
 			continue
+		}
+		s.keepAlive(nc)
+		if s.TLSConfig != nil {
+			nc = tls.Server(nc, s.TLSConfig)
 		}
 		c := s.newConn(nc)
 		if !s.trackConn(c, true) {
