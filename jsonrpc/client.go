@@ -3,6 +3,7 @@ package jsonrpc
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -41,6 +42,10 @@ type ClientOptions struct {
 	// DialTimeout bounds each connection attempt. 0 means
 	// DefaultDialTimeout (5s).
 	DialTimeout time.Duration
+
+	// TLSConfig, if set, makes Dial (and each reconnection) connect with
+	// TLS, the handshake included in DialTimeout.
+	TLSConfig *tls.Config
 
 	// Reconnect makes the client dial again, with Retry's backoff, on the
 	// first call after its connection was lost. Calls in flight when the
@@ -128,7 +133,15 @@ func NewClient(conn net.Conn, opts *ClientOptions) *Client {
 
 func (c *Client) dialOnce(ctx context.Context) (*clientConn, error) {
 	d := net.Dialer{Timeout: durDefault(c.opts.DialTimeout, DefaultDialTimeout)}
-	nc, err := d.DialContext(ctx, "tcp", c.addr)
+	var nc net.Conn
+	var err error
+	if c.opts.TLSConfig != nil {
+		// tls.Dialer's timeout covers the handshake too.
+		td := tls.Dialer{NetDialer: &d, Config: c.opts.TLSConfig}
+		nc, err = td.DialContext(ctx, "tcp", c.addr)
+	} else {
+		nc, err = d.DialContext(ctx, "tcp", c.addr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("jsonrpc: dial: %w", err)
 	}

@@ -2,6 +2,8 @@ package tlsconf
 
 import (
 	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -74,4 +76,23 @@ func SplitAddr(addr string) (hostport string, useTLS bool) {
 		return rest, true
 	}
 	return strings.TrimPrefix(addr, "tcp://"), false
+}
+
+// Explain says what a certificate error means in a few words: unknown
+// authority, expired (or not yet valid), wrong host, or the error itself.
+func Explain(err error) string {
+	var (
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	switch {
+	case errors.As(err, &unknown):
+		return "certificate signed by an unknown authority (give its CA with --cacert, or --insecure)"
+	case errors.As(err, &hostname):
+		return "certificate for the wrong host: " + hostname.Error()
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return "certificate expired or not yet valid: " + invalid.Error()
+	}
+	return err.Error()
 }

@@ -23,6 +23,7 @@ type chatOptions struct {
 	Timeout time.Duration
 	Wait    time.Duration
 	JSON    bool
+	TLS     clientTLSFlags
 }
 
 func newChatCmd(streams *IOStreams, runF func(context.Context, *chatOptions) error) *cobra.Command {
@@ -60,6 +61,7 @@ the server closed the connection first (shutdown, slow or flooding client).`,
 		},
 	}
 	f := cmd.Flags()
+	opts.TLS.addFlags(f)
 	f.StringVar(&opts.Nick, "nick", "", "nickname to take on connecting")
 	f.StringVar(&opts.Room, "room", "", "room to join on connecting (default: the server's, lobby)")
 	f.Var(newDurationValue(&opts.Timeout, 5*time.Second), "timeout", "limit for connecting and for each line sent (0: none)")
@@ -72,12 +74,17 @@ the server closed the connection first (shutdown, slow or flooding client).`,
 var errServerClosed = errors.New("chat: connection closed by server")
 
 func runChat(ctx context.Context, opts *chatOptions) error {
+	addr, tlsCfg, err := opts.TLS.resolve(opts.Addr)
+	if err != nil {
+		return err
+	}
 	dctx, cancel := withTimeout(ctx, opts.Timeout)
-	cl, err := chat.Dial(dctx, opts.Addr)
+	conn, err := dialConn(dctx, addr, tlsCfg)
 	cancel()
 	if err != nil {
 		return err
 	}
+	cl := chat.NewClient(conn)
 	defer cl.Close()
 
 	if opts.Streams.ErrTTY {

@@ -20,6 +20,7 @@ type echoOptions struct {
 	Messages []string // none: read lines from stdin
 	Timeout  time.Duration
 	JSON     bool
+	TLS      clientTLSFlags
 }
 
 func newEchoCmd(streams *IOStreams, runF func(context.Context, *echoOptions) error) *cobra.Command {
@@ -43,6 +44,7 @@ without messages, each line of standard input) and print each reply.
 	}
 	cmd.Flags().Var(newDurationValue(&opts.Timeout, 5*time.Second), "timeout", "limit for connecting and for each exchange (0: none)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, `print one JSON object per reply: {"message":...,"reply":...}`)
+	opts.TLS.addFlags(cmd.Flags())
 	return cmd
 }
 
@@ -55,12 +57,17 @@ func withTimeout(ctx context.Context, d time.Duration) (context.Context, context
 }
 
 func runEcho(ctx context.Context, opts *echoOptions) error {
+	addr, tlsCfg, err := opts.TLS.resolve(opts.Addr)
+	if err != nil {
+		return err
+	}
 	dctx, cancel := withTimeout(ctx, opts.Timeout)
-	cl, err := echo.Dial(dctx, opts.Addr)
+	conn, err := dialConn(dctx, addr, tlsCfg)
 	cancel()
 	if err != nil {
 		return err
 	}
+	cl := echo.NewClient(conn)
 	defer cl.Close()
 
 	next := func() (string, bool, error) {

@@ -53,7 +53,7 @@ const (
 	exitHTTP4xx     = 4
 	exitHTTP5xx     = 5
 	exitHTTPConnect = 6
-	exitHTTPTLS     = 7
+	exitTLS         = 7
 )
 
 // exitForClass is the one place where an error's class picks a command's
@@ -74,7 +74,7 @@ func exitForClass(c netclass.Class) int {
 	case netclass.DNS, netclass.Refused, netclass.Reset, netclass.EOF:
 		return exitHTTPConnect
 	case netclass.TLS:
-		return exitHTTPTLS
+		return exitTLS
 	}
 	return ExitError
 }

@@ -18,7 +18,7 @@ func TestExitForClass(t *testing.T) {
 		netclass.EOF:          exitHTTPConnect,
 		netclass.Closed:       ExitError,
 		netclass.Timeout:      exitHTTPTimeout,
-		netclass.TLS:          exitHTTPTLS,
+		netclass.TLS:          exitTLS,
 		netclass.Canceled:     ExitError,
 		netclass.Addr:         ExitError,
 		netclass.Protocol:     ExitError,
@@ -47,7 +47,7 @@ func TestExitCode(t *testing.T) {
 	}{
 		{nil, ExitOK},
 		{errors.New("usage"), ExitError},
-		{&exitError{Code: exitHTTPTLS}, exitHTTPTLS},
+		{&exitError{Code: exitTLS}, exitTLS},
 		{fmt.Errorf("wrapped: %w", &exitError{Code: exitHTTPTimeout, Err: errors.New("x")}), exitHTTPTimeout},
 		{errSilent, ExitError},
 	}

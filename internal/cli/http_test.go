@@ -172,7 +172,7 @@ func TestHTTPExitStatus(t *testing.T) {
 		{"refused", []string{"http://" + refused}, exitHTTPConnect, "refused", 0},
 		{"dns", []string{"http://netkit-test.invalid/"}, exitHTTPConnect, "dns", 0},
 		{"reset", []string{"http://" + reset + "/"}, exitHTTPConnect, "reset", 0},
-		{"tls", []string{tlsSrv.URL}, exitHTTPTLS, "tls", 0},
+		{"tls", []string{tlsSrv.URL}, exitTLS, "tls", 0},
 		{"body over --max-body", []string{"--max-body", "1KiB", statuses.URL + "/big"}, ExitError, "body-too-large", 0},
 		{"usage: bad item", []string{statuses.URL, "age:=thirty"}, ExitError, "not JSON", 0},
 		{"usage: file without --form", []string{statuses.URL, "doc@x"}, ExitError, "--form", 0},

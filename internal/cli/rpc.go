@@ -29,6 +29,7 @@ type rpcCallOptions struct {
 	Timeout time.Duration   // bounds connecting and the call; 0: none
 	Dialect string          // "2.0" or "bare" ("chapter" is read as "bare")
 	JSON    bool            // print the whole outcome as one JSON object
+	TLS     clientTLSFlags
 }
 
 func newRPCCmd(streams *IOStreams) *cobra.Command {
@@ -99,6 +100,7 @@ alias of bare.`,
 	cmd.Flags().Var(newDurationValue(&opts.Timeout, 10*time.Second), "timeout", "limit for connecting and the call (0: none)")
 	cmd.Flags().StringVar(&opts.Dialect, "dialect", "2.0", `request shape: "2.0" (JSON-RPC 2.0) or "bare" (no jsonrpc member); "chapter" is an alias of "bare"`)
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, `print {"result": ...} or {"error": {"code", "message", "data"}} on stdout, on one line`)
+	opts.TLS.addFlags(cmd.Flags())
 	return cmd
 }
 
@@ -164,11 +166,15 @@ func runRPCCall(ctx context.Context, opts *rpcCallOptions) error {
 		if opts.Dialect == "bare" {
 			dialect = jsonrpc.Bare
 		}
-		var c *jsonrpc.Client
-		c, err = jsonrpc.Dial(ctx, opts.Addr, &jsonrpc.ClientOptions{Dialect: dialect, CallTimeout: -1})
-		if err != nil {
-			return err
+		addr, tlsCfg, rerr := opts.TLS.resolve(opts.Addr)
+		if rerr != nil {
+			return rerr
 		}
+		conn, derr := dialConn(ctx, addr, tlsCfg)
+		if derr != nil {
+			return derr
+		}
+		c := jsonrpc.NewClient(conn, &jsonrpc.ClientOptions{Dialect: dialect, CallTimeout: -1})
 		defer c.Close()
 		err = c.Call(ctx, opts.Method, params, &result)
 	}

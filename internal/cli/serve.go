@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/netkit-dev/netkit/lifecycle"
 	"github.com/netkit-dev/netkit/rpcdemo"
 	"github.com/netkit-dev/netkit/tcpserver"
+	"github.com/netkit-dev/netkit/tlsconf"
 	"github.com/netkit-dev/netkit/web"
 )
 
@@ -131,6 +133,7 @@ type serveOptions struct {
 	LogFormat   string // "text" or "json"
 	LogLevel    string // "debug", "info", "warn", "error"
 	NATS        natsOptions
+	TLS         tlsOptions
 }
 
 func newServeCmd(streams *IOStreams, runF func(context.Context, *serveOptions) error) *cobra.Command {
@@ -159,6 +162,9 @@ signal ends the process at once. The exit status is 0 after a clean shutdown.`,
 			if err := opts.NATS.validate(); err != nil {
 				return err
 			}
+			if err := opts.TLS.validate(); err != nil {
+				return err
+			}
 			if runF == nil {
 				runF = runServe
 			}
@@ -179,6 +185,7 @@ signal ends the process at once. The exit status is 0 after a clean shutdown.`,
 	f.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	opts.NATS.addFlags(f)
+	opts.TLS.addFlags(f)
 	return cmd
 }
 
@@ -208,6 +215,11 @@ func newLogger(w io.Writer, format, level string) *slog.Logger {
 // statistics.
 func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, tcps []namedTCP, err error) {
 	g = &lifecycle.Group{}
+	tlsConf, err := opts.TLS.serverTLS(g, opts.NATS.DataDir, log.With("service", "tls"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("tls: %w", err)
+	}
+	listen, tlsAttrs := listenFor(tlsConf)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var adm *admin.Server
@@ -215,8 +227,8 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		adm = admin.NewServer(admin.Config{Registry: reg, Logger: log})
 		adm.AddReadyCheck("serve", g.Ready)
 		g.Add("admin", &lifecycle.Listener{
-			Addr: opts.AdminAddr, Server: adm, Closed: http.ErrServerClosed, OnDrain: adm.Drain,
-			Logger: log.With("service", "admin"), LogAttrs: []any{"endpoints", "/metrics /healthz /readyz"},
+			Addr: opts.AdminAddr, Server: adm, Closed: http.ErrServerClosed, OnDrain: adm.Drain, Listen: listen,
+			Logger: log.With("service", "admin"), LogAttrs: append([]any{"endpoints", "/metrics /healthz /readyz"}, tlsAttrs...),
 		})
 	}
 	parts := &webParts{}
@@ -231,6 +243,9 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		}
 		svcLog := log.With("service", svc.Name)
 		srv := &tcpserver.Server{MaxConns: opts.MaxConns, IdleTimeout: opts.IdleTimeout, Logger: svcLog}
+		if tlsConf != nil {
+			srv.TLSConfig, srv.HandshakeTimeout = tlsConf.Config(), opts.TLS.HandshakeTimeout
+		}
 		if svc.Parkable {
 			srv.ParkIdle = opts.ParkIdle
 		}
@@ -240,11 +255,11 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		reg.MustRegister(tcpserver.NewCollector(srv, svc.Name))
 		g.Add(svc.Name, &lifecycle.Listener{
 			Addr: addr, Server: srv, Closed: tcpserver.ErrServerClosed,
-			Logger: svcLog,
+			Logger: svcLog, LogAttrs: tlsAttrs,
 		})
 		tcps = append(tcps, namedTCP{svc.Name, srv})
 	}
-	if err := addWeb(g, opts, log, tcps, parts, reg); err != nil {
+	if err := addWeb(g, opts, log, tcps, parts, reg, listen, tlsAttrs); err != nil {
 		return nil, nil, err
 	}
 	if g.Len() == 0 {
@@ -257,7 +272,8 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 // WebSocket clients join: the gateway's chat sessions, then the HTTP
 // listener, so that the listener stops first and the sessions then end
 // with the chat service's goodbye.
-func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []namedTCP, parts *webParts, reg *prometheus.Registry) error {
+func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []namedTCP, parts *webParts, reg *prometheus.Registry,
+	listen func(context.Context, string) (net.Listener, error), tlsAttrs []any) error {
 	if opts.WebAddr == "off" || opts.WebAddr == "" {
 		return nil
 	}
@@ -290,7 +306,8 @@ func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []nam
 			// connections, which http.Server.Shutdown leaves open.
 			BaseContext: ws.BaseContext,
 		},
-		Closed: http.ErrServerClosed, Logger: log.With("service", "web"), LogAttrs: []any{"endpoints", "/ (chat) /dashboard /ws/chat /ws/rpc"},
+		Closed: http.ErrServerClosed, Listen: listen, Logger: log.With("service", "web"),
+		LogAttrs: append([]any{"endpoints", "/ (chat) /dashboard /ws/chat /ws/rpc"}, tlsAttrs...),
 	})
 	return nil
 }
@@ -301,6 +318,15 @@ func nodeName(c *chatCluster) string {
 		return ""
 	}
 	return c.Node
+}
+
+// listenFor returns the HTTP listeners' Listen for conf (nil, plain TCP,
+// without TLS) and the attributes their "listening" lines add.
+func listenFor(conf *tlsconf.Server) (func(context.Context, string) (net.Listener, error), []any) {
+	if conf == nil {
+		return nil, nil
+	}
+	return tlsListen(conf.Config()), []any{"tls", true}
 }
 
 // namedTCP is one TCP service of netkit serve.

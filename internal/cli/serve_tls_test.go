@@ -1,0 +1,192 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/netkit-dev/netkit/internal/testnet"
+	"github.com/netkit-dev/netkit/tlsconf"
+)
+
+// serveInProcess runs netkit serve with args in this process and returns
+// its listeners' addresses by service, once all want are listening.
+func serveInProcess(t *testing.T, want int, args ...string) map[string]string {
+	t.Helper()
+	logs := &lockedBuffer{}
+	streams := &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: logs}
+	ctx, cancel := context.WithCancel(context.Background())
+	code := make(chan int, 1)
+	go func() {
+		code <- Main(ctx, append([]string{"serve", "--log-format", "json"}, args...), streams)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case c := <-code:
+			if c != 0 {
+				t.Errorf("netkit serve exited %d; logs:\n%s", c, logs.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("netkit serve did not stop")
+		}
+	})
+	var addrs map[string]string
+	if !testnet.Eventually(20*time.Second, func() bool { addrs = listenAddrs(logs.String()); return len(addrs) == want }) {
+		t.Fatalf("%d listening lines, want %d; logs:\n%s", len(addrs), want, logs.String())
+	}
+	return addrs
+}
+
+// TestServeTLS: with --tls-cert and --tls-key every listener speaks TLS,
+// and netkit's clients reach them with tls:// addresses and --cacert.
+func TestServeTLS(t *testing.T) {
+	ca := testnet.NewCA(t)
+	cert, key := ca.Server("server")
+	addrs := serveInProcess(t, 5, "--echo-addr", "127.0.0.1:0", "--chat-addr", "127.0.0.1:0", "--rpc-addr", "127.0.0.1:0",
+		"--admin-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key)
+
+	code, out, stderr := run(t, "", "echo", "tls://"+addrs["echo"], "--cacert", ca.CAFile, "over TLS")
+	if code != 0 || out != "ECHO: over TLS\n" {
+		t.Errorf("netkit echo tls:// = %d, %q (stderr %q)", code, out, stderr)
+	}
+	code, out, stderr = run(t, "", "echo", addrs["echo"], "--tls", "--cacert", ca.CAFile, "with --tls")
+	if code != 0 || out != "ECHO: with --tls\n" {
+		t.Errorf("netkit echo --tls = %d, %q (stderr %q)", code, out, stderr)
+	}
+	code, out, stderr = run(t, "", "rpc", "call", "tls://"+addrs["rpc"], "add", "[40,2]", "--cacert", ca.CAFile)
+	if code != 0 || out != "42\n" {
+		t.Errorf("netkit rpc call tls:// = %d, %q (stderr %q)", code, out, stderr)
+	}
+	code, out, stderr = run(t, "hello\n", "chat", "tls://"+addrs["chat"], "--cacert", ca.CAFile, "--nick", "tina")
+	if code != 0 || !strings.Contains(out, "tina: hello") {
+		t.Errorf("netkit chat tls:// = %d, %q (stderr %q)", code, out, stderr)
+	}
+
+	// The HTTP listeners: HTTPS, and Go's 400 for plain HTTP.
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
+	resp, err := client.Get("https://" + addrs["admin"] + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("https admin /healthz = %d", resp.StatusCode)
+	}
+	if code, _ := httpGetQuiet("http://" + addrs["admin"] + "/healthz"); code != http.StatusBadRequest {
+		t.Errorf("plain HTTP to the admin TLS port = %d, want 400", code)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "wss://"+addrs["web"]+"/ws/chat", &websocket.DialOptions{HTTPClient: client})
+	if err != nil {
+		t.Fatalf("wss chat: %v", err)
+	}
+	ws.CloseNow()
+
+	// Plaintext to a TCP service's TLS port is closed at once.
+	c := testnet.Dial(t, addrs["echo"])
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "plain line\n")
+	if b, _ := io.ReadAll(c); strings.Contains(string(b), "ECHO") {
+		t.Errorf("plaintext to the TLS port was answered: %q", b)
+	}
+}
+
+// TestClientTLSErrors: each certificate failure exits with the tls
+// status and says what failed.
+func TestClientTLSErrors(t *testing.T) {
+	ca := testnet.NewCA(t)
+	cert, key := ca.Server("server")
+	expiredCert, expiredKey := ca.Issue("expired", tlsconf.CertificateRequest{
+		Names: []string{"127.0.0.1"}, NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour)})
+	good := serveTLSEcho(t, cert, key)
+	expired := serveTLSEcho(t, expiredCert, expiredKey)
+	other := testnet.NewCA(t)
+	for _, tt := range []struct {
+		name, addr string
+		args       []string
+		says       string
+	}{
+		{"unknown CA", good, []string{"--cacert", other.CAFile}, "unknown authority"},
+		{"system roots", good, nil, "unknown authority"},
+		{"wrong host", good, []string{"--cacert", ca.CAFile, "--server-name", "other.example"}, "wrong host"},
+		{"expired", expired, []string{"--cacert", ca.CAFile}, "expired"},
+	} {
+		code, _, stderr := run(t, "", append([]string{"echo", "tls://" + tt.addr, "hi"}, tt.args...)...)
+		if code != exitTLS || !strings.Contains(stderr, tt.says) {
+			t.Errorf("%s: exit %d, stderr %q; want %d and %q", tt.name, code, stderr, exitTLS, tt.says)
+		}
+	}
+	// --insecure skips the check.
+	if code, out, stderr := run(t, "", "echo", "tls://"+good, "--insecure", "hi"); code != 0 || out != "ECHO: hi\n" {
+		t.Errorf("--insecure: %d, %q, %q", code, out, stderr)
+	}
+}
+
+// serveTLSEcho runs netkit serve's echo alone over TLS with the pair.
+func serveTLSEcho(t *testing.T, cert, key string) string {
+	t.Helper()
+	// An expired pair is refused by netkit serve itself (tlsconf checks),
+	// so the expired server is a plain TLS listener with the pair.
+	pair, err := tls.LoadX509KeyPair(cert, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pair.Leaf.NotAfter.Before(time.Now()) {
+		ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() { c.(*tls.Conn).Handshake(); c.Close() }()
+			}
+		}()
+		return ln.Addr().String()
+	}
+	return serveInProcess(t, 1, "--echo-addr", "127.0.0.1:0", "--chat-addr", "off", "--rpc-addr", "off",
+		"--admin-addr", "off", "--web-addr", "off", "--tls-cert", cert, "--tls-key", key)["echo"]
+}
+
+// TestServeSelfSigned: --tls-self-signed makes a certificate under the
+// data directory, logs where and its fingerprint, and reuses it.
+func TestServeSelfSigned(t *testing.T) {
+	dir := t.TempDir()
+	addrs := serveInProcess(t, 1, "--echo-addr", "127.0.0.1:0", "--chat-addr", "off", "--rpc-addr", "off",
+		"--admin-addr", "off", "--web-addr", "off", "--tls-self-signed", "--data-dir", dir)
+	certFile := dir + "/tls/selfsigned-cert.pem"
+	code, out, stderr := run(t, "", "echo", "tls://"+addrs["echo"], "--cacert", certFile, "hi")
+	if code != 0 || out != "ECHO: hi\n" {
+		t.Errorf("echo with the self-signed certificate as CA: %d, %q, %q", code, out, stderr)
+	}
+}
+
+func TestServeTLSFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--tls-cert", "c.pem"},
+		{"--tls-key", "k.pem"},
+		{"--tls-self-signed", "--tls-cert", "c.pem", "--tls-key", "k.pem"},
+		{"--tls-client-ca", "ca.pem"},
+		{"--tls-self-signed", "--handshake-timeout", "0"},
+	} {
+		cmd := newServeCmd(&IOStreams{}, func(context.Context, *serveOptions) error { return nil })
+		cmd.SetArgs(args)
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		if err := cmd.Execute(); err == nil {
+			t.Errorf("netkit serve %v: accepted", args)
+		}
+	}
+}

@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+
+	"github.com/spf13/pflag"
+
+	"github.com/netkit-dev/netkit/netclass"
+	"github.com/netkit-dev/netkit/tlsconf"
+)
+
+// clientTLSFlags are the TLS flags of the TCP clients (echo, chat, rpc
+// call, bench): --tls or a tls:// address turns TLS on.
+type clientTLSFlags struct {
+	TLS        bool
+	CACert     string
+	Insecure   bool
+	Cert, Key  string
+	ServerName string
+}
+
+func (f *clientTLSFlags) addFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&f.TLS, "tls", false, "connect with TLS (as a tls://HOST:PORT address does)")
+	fs.StringVar(&f.CACert, "cacert", "", "trust the CAs of this PEM bundle instead of the system's")
+	fs.BoolVar(&f.Insecure, "insecure", false, "do not verify the server's certificate")
+	fs.StringVar(&f.Cert, "cert", "", "client certificate (PEM), for servers that require one; with --key")
+	fs.StringVar(&f.Key, "key", "", "the client certificate's private key (PEM)")
+	fs.StringVar(&f.ServerName, "server-name", "", "name to verify the server's certificate against, when it is not the address's host")
+}
+
+// resolve reads addr ("tls://HOST:PORT", "tcp://HOST:PORT" or
+// "HOST:PORT") and returns the address to dial and the TLS configuration,
+// nil for plain TCP.
+func (f *clientTLSFlags) resolve(addr string) (string, *tls.Config, error) {
+	hostport, useTLS := tlsconf.SplitAddr(addr)
+	if !useTLS && !f.TLS {
+		if f.CACert != "" || f.Insecure || f.Cert != "" || f.Key != "" || f.ServerName != "" {
+			return "", nil, fmt.Errorf("TLS options given without TLS: use --tls or a tls:// address")
+		}
+		return hostport, nil, nil
+	}
+	cfg, err := tlsconf.ClientOptions{
+		CAFile: f.CACert, Insecure: f.Insecure, CertFile: f.Cert, KeyFile: f.Key, ServerName: f.ServerName,
+	}.Config()
+	if err != nil {
+		return "", nil, err
+	}
+	return hostport, cfg, nil
+}
+
+// dialConn connects to addr, with TLS when cfg is set, the handshake
+// included, so that a certificate problem is the dial's error: of class
+// tls, with its own exit status and a message that says what failed.
+func dialConn(ctx context.Context, addr string, cfg *tls.Config) (net.Conn, error) {
+	if cfg == nil {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", addr)
+	}
+	d := tls.Dialer{Config: cfg}
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		if netclass.Of(err) == netclass.TLS {
+			return nil, &exitError{Code: exitTLS, Err: fmt.Errorf("TLS with %s failed: %s: %w", addr, tlsconf.Explain(err), err)}
+		}
+		return nil, err
+	}
+	return c, nil
+}
