@@ -16,6 +16,7 @@ import (
 
 	"github.com/netkit-dev/netkit/stream"
 	"github.com/netkit-dev/netkit/tcpserver"
+	"github.com/netkit-dev/netkit/tlsconf"
 )
 
 // Defaults for the zero fields of Config.
@@ -245,6 +246,12 @@ func (s *Server) ServeConn(ctx context.Context, c *tcpserver.Conn) error {
 	// writer starts after it has joined: the welcome is the first line the
 	// client reads, and by then it is in the room.
 	ss.Deliver(welcome(ss.addr, n))
+	if err := s.certNick(ctx, ss); err != nil {
+		s.unregister(ss)
+		ss.close()
+		ss.writeLoop() // sends the welcome and why, then stops
+		return err
+	}
 	if err := s.join(ctx, ss, s.cfg.DefaultRoom, false); err != nil {
 		s.unregister(ss)
 		ss.close()
@@ -255,6 +262,40 @@ func (s *Server) ServeConn(ctx context.Context, c *tcpserver.Conn) error {
 	end := ss.readLoop(ctx)
 	s.finish(ctx, ss, end)
 	return end.err
+}
+
+// certNick names a client of a mutual TLS listener after its verified
+// certificate: its nickname is the certificate's common name, which it
+// cannot change, and which a second client with the same name cannot
+// take (it is refused).
+func (s *Server) certNick(ctx context.Context, ss *session) error {
+	name := certName(ss.conn)
+	if name == "" {
+		return nil
+	}
+	if ValidNick(name) != nil {
+		ss.Deliver(formatError(s.cfg.Now(), fmt.Sprintf("your certificate's name %q is no valid nickname; closing", name)))
+		return fmt.Errorf("chat: certificate name %q is no valid nickname", name)
+	}
+	if _, err := s.setNick(ctx, ss, name); err != nil {
+		ss.Deliver(formatError(s.cfg.Now(), "nickname "+name+" (your certificate's) is in use; closing"))
+		return fmt.Errorf("chat: certificate name %q: %w", name, err)
+	}
+	ss.certified = true
+	return nil
+}
+
+// certName is the verified client certificate's common name of a mutual
+// TLS connection: from the TLS state of a TCP connection, or from a
+// gateway's connection that knows its client's (PeerName).
+func certName(c *tcpserver.Conn) string {
+	if st := c.TLS(); st != nil {
+		return tlsconf.PeerName(*st)
+	}
+	if p, ok := c.NetConn().(interface{ PeerName() string }); ok {
+		return p.PeerName()
+	}
+	return ""
 }
 
 func (s *Server) register(ss *session) int {

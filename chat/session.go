@@ -42,9 +42,10 @@ type session struct {
 
 	// Guarded by srv.mu; written only by the handler goroutine, which may
 	// read them without the lock.
-	name string // the nickname, else addr
-	nick bool
-	room string
+	name      string // the nickname, else addr
+	nick      bool
+	certified bool // name is the client certificate's: it cannot change
+	room      string
 
 	// Handler goroutine only.
 	unsub   func()
@@ -387,6 +388,10 @@ func (ss *session) nickCmd(ctx context.Context, now time.Time, nick string) {
 	}
 	if nick == ss.name {
 		ss.reply("you are " + nick)
+		return
+	}
+	if ss.certified {
+		ss.replyError("your nickname is your certificate's name, " + ss.name + "; it cannot change")
 		return
 	}
 	old, err := ss.srv.setNick(ctx, ss, nick)

@@ -21,7 +21,12 @@ import (
 type wsConn struct {
 	net.Conn
 	remote, local net.Addr
+	peer          string // the verified client certificate's name, over mutual TLS
 }
+
+// PeerName returns the browser's verified client certificate's common
+// name, or "": chat names a client after it (see chat's certNick).
+func (c *wsConn) PeerName() string { return c.peer }
 
 func (c *wsConn) RemoteAddr() net.Addr { return c.remote }
 func (c *wsConn) LocalAddr() net.Addr  { return c.local }

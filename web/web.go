@@ -17,6 +17,7 @@ import (
 	"github.com/netkit-dev/netkit/jsonrpc"
 	"github.com/netkit-dev/netkit/lifecycle"
 	"github.com/netkit-dev/netkit/tcpserver"
+	"github.com/netkit-dev/netkit/tlsconf"
 )
 
 // Defaults of the Config fields left zero.
@@ -235,6 +236,9 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(s.cfg.MaxMessage)
 	conn, done := pipe(ws, r.RemoteAddr, r.Host, s.cfg.WriteTimeout, r.URL.Query().Get("format") == "json")
+	if r.TLS != nil {
+		conn.(*wsConn).peer = tlsconf.PeerName(*r.TLS)
+	}
 	if !s.ln.hand(conn) {
 		conn.Close()
 		ws.Close(websocket.StatusGoingAway, "server shutting down")
