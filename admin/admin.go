@@ -34,6 +34,7 @@ type Server struct {
 	registry *prometheus.Registry
 	logger   *slog.Logger
 	mux      *http.ServeMux
+	handler  http.Handler // mux, behind Auth if set
 	http     *http.Server
 	draining atomic.Bool
 
@@ -50,6 +51,14 @@ type Config struct {
 
 	// Logger receives the HTTP server's errors; nil is silent.
 	Logger *slog.Logger
+
+	// Auth, if set, requires its token on every endpoint but /healthz and
+	// /readyz (and /metrics with PublicMetrics), and counts refusals in
+	// netkit_auth_failures_total{listener="admin"}.
+	Auth *Auth
+
+	// PublicMetrics leaves /metrics open to scrapers without the token.
+	PublicMetrics bool
 }
 
 // NewServer returns an admin server configured by cfg.
@@ -70,8 +79,23 @@ func NewServer(cfg Config) *Server {
 	if logger != nil {
 		errLog = logger.With("listener", "admin")
 	}
+	s.handler = s.mux
+	if cfg.Auth != nil {
+		protected := cfg.Auth.Require(s.mux)
+		public := func(path string) bool {
+			return path == "/healthz" || path == "/readyz" || (cfg.PublicMetrics && path == "/metrics")
+		}
+		s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if public(r.URL.Path) {
+				s.mux.ServeHTTP(w, r)
+				return
+			}
+			protected.ServeHTTP(w, r)
+		})
+		reg.MustRegister(AuthFailures(cfg.Auth, "admin"))
+	}
 	s.http = &http.Server{
-		Handler: s.mux,
+		Handler: s.handler,
 		// Bounded like every other listener: slow or huge requests cannot
 		// hold the admin port.
 		ReadHeaderTimeout: 5 * time.Second,
@@ -136,8 +160,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ready")
 }
 
-// Handler returns the admin mux, for tests and for embedding.
-func (s *Server) Handler() http.Handler { return s.mux }
+// Handler returns the admin handler (its mux behind Auth, if set), for
+// tests and for embedding.
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Serve serves HTTP on ln until Shutdown; it returns http.ErrServerClosed
 // after Shutdown.

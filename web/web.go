@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/netkit-dev/netkit/admin"
 	"github.com/netkit-dev/netkit/chat"
 	"github.com/netkit-dev/netkit/jsonrpc"
 	"github.com/netkit-dev/netkit/lifecycle"
@@ -61,6 +62,16 @@ type Config struct {
 	// StatsInterval is how often the dashboard's stats are sampled;
 	// 0 means DefaultStatsInterval.
 	StatsInterval time.Duration
+
+	// Auth, if set, guards the dashboard and /ws/rpc: a browser signs in
+	// with the admin token through a form (POST /login sets a session
+	// cookie), a script sends Authorization: Bearer TOKEN. The chat page
+	// and /ws/chat stay public.
+	Auth *admin.Auth
+
+	// Locked shuts the dashboard and /ws/rpc (403) for want of a token on
+	// a listener reachable from outside: netkit serve's protected mode.
+	Locked bool
 
 	// Mounts are more handlers for the web listener, by http.ServeMux
 	// pattern.
@@ -154,9 +165,10 @@ func NewServer(cfg Config) *Server {
 	s.base, s.stopBase = context.WithCancel(context.Background())
 	s.stats = &statsHub{s: &sampler{g: cfg.Metrics, presence: cfg.Presence}, interval: cfg.StatsInterval}
 	cfg.RPC.HandleSubscription(s.stats.metricsSubscription())
-	s.mux.Handle("GET /ws/rpc", s.upgrade("rpc", cfg.RPC.WebSocketHandler(jsonrpc.WebSocketOptions{OriginPatterns: cfg.AllowedOrigins})))
+	s.mux.Handle("GET /ws/rpc", s.private(cfg.Auth.Require(s.upgrade("rpc", cfg.RPC.WebSocketHandler(jsonrpc.WebSocketOptions{OriginPatterns: cfg.AllowedOrigins})))))
 	s.mux.Handle("GET /{$}", page("chat.html"))
-	s.mux.Handle("GET /dashboard", page("dashboard.html"))
+	s.mux.Handle("GET /dashboard", s.private(signIn(cfg.Auth, page("dashboard.html"))))
+	s.mux.HandleFunc("POST /login", cfg.Auth.Login)
 	s.mux.Handle("GET /assets/", assetHandler())
 	if cfg.Chat != nil {
 		var log *slog.Logger
@@ -170,6 +182,52 @@ func NewServer(cfg Config) *Server {
 		s.mux.Handle(pattern, h)
 	}
 	return s
+}
+
+// private refuses h's requests with 403 when the listener is Locked.
+func (s *Server) private(h http.Handler) http.Handler {
+	if !s.cfg.Locked {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "403 forbidden: the dashboard and /ws/rpc need an admin token on a listener reachable from other machines (netkit serve --admin-token)", http.StatusForbidden)
+	})
+}
+
+// signIn serves the sign-in form instead of h to a browser without the
+// session: it posts the token to /login, which sets the session cookie.
+func signIn(a *admin.Auth, h http.Handler) http.Handler {
+	if a == nil {
+		return h
+	}
+	login := page("login.html")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.Check(r) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="netkit"`)
+		login.ServeHTTP(&statusWriter{ResponseWriter: w, status: http.StatusUnauthorized}, r)
+	})
+}
+
+// statusWriter answers with status, whatever the handler asks for.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(int) {
+	if !w.wrote {
+		w.wrote = true
+		w.ResponseWriter.WriteHeader(w.status)
+	}
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(0)
+	return w.ResponseWriter.Write(b)
 }
 
 // Handler returns the HTTP handler of the web listener.

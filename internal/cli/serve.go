@@ -134,6 +134,7 @@ type serveOptions struct {
 	LogLevel    string // "debug", "info", "warn", "error"
 	NATS        natsOptions
 	TLS         tlsOptions
+	Auth        authOptions
 }
 
 func newServeCmd(streams *IOStreams, runF func(context.Context, *serveOptions) error) *cobra.Command {
@@ -186,6 +187,7 @@ signal ends the process at once. The exit status is 0 after a clean shutdown.`,
 	f.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	opts.NATS.addFlags(f)
 	opts.TLS.addFlags(f)
+	opts.Auth.addFlags(f)
 	return cmd
 }
 
@@ -220,11 +222,19 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		return nil, nil, fmt.Errorf("tls: %w", err)
 	}
 	listen, tlsAttrs := listenFor(tlsConf)
+	token, err := opts.Auth.token()
+	if err != nil {
+		return nil, nil, err
+	}
+	auth := admin.NewAuth(token)
+	if err := protect(opts.AdminAddr, auth); err != nil {
+		return nil, nil, err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var adm *admin.Server
 	if opts.AdminAddr != "off" {
-		adm = admin.NewServer(admin.Config{Registry: reg, Logger: log})
+		adm = admin.NewServer(admin.Config{Registry: reg, Logger: log, Auth: auth, PublicMetrics: opts.Auth.PublicMetrics})
 		adm.AddReadyCheck("serve", g.Ready)
 		g.Add("admin", &lifecycle.Listener{
 			Addr: opts.AdminAddr, Server: adm, Closed: http.ErrServerClosed, OnDrain: adm.Drain, Listen: listen,
@@ -259,7 +269,7 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		})
 		tcps = append(tcps, namedTCP{svc.Name, srv})
 	}
-	if err := addWeb(g, opts, log, tcps, parts, reg, listen, tlsAttrs); err != nil {
+	if err := addWeb(g, opts, log, tcps, parts, reg, listen, tlsAttrs, token); err != nil {
 		return nil, nil, err
 	}
 	if g.Len() == 0 {
@@ -273,13 +283,21 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 // listener, so that the listener stops first and the sessions then end
 // with the chat service's goodbye.
 func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []namedTCP, parts *webParts, reg *prometheus.Registry,
-	listen func(context.Context, string) (net.Listener, error), tlsAttrs []any) error {
+	listen func(context.Context, string) (net.Listener, error), tlsAttrs []any, token string) error {
 	if opts.WebAddr == "off" || opts.WebAddr == "" {
 		return nil
 	}
+	auth := admin.NewAuth(token) // its own, to count the web listener's refusals apart
 	cfg := web.Config{
 		MaxConns: opts.MaxConns, AllowedOrigins: opts.WebOrigins, Logger: log.With("service", "web"),
 		RPC: parts.RPC, Presence: parts.Presence, Metrics: reg,
+		Auth: auth, Locked: auth == nil && !loopbackAddr(opts.WebAddr),
+	}
+	if cfg.Locked {
+		log.Warn("the dashboard and /ws/rpc are shut: the web listener is reachable from other machines and no admin token is set", "addr", opts.WebAddr)
+	}
+	if auth != nil {
+		reg.MustRegister(admin.AuthFailures(auth, "web"))
 	}
 	for _, t := range tcps {
 		if t.name == "chat" {
