@@ -78,9 +78,10 @@ type Conn struct {
 	bl bytesLoop
 
 	// Parking.
-	fd      int  // the descriptor, for parking; -1 when unknown
-	inEpoll bool // registered with the server's parker, under its mutex
-	parkReq bool // Next gave up the wait so the connection can be parked
+	fd      int    // the descriptor, for parking; -1 when unknown
+	release func() // gives the connection's place back to the per-address limits
+	inEpoll bool   // registered with the server's parker, under its mutex
+	parkReq bool   // Next gave up the wait so the connection can be parked
 }
 
 func (s *Server) newConn(nc net.Conn) *Conn {

@@ -8,6 +8,7 @@ type Collector struct {
 	srv                            *Server
 	descs                          []*prometheus.Desc
 	tlsOK, tlsResumed, tlsFailures *prometheus.Desc
+	perIP                          *prometheus.Desc
 }
 
 // metric order matches values below.
@@ -36,6 +37,7 @@ func NewCollector(srv *Server, service string) *Collector {
 	svc := prometheus.Labels{"service": service}
 	c.tlsOK = prometheus.NewDesc("netkit_tls_handshakes_total", "TLS handshakes completed.", nil, svc)
 	c.tlsResumed = prometheus.NewDesc("netkit_tls_resumed_total", "TLS handshakes that resumed a session.", nil, svc)
+	c.perIP = perIPDesc(service)
 	c.tlsFailures = prometheus.NewDesc("netkit_tls_handshake_failures_total", "TLS handshakes failed, by reason: plaintext, timeout or handshake.", []string{"reason"}, svc)
 	return c
 }
@@ -48,6 +50,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.tlsOK
 	ch <- c.tlsResumed
 	ch <- c.tlsFailures
+	ch <- c.perIP
 }
 
 // Collect implements prometheus.Collector.
@@ -61,6 +64,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(d, vt, float64(values[i]))
 	}
+	ch <- prometheus.MustNewConstMetric(c.perIP, prometheus.CounterValue, float64(st.RefusedPerIP), "conns")
+	ch <- prometheus.MustNewConstMetric(c.perIP, prometheus.CounterValue, float64(st.RefusedRate), "rate")
 	if c.srv.TLSConfig == nil {
 		return
 	}
@@ -73,3 +78,31 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 var _ prometheus.Collector = (*Collector)(nil)
+
+func perIPDesc(service string) *prometheus.Desc {
+	return prometheus.NewDesc("netkit_refused_per_ip_total",
+		"Connections closed at once for the per-address limits, by reason: conns (too many open) or rate (opened too fast).",
+		[]string{"reason"}, prometheus.Labels{"service": service})
+}
+
+// IPLimitCollector exports an IPLimiter's refusals, labelled
+// service=NAME, for listeners that tcpserver does not serve.
+type IPLimitCollector struct {
+	l    *IPLimiter
+	desc *prometheus.Desc
+}
+
+// NewIPLimitCollector returns a collector of l's refusals.
+func NewIPLimitCollector(l *IPLimiter, service string) *IPLimitCollector {
+	return &IPLimitCollector{l: l, desc: perIPDesc(service)}
+}
+
+// Describe implements prometheus.Collector.
+func (c *IPLimitCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect implements prometheus.Collector.
+func (c *IPLimitCollector) Collect(ch chan<- prometheus.Metric) {
+	conns, rate := c.l.Refused()
+	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(conns), "conns")
+	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(rate), "rate")
+}

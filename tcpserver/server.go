@@ -158,6 +158,12 @@ type Server struct {
 	// DefaultHandshakeTimeout (10 s).
 	HandshakeTimeout time.Duration
 
+	// PerIP bounds the connections of one client address, open at once
+	// and opened per second; a connection over them is closed at once,
+	// before any read, counted in Stats.RefusedPerIP and logged at most
+	// once a second. The zero value sets no limit.
+	PerIP IPLimits
+
 	// Logger receives connection errors and recovered panics; nil is
 	// silent.
 	Logger *slog.Logger
@@ -178,6 +184,7 @@ type Server struct {
 
 	st     counters
 	tlsLog logLimiter
+	ipl    *IPLimiter // nil without PerIP limits
 }
 
 func (s *Server) init() {
@@ -185,6 +192,9 @@ func (s *Server) init() {
 		s.ctx, s.cancel = context.WithCancel(context.Background())
 		s.epoch = time.Now()
 		s.listeners = make(map[*net.Listener]struct{})
+		if s.PerIP.enabled() {
+			s.ipl = NewIPLimiter(s.PerIP)
+		}
 		s.conns = make(map[*Conn]struct{})
 		s.drained = make(chan struct{})
 	})
@@ -273,13 +283,20 @@ func (s *Server) Serve(ln net.Listener) error {
 			nc.Close()
 			continue
 		}
+		release, err := s.ipl.Admit(nc.RemoteAddr())
+		if err != nil {
+			s.ipl.refuse(nc, err, s.Logger, "")
+			continue
+		}
 		s.keepAlive(nc)
 		if s.TLSConfig != nil {
 			nc = tls.Server(nc, s.TLSConfig)
 		}
 		c := s.newConn(nc)
+		c.release = release
 		if !s.trackConn(c, true) {
 			s.st.rejected.Add(1)
+			release()
 			nc.Close()
 			continue
 		}
@@ -373,6 +390,9 @@ func (s *Server) trackConn(c *Conn, add bool) bool {
 	}
 	delete(s.conns, c)
 	s.st.active.Add(-1)
+	if c.release != nil {
+		c.release()
+	}
 	s.checkDrained()
 	return true
 }

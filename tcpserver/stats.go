@@ -14,6 +14,9 @@ type Stats struct {
 	Timeouts int64 // connections closed by the idle timeout
 	BytesIn  int64 // bytes read from clients
 	BytesOut int64 // bytes written to clients
+	// RefusedPerIP counts connections closed at once for the per-address
+	// limits (Server.PerIP): too many open, and opened too fast.
+	RefusedPerIP, RefusedRate int64
 }
 
 type counters struct {
@@ -25,7 +28,8 @@ type counters struct {
 // Stats returns the current counters. Each is read atomically; the set is
 // not one atomic snapshot.
 func (s *Server) Stats() Stats {
-	return Stats{
+	s.init() // for s.ipl: Stats may be read before Serve
+	st := Stats{
 		Accepted: s.st.accepted.Load(),
 		Active:   s.st.active.Load(),
 		Parked:   s.st.parked.Load(),
@@ -37,4 +41,8 @@ func (s *Server) Stats() Stats {
 		BytesIn:  s.st.bytesIn.Load(),
 		BytesOut: s.st.bytesOut.Load(),
 	}
+	if s.ipl != nil {
+		st.RefusedPerIP, st.RefusedRate = s.ipl.Refused()
+	}
+	return st
 }

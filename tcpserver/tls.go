@@ -118,7 +118,11 @@ type logLimiter struct {
 }
 
 func (l *logLimiter) log(s *Server, kind, msg string, args ...any) {
-	if s.Logger == nil {
+	l.logTo(s.Logger, kind, msg, args...)
+}
+
+func (l *logLimiter) logTo(logger *slog.Logger, kind, msg string, args ...any) {
+	if logger == nil {
 		return
 	}
 	now := time.Now()
@@ -138,5 +142,5 @@ func (l *logLimiter) log(s *Server, kind, msg string, args ...any) {
 	if n > 0 {
 		args = append(args, "similar_not_logged", n)
 	}
-	s.Logger.Log(context.Background(), slog.LevelWarn, msg, args...)
+	logger.Log(context.Background(), slog.LevelWarn, msg, args...)
 }

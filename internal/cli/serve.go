@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -23,7 +24,6 @@ import (
 	"github.com/netkit-dev/netkit/lifecycle"
 	"github.com/netkit-dev/netkit/rpcdemo"
 	"github.com/netkit-dev/netkit/tcpserver"
-	"github.com/netkit-dev/netkit/tlsconf"
 	"github.com/netkit-dev/netkit/web"
 )
 
@@ -135,6 +135,7 @@ type serveOptions struct {
 	NATS        natsOptions
 	TLS         tlsOptions
 	Auth        authOptions
+	PerIP       tcpserver.IPLimits
 }
 
 func newServeCmd(streams *IOStreams, runF func(context.Context, *serveOptions) error) *cobra.Command {
@@ -188,6 +189,10 @@ signal ends the process at once. The exit status is 0 after a clean shutdown.`,
 	opts.NATS.addFlags(f)
 	opts.TLS.addFlags(f)
 	opts.Auth.addFlags(f)
+	f.IntVar(&opts.PerIP.MaxConns, "max-conns-per-ip", tcpserver.DefaultMaxConnsPerIP, "most connections open at once from one address (IPv6: one /64), per listener; 0: no limit")
+	f.Float64Var(&opts.PerIP.Rate, "accept-rate-per-ip", tcpserver.DefaultAcceptRatePerIP, "connections a second one address may open, per listener; 0: no limit")
+	f.IntVar(&opts.PerIP.Burst, "accept-burst-per-ip", tcpserver.DefaultAcceptBurst, "connections one address may open at once before --accept-rate-per-ip applies")
+	f.BoolVar(&opts.PerIP.Loopback, "limit-loopback", false, "apply the per-address limits to loopback clients too (exempt by default, for local load tests)")
 	return cmd
 }
 
@@ -221,7 +226,6 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("tls: %w", err)
 	}
-	listen, tlsAttrs := listenFor(tlsConf)
 	token, err := opts.Auth.token()
 	if err != nil {
 		return nil, nil, err
@@ -232,12 +236,17 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	hl := httpListen{limits: opts.PerIP, log: log, reg: reg}
+	if tlsConf != nil {
+		hl.tls = tlsConf.Config()
+	}
+	tlsAttrs := hl.attrs()
 	var adm *admin.Server
 	if opts.AdminAddr != "off" {
 		adm = admin.NewServer(admin.Config{Registry: reg, Logger: log, Auth: auth, PublicMetrics: opts.Auth.PublicMetrics})
 		adm.AddReadyCheck("serve", g.Ready)
 		g.Add("admin", &lifecycle.Listener{
-			Addr: opts.AdminAddr, Server: adm, Closed: http.ErrServerClosed, OnDrain: adm.Drain, Listen: listen,
+			Addr: opts.AdminAddr, Server: adm, Closed: http.ErrServerClosed, OnDrain: adm.Drain, Listen: hl.listen("admin"),
 			Logger: log.With("service", "admin"), LogAttrs: append([]any{"endpoints", "/metrics /healthz /readyz"}, tlsAttrs...),
 		})
 	}
@@ -252,7 +261,7 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 			continue
 		}
 		svcLog := log.With("service", svc.Name)
-		srv := &tcpserver.Server{MaxConns: opts.MaxConns, IdleTimeout: opts.IdleTimeout, Logger: svcLog}
+		srv := &tcpserver.Server{MaxConns: opts.MaxConns, IdleTimeout: opts.IdleTimeout, PerIP: opts.PerIP, Logger: svcLog}
 		if tlsConf != nil {
 			srv.TLSConfig, srv.HandshakeTimeout = tlsConf.Config(), opts.TLS.HandshakeTimeout
 		}
@@ -269,7 +278,7 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		})
 		tcps = append(tcps, namedTCP{svc.Name, srv})
 	}
-	if err := addWeb(g, opts, log, tcps, parts, reg, listen, tlsAttrs, token); err != nil {
+	if err := addWeb(g, opts, log, tcps, parts, reg, hl, token); err != nil {
 		return nil, nil, err
 	}
 	if g.Len() == 0 {
@@ -283,7 +292,7 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 // listener, so that the listener stops first and the sessions then end
 // with the chat service's goodbye.
 func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []namedTCP, parts *webParts, reg *prometheus.Registry,
-	listen func(context.Context, string) (net.Listener, error), tlsAttrs []any, token string) error {
+	hl httpListen, token string) error {
 	if opts.WebAddr == "off" || opts.WebAddr == "" {
 		return nil
 	}
@@ -324,8 +333,8 @@ func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []nam
 			// connections, which http.Server.Shutdown leaves open.
 			BaseContext: ws.BaseContext,
 		},
-		Closed: http.ErrServerClosed, Listen: listen, Logger: log.With("service", "web"),
-		LogAttrs: append([]any{"endpoints", "/ (chat) /dashboard /ws/chat /ws/rpc"}, tlsAttrs...),
+		Closed: http.ErrServerClosed, Listen: hl.listen("web"), Logger: log.With("service", "web"),
+		LogAttrs: append([]any{"endpoints", "/ (chat) /dashboard /ws/chat /ws/rpc"}, hl.attrs()...),
 	})
 	return nil
 }
@@ -338,13 +347,40 @@ func nodeName(c *chatCluster) string {
 	return c.Node
 }
 
-// listenFor returns the HTTP listeners' Listen for conf (nil, plain TCP,
-// without TLS) and the attributes their "listening" lines add.
-func listenFor(conf *tlsconf.Server) (func(context.Context, string) (net.Listener, error), []any) {
-	if conf == nil {
-		return nil, nil
+// httpListen makes the HTTP listeners' Listen functions: the per-address
+// limits, then TLS if set.
+type httpListen struct {
+	tls    *tls.Config // nil: plain TCP
+	limits tcpserver.IPLimits
+	log    *slog.Logger
+	reg    *prometheus.Registry
+}
+
+// attrs are what the listeners' "listening" lines add.
+func (h httpListen) attrs() []any {
+	if h.tls == nil {
+		return nil
 	}
-	return tlsListen(conf.Config()), []any{"tls", true}
+	return []any{"tls", true}
+}
+
+// listen returns the Listen of service's listener, whose refusals are on
+// /metrics labelled service=NAME.
+func (h httpListen) listen(service string) func(context.Context, string) (net.Listener, error) {
+	lim := tcpserver.NewIPLimiter(h.limits)
+	h.reg.MustRegister(tcpserver.NewIPLimitCollector(lim, service))
+	return func(ctx context.Context, addr string) (net.Listener, error) {
+		var lc net.ListenConfig
+		ln, err := lc.Listen(ctx, "tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		ln = tcpserver.LimitListener(ln, lim, h.log.With("service", service), service)
+		if h.tls != nil {
+			ln = tls.NewListener(ln, h.tls)
+		}
+		return ln, nil
+	}
 }
 
 // namedTCP is one TCP service of netkit serve.

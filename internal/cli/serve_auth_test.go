@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/netkit-dev/netkit/internal/testnet"
 )
 
 func getWith(t *testing.T, url, token string) int {
@@ -146,4 +150,49 @@ func TestProtectedMode(t *testing.T) {
 	if got := getWith(t, web+"/dashboard", ""); got != 403 {
 		t.Errorf("dashboard on a public listener without a token = %d, want 403", got)
 	}
+}
+
+// TestServePerIPLimits: with --max-conns-per-ip 100 --limit-loopback, the
+// 101st connection from 127.0.0.1 to echo is closed at once while the
+// first 100 keep working, and the refusal is on /metrics.
+func TestServePerIPLimits(t *testing.T) {
+	addrs := serveInProcess(t, 2, "--echo-addr", "127.0.0.1:0", "--chat-addr", "off", "--rpc-addr", "off",
+		"--admin-addr", "127.0.0.1:0", "--web-addr", "off", "--max-conns-per-ip", "100", "--accept-rate-per-ip", "0", "--limit-loopback")
+	conns := make([]*bufio.Reader, 100)
+	raw := make([]net.Conn, 100)
+	for i := range raw {
+		raw[i] = testnet.Dial(t, addrs["echo"])
+		raw[i].SetDeadline(time.Now().Add(20 * time.Second))
+		conns[i] = bufio.NewReader(raw[i])
+		fmt.Fprintf(raw[i], "n%d\n", i)
+		if got, err := conns[i].ReadString('\n'); err != nil || got != fmt.Sprintf("ECHO: n%d\n", i) {
+			t.Fatalf("connection %d: %q, %v", i, got, err)
+		}
+	}
+	extra := testnet.Dial(t, addrs["echo"])
+	extra.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprint(extra, "one too many\n")
+	if b, _ := io.ReadAll(extra); len(b) != 0 {
+		t.Errorf("the 101st connection got %q", b)
+	}
+	for i := range raw {
+		fmt.Fprint(raw[i], "again\n")
+		if got, err := conns[i].ReadString('\n'); err != nil || got != "ECHO: again\n" {
+			t.Fatalf("connection %d after the refusal: %q, %v", i, got, err)
+		}
+	}
+	_, metrics := httpGetQuiet("http://" + addrs["admin"] + "/metrics")
+	if !strings.Contains(metrics, `netkit_refused_per_ip_total{reason="conns",service="echo"} 1`) {
+		t.Errorf("/metrics lacks the refusal:\n%s", grepLines(metrics, "refused_per_ip"))
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -129,18 +127,4 @@ func (r *tlsReloader) Shutdown(context.Context) error {
 	r.cancel()
 	<-r.done
 	return nil
-}
-
-// tlsListen is a lifecycle.Listener's Listen that wraps the listener in
-// TLS, for the HTTP listeners: net/http then runs the handshake within
-// its header timeout, and answers plaintext HTTP with its 400.
-func tlsListen(cfg *tls.Config) func(ctx context.Context, addr string) (net.Listener, error) {
-	return func(ctx context.Context, addr string) (net.Listener, error) {
-		var lc net.ListenConfig
-		ln, err := lc.Listen(ctx, "tcp", addr)
-		if err != nil {
-			return nil, err
-		}
-		return tls.NewListener(ln, cfg), nil
-	}
 }
