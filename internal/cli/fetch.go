@@ -34,6 +34,7 @@ type fetchOptions struct {
 	Retries     int
 	MaxBody     int64
 	JSON        bool
+	TLS         httpTLSFlags
 }
 
 func newFetchCmd(streams *IOStreams, runF func(context.Context, *fetchOptions) error) *cobra.Command {
@@ -72,6 +73,7 @@ is not flooded.`,
 	f.IntVar(&opts.Retries, "retries", 1, "retries after the first attempt, for each URL")
 	f.Var(newSizeValue(&opts.MaxBody, httpclient.DefaultMaxBody), "max-body", "largest response body accepted")
 	f.BoolVar(&opts.JSON, "json", false, "print JSON lines: one per URL, then {\"summary\":...}")
+	opts.TLS.addFlags(f)
 	return cmd
 }
 
@@ -137,6 +139,9 @@ func runFetch(ctx context.Context, opts *fetchOptions) error {
 	}
 	if opts.Timeout > 0 {
 		c.Timeout = opts.Timeout
+	}
+	if err := opts.TLS.apply(c); err != nil {
+		return err
 	}
 	defer c.CloseIdleConnections()
 	if opts.Deadline > 0 {

@@ -50,6 +50,7 @@ type httpOptions struct {
 	Verbose       bool
 	Output        string
 	JSON          bool
+	TLS           httpTLSFlags
 }
 
 func newHTTPCmd(streams *IOStreams, runF func(context.Context, *httpOptions) error) *cobra.Command {
@@ -111,6 +112,7 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 	f.BoolVarP(&opts.Verbose, "verbose", "v", false, "print the request and the response headers too")
 	f.StringVarP(&opts.Output, "output", "o", "", "write the response body to `FILE`")
 	f.BoolVar(&opts.JSON, "json", false, "print one JSON object: status, headers, body, attempts, error")
+	opts.TLS.addFlags(f)
 	return cmd
 }
 
@@ -244,6 +246,9 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 		return err
 	}
 	c := opts.client()
+	if err := opts.TLS.apply(c); err != nil {
+		return err
+	}
 	defer c.CloseIdleConnections()
 	out := opts.Streams.Out
 

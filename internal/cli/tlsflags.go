@@ -5,9 +5,12 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"net/http"
+	"strings"
 
 	"github.com/spf13/pflag"
 
+	"github.com/netkit-dev/netkit/httpclient"
 	"github.com/netkit-dev/netkit/netclass"
 	"github.com/netkit-dev/netkit/tlsconf"
 )
@@ -68,4 +71,53 @@ func dialConn(ctx context.Context, addr string, cfg *tls.Config) (net.Conn, erro
 		return nil, err
 	}
 	return c, nil
+}
+
+// httpTLSFlags are HTTPie's TLS flags, for netkit http and fetch.
+type httpTLSFlags struct {
+	Verify  string // yes, no, or a CA bundle's path
+	Cert    string // client certificate (with its key, or --cert-key)
+	CertKey string
+	SSL     string // tls1.2 or tls1.3: the only version to speak
+}
+
+func (f *httpTLSFlags) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&f.Verify, "verify", "yes", "verify the server's certificate: yes, no, or the path of a CA bundle to trust")
+	fs.StringVar(&f.Cert, "cert", "", "client certificate (PEM) for servers that require one")
+	fs.StringVar(&f.CertKey, "cert-key", "", "the client certificate's private key, if not in --cert's file")
+	fs.StringVar(&f.SSL, "ssl", "", "the TLS version to use: tls1.2 or tls1.3")
+}
+
+// apply gives c a transport with the flags' TLS settings; with the
+// defaults it leaves c as it is.
+func (f *httpTLSFlags) apply(c *httpclient.Client) error {
+	if (f.Verify == "" || strings.EqualFold(f.Verify, "yes") || strings.EqualFold(f.Verify, "true")) && f.Cert == "" && f.SSL == "" {
+		return nil
+	}
+	o := tlsconf.ClientOptions{CertFile: f.Cert, KeyFile: f.CertKey}
+	switch strings.ToLower(f.Verify) {
+	case "", "yes", "true":
+	case "no", "false":
+		o.Insecure = true
+	default:
+		o.CAFile = f.Verify
+	}
+	if f.Cert != "" && f.CertKey == "" {
+		o.KeyFile = f.Cert // HTTPie's --cert may hold the key too
+	}
+	if f.SSL != "" {
+		v, err := tlsconf.ParseVersion(f.SSL)
+		if err != nil {
+			return fmt.Errorf("--ssl: %w", err)
+		}
+		o.MinVersion, o.MaxVersion = v, v
+	}
+	cfg, err := o.Config()
+	if err != nil {
+		return err
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = cfg
+	c.Transport = tr
+	return nil
 }
