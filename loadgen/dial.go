@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"sync"
@@ -18,6 +19,8 @@ type dialer struct {
 	dialers []*net.Dialer
 	next    atomic.Uint64
 	dials   atomic.Int64
+	resumed atomic.Int64 // TLS handshakes that resumed a session
+	tls     *tls.Config  // Config.TLS with the server name set; nil for plain TCP and HTTP
 	sem     chan struct{}
 
 	rampMu   sync.Mutex
@@ -26,6 +29,19 @@ type dialer struct {
 
 func newDialer(cfg *Config) (*dialer, error) {
 	d := &dialer{cfg: cfg, sem: make(chan struct{}, cfg.dialConcurrency())}
+	if cfg.TLS != nil && cfg.Target != HTTP {
+		d.tls = cfg.TLS
+		if d.tls.ServerName == "" && !d.tls.InsecureSkipVerify {
+			// What tls.Dialer would verify: the address's host. The
+			// clone shares the session cache.
+			host, _, err := net.SplitHostPort(cfg.Addr)
+			if err != nil {
+				return nil, err
+			}
+			d.tls = d.tls.Clone()
+			d.tls.ServerName = host
+		}
+	}
 	if len(cfg.SourceAddrs) == 0 {
 		d.dialers = []*net.Dialer{{Timeout: cfg.timeout()}}
 	}
@@ -46,6 +62,17 @@ func (d *dialer) dial(ctx context.Context, addr string) (net.Conn, error) {
 	d.dials.Add(1)
 	if err != nil {
 		return nil, &RequestError{Op: "dial", Class: netclass.Of(err), Err: err}
+	}
+	if d.tls != nil {
+		tc := tls.Client(c, d.tls)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			c.Close()
+			return nil, &RequestError{Op: "handshake", Class: netclass.Of(err), Err: err}
+		}
+		if tc.ConnectionState().DidResume {
+			d.resumed.Add(1)
+		}
+		return tc, nil
 	}
 	return c, nil
 }

@@ -23,6 +23,7 @@ package loadgen
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -99,6 +100,12 @@ type Config struct {
 
 	// Body is sent with each HTTP request (none when empty).
 	Body []byte
+
+	// TLS, if set, makes the TCP targets connect with TLS, the handshake
+	// part of each connection (and so of each Connect request: with its
+	// session cache, the client resumes sessions after the first). HTTP
+	// takes https URLs instead.
+	TLS *tls.Config
 
 	// Message is the line a Line or Connect request sends (without its
 	// newline). Empty means DefaultMessage ("ping"); a Redis server
@@ -419,6 +426,7 @@ loop:
 	}
 	res := rec.result(&cfg)
 	res.Dials = st.dials.Load() + d.dials.Load()
+	res.TLSResumed = d.resumed.Load()
 	res.IdleConns = len(idle)
 	return res, nil
 }

@@ -106,6 +106,9 @@ type Result struct {
 	Series             []Interval   `json:"series"`
 
 	Dials     int64 `json:"dials"`      // connections opened, idle ones included
+	// TLSResumed counts the TLS handshakes (one per dial, with Config.TLS)
+	// that resumed a session.
+	TLSResumed int64 `json:"tls_resumed,omitempty"`
 	IdleConns int   `json:"idle_conns"` // idle connections held through the run
 
 	latency   *hdr.Histogram

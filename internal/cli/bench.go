@@ -40,6 +40,8 @@ type benchOptions struct {
 	Label       string
 	JSON        bool
 	HTML        string
+	TLS         clientTLSFlags
+	NoResume    bool
 }
 
 // benchDefaultAddrs are the addresses of netkit serve's services.
@@ -137,6 +139,8 @@ On a terminal a progress line (elapsed, req/s, errors, p99) is updated every
 	f.StringVar(&opts.Label, "label", "", "name of the run in reports")
 	f.BoolVar(&opts.JSON, "json", false, "print the result as one JSON object")
 	f.StringVar(&opts.HTML, "html", "", "write a self-contained HTML report with latency and throughput plots to `FILE`")
+	opts.TLS.addFlags(f)
+	f.BoolVar(&opts.NoResume, "no-resume", false, "with TLS, make every handshake a full one (no session resumption)")
 	return cmd
 }
 
@@ -170,6 +174,16 @@ func (o *benchOptions) config() loadgen.Config {
 
 func runBench(ctx context.Context, opts *benchOptions) error {
 	cfg := opts.config()
+	if cfg.Target != loadgen.HTTP {
+		addr, tlsCfg, err := opts.TLS.resolve(cfg.Addr)
+		if err != nil {
+			return err
+		}
+		if tlsCfg != nil && opts.NoResume {
+			tlsCfg.ClientSessionCache = nil
+		}
+		cfg.Addr, cfg.TLS = addr, tlsCfg
+	}
 	tty := opts.Streams.ErrTTY
 	if tty {
 		cfg.Progress = func(p loadgen.Progress) {
@@ -243,6 +257,9 @@ func printBench(w io.Writer, r *loadgen.Result) {
 		fmt.Fprintf(w, "  requests   %d (%.1f/s)\n", r.Requests, r.RPS)
 	}
 	fmt.Fprintf(w, "  errors     %d%s\n", r.Errors, errorClasses(r.ErrorsBy))
+	if r.TLSResumed > 0 {
+		fmt.Fprintf(w, "  tls        %d handshakes, %d resumed\n", r.Dials, r.TLSResumed)
+	}
 	line := func(name string, s loadgen.Summary) {
 		fmt.Fprintf(w, "  %-10s p50 %v  p90 %v  p99 %v  p99.9 %v  max %v\n", name, s.P50, s.P90, s.P99, s.P999, s.Max)
 	}

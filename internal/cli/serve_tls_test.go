@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -187,6 +188,39 @@ func TestServeTLSFlags(t *testing.T) {
 		cmd.SetErr(io.Discard)
 		if err := cmd.Execute(); err == nil {
 			t.Errorf("netkit serve %v: accepted", args)
+		}
+	}
+}
+
+// TestBenchTLS: bench connect over TLS resumes sessions after the first
+// handshake, unless --no-resume.
+func TestBenchTLS(t *testing.T) {
+	ca := testnet.NewCA(t)
+	cert, key := ca.Server("server")
+	addrs := serveInProcess(t, 1, "--echo-addr", "127.0.0.1:0", "--chat-addr", "off", "--rpc-addr", "off",
+		"--admin-addr", "off", "--web-addr", "off", "--tls-cert", cert, "--tls-key", key)
+	for _, tt := range []struct {
+		args    []string
+		resumed bool
+	}{
+		{nil, true},
+		{[]string{"--no-resume"}, false},
+	} {
+		args := append([]string{"bench", "connect", "tls://" + addrs["echo"], "--cacert", ca.CAFile, "-c", "2", "-n", "50", "--json"}, tt.args...)
+		code, out, stderr := run(t, "", args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d, %q", tt.args, code, stderr)
+		}
+		var res struct {
+			Requests   int64 `json:"requests"`
+			Errors     int64 `json:"errors"`
+			TLSResumed int64 `json:"tls_resumed"`
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("%s: %v", out, err)
+		}
+		if res.Requests < 50 || res.Errors != 0 || (res.TLSResumed > 0) != tt.resumed {
+			t.Errorf("%v: %+v; want 50 requests, no errors, resumed %v", tt.args, res, tt.resumed)
 		}
 	}
 }
