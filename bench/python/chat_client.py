@@ -1,10 +1,11 @@
 """The async chapter's chat clients (simulate_client from demo_chat_server), standalone.
 
-Usage: python3 chat_client.py HOST PORT
+Usage: python3 chat_client.py HOST PORT [NAME...]
 
 Runs the chapter's three clients (Alice, Bob and Carol, two messages each)
 concurrently against the chat server at HOST:PORT, prints what the
 chapter's demo prints, then every client's responses as one JSON object.
+NAMEs run only those of the three clients.
 """
 import asyncio
 import json
@@ -34,12 +35,14 @@ async def simulate_client(host: str, port: int, name: str, messages: list[str]) 
     return responses
 
 
-async def main(host: str, port: int) -> None:
+async def main(host: str, port: int, names: list[str]) -> None:
     clients = {
         "Alice": ["Hello!", "How is everyone?"],
         "Bob": ["Hi there!", "Doing great!"],
         "Carol": ["Hey!", "Good to be here!"],
     }
+    if names:
+        clients = {n: m for n, m in clients.items() if n in names}
     # Run 3 clients concurrently
     results = await asyncio.gather(
         *(simulate_client(host, port, name, msgs) for name, msgs in clients.items())
@@ -49,4 +52,4 @@ async def main(host: str, port: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3:]))
