@@ -86,7 +86,21 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) error {
 // one read leave in one write. The first other call, batch or larger frame
 // moves the connection to the concurrent path above, where it stays until
 // it ends or, with ParkIdle, is parked and served afresh.
-func (s *Server) TCPHandler() tcpserver.Handler { return tcpHandler{s} }
+func (s *Server) TCPHandler() tcpserver.Handler {
+	if s.CallRate > 0 {
+		// The fast path keeps no state per connection, where the call
+		// rate's bucket lives.
+		return tcpHandlerFunc{s}
+	}
+	return tcpHandler{s}
+}
+
+// tcpHandlerFunc is TCPHandler without the BytesHandler fast path.
+type tcpHandlerFunc struct{ s *Server }
+
+func (h tcpHandlerFunc) ServeConn(ctx context.Context, c *tcpserver.Conn) error {
+	return h.s.serveTCP(ctx, c)
+}
 
 type tcpHandler struct{ s *Server }
 
@@ -135,6 +149,7 @@ func (s *Server) serveTCP(ctx context.Context, c *tcpserver.Conn) error {
 		return err
 	})
 	defer core.cancel()
+	lim := s.callLimiter()
 	fr := frame.NewReader(c.Reader(), s.maxFrame())
 	var err error
 	for core.writeErr() == nil && core.yield(c.Reader().Buffered()) && c.Next() {
@@ -146,6 +161,10 @@ func (s *Server) serveTCP(ctx context.Context, c *tcpserver.Conn) error {
 		if err != nil {
 			err = fmt.Errorf("jsonrpc: read: %w", err)
 			break
+		}
+		if lim != nil && !lim.Allow() {
+			core.dispatchLimited(msg)
+			continue
 		}
 		core.dispatch(msg)
 	}
@@ -279,6 +298,14 @@ func (c *connCore) yield(buffered int) bool {
 func (c *connCore) wait() {
 	close(c.work)
 	c.calls.Wait()
+}
+
+// dispatchLimited answers a message over the call rate on the read loop:
+// its calls fail at once without running, so it needs no worker.
+func (c *connCore) dispatchLimited(msg []byte) {
+	if resp := c.srv.HandleMessage(context.WithValue(c.ctx, limitedKey{}, true), msg); resp != nil {
+		c.write(resp)
+	}
 }
 
 func (c *connCore) serve(msg []byte) {

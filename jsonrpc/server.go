@@ -98,6 +98,15 @@ type Server struct {
 	// records nothing and costs nothing.
 	Metrics *Metrics
 
+	// CallRate bounds the messages (a request or a batch) one connection
+	// may send per second on average, and CallBurst how many at once; the
+	// calls of a message over it are answered CodeRateLimited without
+	// running. It applies to TCP frames and WebSocket messages, each
+	// connection on its own; 0 means no limit, and CallBurst 0 means
+	// 2×CallRate.
+	CallRate  float64
+	CallBurst int
+
 	mu      sync.RWMutex
 	methods map[string]methodEntry
 }
@@ -499,6 +508,9 @@ func bareError(id json.RawMessage, msg string) []byte {
 // call runs m's handler, with the call timeout unless m is Inline, and
 // turns its outcome into an encoded result or an *Error.
 func (s *Server) call(ctx context.Context, method string, m methodEntry, params json.RawMessage) (result []byte, rerr *Error) {
+	if s.CallRate > 0 && isLimited(ctx) {
+		return nil, errRateLimited
+	}
 	if s.Metrics != nil {
 		start := time.Now()
 		defer func() { s.Metrics.observe(method, time.Since(start), rerr) }()

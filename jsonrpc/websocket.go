@@ -44,6 +44,7 @@ func (s *Server) WebSocketHandler(opts WebSocketOptions) http.Handler {
 		})
 		defer p.close()
 		ctx := withPeer(r.Context(), p)
+		lim := s.callLimiter()
 		for {
 			typ, msg, err := c.Read(ctx)
 			if err != nil {
@@ -56,7 +57,7 @@ func (s *Server) WebSocketHandler(opts WebSocketOptions) http.Handler {
 				c.Close(websocket.StatusUnsupportedData, "text messages only")
 				return
 			}
-			resp := s.HandleMessage(ctx, msg)
+			resp := s.HandleMessage(limited(ctx, lim), msg)
 			if resp == nil {
 				continue // notifications are not answered
 			}

@@ -59,6 +59,9 @@ type serveEnv struct {
 	Cluster *chatCluster
 	// Web collects what services give the web listener.
 	Web *webParts
+	// RPCRate bounds each JSON-RPC connection's requests per second
+	// (--rpc-rate); 0 sets no limit.
+	RPCRate float64
 }
 
 // webParts is what the services give the web listener.
@@ -107,7 +110,7 @@ var serveServices = []serveService{
 			// send no "jsonrpc" member.
 			metrics := jsonrpc.NewMetrics()
 			env.Registry.MustRegister(metrics)
-			rpc := &jsonrpc.Server{Logger: env.Logger, AcceptBare: true, Metrics: metrics}
+			rpc := &jsonrpc.Server{Logger: env.Logger, AcceptBare: true, Metrics: metrics, CallRate: env.RPCRate}
 			rpcdemo.Register(rpc)
 			srv.Handler = rpc.TCPHandler()
 			if env.Admin != nil {
@@ -136,6 +139,7 @@ type serveOptions struct {
 	TLS         tlsOptions
 	Auth        authOptions
 	PerIP       tcpserver.IPLimits
+	RPCRate     float64
 }
 
 func newServeCmd(streams *IOStreams, runF func(context.Context, *serveOptions) error) *cobra.Command {
@@ -192,6 +196,7 @@ signal ends the process at once. The exit status is 0 after a clean shutdown.`,
 	f.IntVar(&opts.PerIP.MaxConns, "max-conns-per-ip", tcpserver.DefaultMaxConnsPerIP, "most connections open at once from one address (IPv6: one /64), per listener; 0: no limit")
 	f.Float64Var(&opts.PerIP.Rate, "accept-rate-per-ip", tcpserver.DefaultAcceptRatePerIP, "connections a second one address may open, per listener; 0: no limit")
 	f.IntVar(&opts.PerIP.Burst, "accept-burst-per-ip", tcpserver.DefaultAcceptBurst, "connections one address may open at once before --accept-rate-per-ip applies")
+	f.Float64Var(&opts.RPCRate, "rpc-rate", 0, "JSON-RPC requests (or batches) a second per connection, with a burst of twice as many; more are answered with error -32005 (0: no limit)")
 	f.BoolVar(&opts.PerIP.Loopback, "limit-loopback", false, "apply the per-address limits to loopback clients too (exempt by default, for local load tests)")
 	return cmd
 }
@@ -268,7 +273,7 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		if svc.Parkable {
 			srv.ParkIdle = opts.ParkIdle
 		}
-		if err := svc.Setup(serveEnv{Logger: svcLog, Registry: reg, Admin: adm, Cluster: cluster, Web: parts}, srv); err != nil {
+		if err := svc.Setup(serveEnv{Logger: svcLog, Registry: reg, Admin: adm, Cluster: cluster, Web: parts, RPCRate: opts.RPCRate}, srv); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", svc.Name, err)
 		}
 		reg.MustRegister(tcpserver.NewCollector(srv, svc.Name))
