@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
 
+	"github.com/netkit-dev/netkit/internal/ratelog"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -21,6 +23,17 @@ type Auth struct {
 	token   []byte
 	session string // hex HMAC of the token: the cookie's value
 	Failed  atomic.Int64
+
+	// Logger, if set, gets a line per refusal, at most once a second
+	// (never the token sent).
+	Logger *slog.Logger
+	log    ratelog.Limiter
+}
+
+// refused counts and logs a refused request.
+func (a *Auth) refused(r *http.Request, why string) {
+	a.Failed.Add(1)
+	a.log.Warn(a.Logger, "auth", "request refused: "+why, "remote", r.RemoteAddr, "path", r.URL.Path)
 }
 
 // CookieName is the session cookie Auth's login form sets.
@@ -80,7 +93,7 @@ func (a *Auth) Require(h http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !a.Check(r) {
-			a.Failed.Add(1)
+			a.refused(r, "no valid token")
 			w.Header().Set("WWW-Authenticate", `Bearer realm="netkit"`)
 			http.Error(w, "401 unauthorized: send Authorization: Bearer TOKEN (the admin token)", http.StatusUnauthorized)
 			return
@@ -103,7 +116,7 @@ func (a *Auth) Login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !equal([]byte(r.PostForm.Get("token")), a.token) {
-		a.Failed.Add(1)
+		a.refused(r, "wrong token at sign-in")
 		http.Error(w, "401 unauthorized: wrong token", http.StatusUnauthorized)
 		return
 	}

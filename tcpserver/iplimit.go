@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/netkit-dev/netkit/internal/ratelog"
 )
 
 // Defaults of netkit serve's per-address limits.
@@ -52,7 +54,7 @@ type IPLimiter struct {
 	admits  int // since the last prune
 
 	refusedConns, refusedRate atomic.Int64
-	log                       logLimiter
+	log                       ratelog.Limiter
 }
 
 type ipClient struct {
@@ -168,7 +170,7 @@ func (l *IPLimiter) refuse(nc net.Conn, err error, logger *slog.Logger, service 
 	if errors.Is(err, ErrIPRate) {
 		reason = "rate"
 	}
-	l.log.logTo(logger, reason, "connection refused: per-address limit", "service", service, "remote", nc.RemoteAddr().String(), "reason", reason)
+	l.log.Warn(logger, reason, "connection refused: per-address limit", "service", service, "remote", nc.RemoteAddr().String(), "reason", reason)
 }
 
 // LimitListener wraps ln so that it applies l to the connections it

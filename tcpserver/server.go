@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/netkit-dev/netkit/internal/ratelog"
 )
 
 // ErrServerClosed is returned by Serve after Shutdown or Close.
@@ -183,7 +185,7 @@ type Server struct {
 	drainedSet bool
 
 	st     counters
-	tlsLog logLimiter
+	tlsLog ratelog.Limiter
 	ipl    *IPLimiter // nil without PerIP limits
 }
 

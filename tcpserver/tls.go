@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"log/slog"
 	"net"
 	"os"
-	"sync"
 	"time"
 )
 
@@ -79,7 +77,7 @@ func (c *Conn) handshake(ctx context.Context, tc *tls.Conn) bool {
 		s.st.tlsRefused.Add(1)
 	}
 	if ctx.Err() == nil {
-		s.tlsLog.log(s, reason, "TLS handshake failed; connection closed", "remote", c.RemoteAddr().String(), "reason", reason, "err", err)
+		s.tlsLog.Warn(s.Logger, reason, "TLS handshake failed; connection closed", "remote", c.RemoteAddr().String(), "reason", reason, "err", err)
 	}
 	return false
 }
@@ -107,40 +105,4 @@ func (s *Server) keepAlive(nc net.Conn) {
 	} else {
 		tc.SetKeepAlive(false)
 	}
-}
-
-// logLimiter logs a kind of event at most once a second, saying how many
-// of its kind it left out since the last line.
-type logLimiter struct {
-	mu      sync.Mutex
-	last    map[string]time.Time
-	dropped map[string]int
-}
-
-func (l *logLimiter) log(s *Server, kind, msg string, args ...any) {
-	l.logTo(s.Logger, kind, msg, args...)
-}
-
-func (l *logLimiter) logTo(logger *slog.Logger, kind, msg string, args ...any) {
-	if logger == nil {
-		return
-	}
-	now := time.Now()
-	l.mu.Lock()
-	if l.last == nil {
-		l.last, l.dropped = map[string]time.Time{}, map[string]int{}
-	}
-	if now.Sub(l.last[kind]) < time.Second {
-		l.dropped[kind]++
-		l.mu.Unlock()
-		return
-	}
-	l.last[kind] = now
-	n := l.dropped[kind]
-	l.dropped[kind] = 0
-	l.mu.Unlock()
-	if n > 0 {
-		args = append(args, "similar_not_logged", n)
-	}
-	logger.Log(context.Background(), slog.LevelWarn, msg, args...)
 }

@@ -33,6 +33,10 @@ func TestFetchFlags(t *testing.T) {
 			t.Fatalf("fetch %v: %v", tt.args, err)
 		}
 		got.Streams = nil
+		if got.TLS != (httpTLSFlags{Verify: "yes"}) {
+			t.Errorf("%v: TLS flags %+v, want HTTPie's defaults", tt.args, got.TLS)
+		}
+		got.TLS = httpTLSFlags{}
 		if diff := cmp.Diff(tt.want, *got); diff != "" {
 			t.Errorf("fetch %v options (-want +got):\n%s", tt.args, diff)
 		}

@@ -40,6 +40,10 @@ func TestHTTPFlags(t *testing.T) {
 			t.Fatalf("http %v: %v", tt.args, err)
 		}
 		got.Streams = nil
+		if got.TLS != (httpTLSFlags{Verify: "yes"}) {
+			t.Errorf("%v: TLS flags %+v, want HTTPie's defaults", tt.args, got.TLS)
+		}
+		got.TLS = httpTLSFlags{}
 		if diff := cmp.Diff(tt.want, *got); diff != "" {
 			t.Errorf("http %v options (-want +got):\n%s", tt.args, diff)
 		}

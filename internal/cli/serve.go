@@ -236,6 +236,9 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		return nil, nil, err
 	}
 	auth := admin.NewAuth(token)
+	if auth != nil {
+		auth.Logger = log.With("service", "admin")
+	}
 	if err := protect(opts.AdminAddr, auth); err != nil {
 		return nil, nil, err
 	}
@@ -302,6 +305,9 @@ func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []nam
 		return nil
 	}
 	auth := admin.NewAuth(token) // its own, to count the web listener's refusals apart
+	if auth != nil {
+		auth.Logger = log.With("service", "web")
+	}
 	cfg := web.Config{
 		MaxConns: opts.MaxConns, AllowedOrigins: opts.WebOrigins, Logger: log.With("service", "web"),
 		RPC: parts.RPC, Presence: parts.Presence, Metrics: reg,

@@ -41,6 +41,7 @@ var layers = map[string]layer{
 	"tlsconf":           buildingBlock,
 	"internal/pretty":   buildingBlock,
 	"internal/procstat": buildingBlock,
+	"internal/ratelog":  buildingBlock,
 	"internal/testnet":  buildingBlock,
 	"internal/layers":   buildingBlock,
 	"echo":              service,
