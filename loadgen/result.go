@@ -105,11 +105,11 @@ type Result struct {
 	ServicePercentiles []Percentile `json:"service_percentiles,omitempty"`
 	Series             []Interval   `json:"series"`
 
-	Dials     int64 `json:"dials"`      // connections opened, idle ones included
+	Dials int64 `json:"dials"` // connections opened, idle ones included
 	// TLSResumed counts the TLS handshakes (one per dial, with Config.TLS)
 	// that resumed a session.
 	TLSResumed int64 `json:"tls_resumed,omitempty"`
-	IdleConns int   `json:"idle_conns"` // idle connections held through the run
+	IdleConns  int   `json:"idle_conns"` // idle connections held through the run
 
 	latency   *hdr.Histogram
 	startTime time.Time
