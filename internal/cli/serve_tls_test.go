@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -9,7 +10,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -272,5 +275,67 @@ func TestServeTLSPython(t *testing.T) {
 		if out := runPy("chat_client.py", host, port, "Alice"); !strings.Contains(out, "Welcome!") || !strings.Contains(out, ": How is everyone?") {
 			t.Errorf("mutual %v: chat_client.py over TLS:\n%s", mutual, out)
 		}
+	}
+}
+
+// TestServeTLSReloadSIGHUP: a netkit serve process re-reads its
+// certificate on SIGHUP; connections made before keep working.
+func TestServeTLSReloadSIGHUP(t *testing.T) {
+	bin := netkitBinary(t)
+	ca := testnet.NewCA(t)
+	a, ak := ca.Server("a")
+	b, bk := ca.Server("b")
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	copyPEM := func(from, to string) {
+		data, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyPEM(a, cert)
+	copyPEM(ak, key)
+	logs := &lockedBuffer{}
+	cmd := exec.Command(bin, "serve", "--echo-addr", "127.0.0.1:0", "--chat-addr", "off", "--rpc-addr", "off",
+		"--admin-addr", "off", "--web-addr", "off", "--log-format", "json", "--tls-cert", cert, "--tls-key", key)
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	var addr string
+	if !testnet.Eventually(20*time.Second, func() bool { addr = listenAddrs(logs.String())["echo"]; return addr != "" }) {
+		t.Fatalf("no echo listener; logs:\n%s", logs.String())
+	}
+	serial := func() string {
+		c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: ca.Pool()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.ConnectionState().PeerCertificates[0].SerialNumber.String()
+	}
+	before := serial()
+	old, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: ca.Pool()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	copyPEM(b, cert)
+	copyPEM(bk, key)
+	cmd.Process.Signal(syscall.SIGHUP)
+	if !testnet.Eventually(10*time.Second, func() bool { return serial() != before }) {
+		t.Fatalf("the certificate did not change after SIGHUP; logs:\n%s", logs.String())
+	}
+	old.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(old, "still here\n")
+	if got, err := bufio.NewReader(old).ReadString('\n'); err != nil || got != "ECHO: still here\n" {
+		t.Errorf("a connection made before the reload: %q, %v", got, err)
+	}
+	if !strings.Contains(logs.String(), "TLS certificate reloaded") {
+		t.Errorf("no reload line in the logs:\n%s", logs.String())
 	}
 }
