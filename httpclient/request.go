@@ -36,6 +36,10 @@ type Request struct {
 	// Header holds the request's headers; they override the client's.
 	Header http.Header
 
+	// Boundary, if set, is the boundary SetMultipart uses instead of a
+	// random one (HTTPie's --boundary).
+	Boundary string
+
 	// Body is sent as is on every attempt; nil means no body.
 	Body []byte
 }
@@ -87,6 +91,11 @@ type File struct {
 func (r *Request) SetMultipart(fields urlparse.Query, files []File) error {
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
+	if r.Boundary != "" {
+		if err := w.SetBoundary(r.Boundary); err != nil {
+			return fmt.Errorf("httpclient: multipart boundary: %w", err)
+		}
+	}
 	for _, f := range fields {
 		if err := w.WriteField(f.Key, f.Value); err != nil {
 			return fmt.Errorf("httpclient: multipart field %q: %w", f.Key, err)

@@ -18,6 +18,9 @@ const (
 	Data                // name=value, a string field of the JSON or form body
 	RawJSON             // name:=json, a JSON field of the body
 	File                // name@file, a file field of a multipart form
+	DataFile            // name=@file, a string field read from a file
+	JSONFile            // name:=@file, a JSON field read from a file
+	EmptyHeader         // Header;, a header sent with an empty value
 )
 
 // String returns the item's separator, as it is written on the command
@@ -34,6 +37,12 @@ func (k Kind) String() string {
 		return ":="
 	case File:
 		return "@"
+	case DataFile:
+		return "=@"
+	case JSONFile:
+		return ":=@"
+	case EmptyHeader:
+		return ";"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -70,7 +79,7 @@ func ParseItem(s string) (Item, error) {
 	var key strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c == '\\' && i+1 < len(s) && strings.IndexByte(`:=@\`, s[i+1]) >= 0 {
+		if c == '\\' && i+1 < len(s) && strings.IndexByte(`:=@;\`, s[i+1]) >= 0 {
 			key.WriteByte(s[i+1])
 			i++
 			continue
@@ -78,21 +87,28 @@ func ParseItem(s string) (Item, error) {
 		rest := s[i:]
 		var it Item
 		switch {
+		case strings.HasPrefix(rest, ":=@"):
+			it = Item{JSONFile, key.String(), rest[3:]}
 		case strings.HasPrefix(rest, ":="):
 			it = Item{RawJSON, key.String(), rest[2:]}
 		case strings.HasPrefix(rest, "=="):
 			it = Item{Query, key.String(), rest[2:]}
+		case strings.HasPrefix(rest, "=@"):
+			it = Item{DataFile, key.String(), rest[2:]}
 		case c == '=':
 			it = Item{Data, key.String(), rest[1:]}
 		case c == '@':
 			it = Item{File, key.String(), rest[1:]}
 		case c == ':':
 			it = Item{Header, key.String(), strings.TrimLeft(rest[1:], " ")}
+		case c == ';' && i == len(s)-1:
+			it = Item{EmptyHeader, key.String(), ""}
 		default:
 			key.WriteByte(c)
 			continue
 		}
-		if it.Key == "" {
+		if it.Key == "" && it.Kind != File {
+			// "@file" alone is allowed: the raw body, from a file.
 			return it, &ItemError{s, "empty name"}
 		}
 		if it.Kind == RawJSON && !json.Valid([]byte(it.Value)) {

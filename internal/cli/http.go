@@ -22,7 +22,6 @@ import (
 	"github.com/netkit-dev/netkit/internal/pretty"
 	"github.com/netkit-dev/netkit/netclass"
 	"github.com/netkit-dev/netkit/retry"
-	"github.com/netkit-dev/netkit/urlparse"
 )
 
 // maxUploadFile caps a file sent with name@file: the body is held in memory
@@ -51,6 +50,10 @@ type httpOptions struct {
 	Output        string
 	JSON          bool
 	TLS           httpTLSFlags
+	Multipart     bool
+	Boundary      string
+	Raw           string
+	IgnoreStdin   bool
 }
 
 func newHTTPCmd(streams *IOStreams, runF func(context.Context, *httpOptions) error) *cobra.Command {
@@ -113,6 +116,10 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 	f.StringVarP(&opts.Output, "output", "o", "", "write the response body to `FILE`")
 	f.BoolVar(&opts.JSON, "json", false, "print one JSON object: status, headers, body, attempts, error")
 	opts.TLS.addFlags(f)
+	f.BoolVar(&opts.Multipart, "multipart", false, "send a multipart/form-data body, even without files")
+	f.StringVar(&opts.Boundary, "boundary", "", "the multipart boundary, instead of a random one")
+	f.StringVar(&opts.Raw, "raw", "", "send this text as the body")
+	f.BoolVar(&opts.IgnoreStdin, "ignore-stdin", false, "do not read the body from a piped stdin")
 	return cmd
 }
 
@@ -122,61 +129,34 @@ func (o *httpOptions) parseArgs(args []string) error {
 	return nil
 }
 
-// buildRequest turns the options into a request.
+// buildRequest turns the options into a request, with HTTPie's items,
+// defaults and body sources: a piped stdin (unless --ignore-stdin), --raw,
+// or @file.
 func (o *httpOptions) buildRequest() (*httpclient.Request, error) {
-	r := httpclient.NewRequest(o.Method, o.URL)
-	var data []httpie.Item
-	var files []httpclient.File
-	for _, s := range o.Items {
-		it, err := httpie.ParseItem(s)
-		if err != nil {
-			return nil, err
-		}
-		switch it.Kind {
-		case httpie.Header:
-			r.Header.Add(it.Key, it.Value)
-		case httpie.Query:
-			r.Query.Add(it.Key, it.Value)
-		case httpie.Data, httpie.RawJSON:
-			data = append(data, it)
-		case httpie.File:
-			if !o.Form {
-				return nil, fmt.Errorf("file item %q needs --form", s)
-			}
-			f, err := readUpload(it.Key, it.Value)
-			if err != nil {
-				return nil, err
-			}
-			files = append(files, f)
-		}
-	}
-	var fields urlparse.Query
-	if o.Form {
-		for _, it := range data {
-			if it.Kind == httpie.RawJSON {
-				return nil, fmt.Errorf("raw JSON item %q cannot go in a form", it.Key)
-			}
-			fields.Add(it.Key, it.Value)
-		}
+	ro := httpie.RequestOptions{
+		Method: o.Method, URL: o.URL, Items: o.Items,
+		Form: o.Form, Multipart: o.Multipart, Boundary: o.Boundary,
 	}
 	switch {
-	case o.Form && len(files) > 0:
-		if err := r.SetMultipart(fields, files); err != nil {
-			return nil, err
+	case o.Raw != "":
+		ro.Raw = []byte(o.Raw)
+	case !o.IgnoreStdin && !o.Streams.InTTY && o.Streams.In != nil:
+		b, err := io.ReadAll(io.LimitReader(o.Streams.In, httpie.MaxFile+1))
+		if err != nil {
+			return nil, fmt.Errorf("reading the body from stdin: %w", err)
 		}
-	case o.Form && len(data) > 0:
-		r.SetForm(fields)
-	case len(data) > 0:
-		r.Body = httpie.JSONObject(data)
-		r.Header.Set("Content-Type", httpclient.ContentTypeJSON)
-		if r.Header.Get("Accept") == "" {
-			r.Header.Set("Accept", "application/json, */*;q=0.5")
+		if len(b) > httpie.MaxFile {
+			return nil, fmt.Errorf("the body on stdin is over %d MiB", httpie.MaxFile>>20)
+		}
+		// An empty stdin (a script's </dev/null) is no body; HTTPie
+		// refuses it beside data items.
+		if len(b) > 0 {
+			ro.Raw = b
 		}
 	}
-	if r.Method == "" && r.Body != nil {
-		r.Method = http.MethodPost
-	} else if r.Method == "" {
-		r.Method = http.MethodGet
+	r, err := httpie.Build(ro)
+	if err != nil {
+		return nil, err
 	}
 	if o.RetryPOST && r.Header.Get(httpclient.IdempotencyKeyHeader) == "" {
 		if m, ok := httpclient.LookupMethod(r.Method); !ok || !m.Idempotent {

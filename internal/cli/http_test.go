@@ -80,9 +80,9 @@ func TestHTTPRequests(t *testing.T) {
 		{"get with query and header", []string{s.URL + "/a?z=1", "b==2", "a==x y", "X-Test:yes"},
 			map[string]string{"method": "GET", "uri": "/a?z=1&b=2&a=x+y", "x": "yes", "body": ""}},
 		{"json body means POST, order kept", []string{s.URL, "name=Zoë", "age:=30", "admin:=true"},
-			map[string]string{"method": "POST", "body": `{"name":"Zoë","age":30,"admin":true}`, "ct": "application/json; charset=utf-8"}},
+			map[string]string{"method": "POST", "body": `{"name": "Zo\u00eb", "age": 30, "admin": true}`, "ct": "application/json"}},
 		{"form", []string{"--form", "PUT", s.URL, "b=2", "a=1"},
-			map[string]string{"method": "PUT", "body": "b=2&a=1", "ct": "application/x-www-form-urlencoded"}},
+			map[string]string{"method": "PUT", "body": "b=2&a=1", "ct": "application/x-www-form-urlencoded; charset=utf-8"}},
 		{"retry-post adds a key", []string{"--retry-post", s.URL, "a=1"}, map[string]string{"method": "POST"}},
 	}
 	for _, tt := range tests {
@@ -122,13 +122,13 @@ func TestHTTPOffline(t *testing.T) {
 		t.Fatalf("--offline = %d (stderr %q), server saw %d requests; want 0 and none", code, stderr, hits.Load())
 	}
 	host := strings.TrimPrefix(s.URL, "http://")
-	want := "PUT /v2/users/1?page=1 HTTP/1.1\r\nHost: " + host + "\r\nAccept: application/json\r\nContent-Length: 14\r\nContent-Type: application/json; charset=utf-8\r\nUser-Agent: netkit/" + Version + "\r\n\r\n{\"name\":\"Bob\"}\n"
+	want := "PUT /v2/users/1?page=1 HTTP/1.1\r\nHost: " + host + "\r\nAccept: application/json\r\nContent-Length: 15\r\nContent-Type: application/json\r\nUser-Agent: netkit/" + Version + "\r\n\r\n{\"name\": \"Bob\"}\n"
 	if diff := cmp.Diff(want, out); diff != "" {
 		t.Errorf("--offline output (-want +got):\n%s", diff)
 	}
 	code, out, _ = run(t, "", "http", "--offline", "--json", s.URL, "a=1")
 	var got httpResultJSON
-	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil || got.Method != "POST" || got.Body == nil || *got.Body != `{"a":"1"}` {
+	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil || got.Method != "POST" || got.Body == nil || *got.Body != `{"a": "1"}` {
 		t.Errorf("--offline --json = %d, %q", code, out)
 	}
 }

@@ -21,6 +21,9 @@ type IOStreams struct {
 	// commands print tables, colours and progress lines only then.
 	OutTTY bool
 	ErrTTY bool
+	// InTTY reports whether In is a terminal; netkit http reads a piped
+	// In as the request body.
+	InTTY bool
 }
 
 // System returns the process's standard streams.
@@ -31,6 +34,7 @@ func System() *IOStreams {
 		ErrOut: os.Stderr,
 		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		InTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 	}
 }
 

@@ -1,0 +1,418 @@
+package httpie
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// A node is a JSON value that keeps the order of an object's keys, as
+// Python's dict does: HTTPie builds its body in one.
+type node struct {
+	kind byte             // 'o' object, 'a' array, 's' string, 'r' number, true, false or null (raw)
+	keys []string         // an object's keys, in order
+	obj  map[string]*node // an object's members
+	arr  []*node          // an array's elements
+	str  string           // a string's value
+	raw  string           // a number's literal, or true, false, null
+}
+
+func newObject() *node { return &node{kind: 'o', obj: map[string]*node{}} }
+
+func (n *node) typeName() string {
+	switch n.kind {
+	case 'o':
+		return "object"
+	case 'a':
+		return "array"
+	case 's':
+		return "string"
+	}
+	switch n.raw {
+	case "true", "false":
+		return "boolean"
+	case "null":
+		return "null"
+	}
+	return "number"
+}
+
+func (n *node) set(key string, v *node) {
+	if _, ok := n.obj[key]; !ok {
+		n.keys = append(n.keys, key)
+	}
+	n.obj[key] = v
+}
+
+// parseJSON reads valid JSON into a node, keeping key order.
+func parseJSON(s string) (*node, error) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	n, err := decodeNode(dec)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("more than one JSON value")
+	}
+	return n, nil
+}
+
+func decodeNode(dec *json.Decoder) (*node, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '{' {
+			n := newObject()
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				v, err := decodeNode(dec)
+				if err != nil {
+					return nil, err
+				}
+				n.set(kt.(string), v)
+			}
+			_, err := dec.Token() // }
+			return n, err
+		}
+		n := &node{kind: 'a'}
+		for dec.More() {
+			v, err := decodeNode(dec)
+			if err != nil {
+				return nil, err
+			}
+			n.arr = append(n.arr, v)
+		}
+		_, err := dec.Token() // ]
+		return n, err
+	case string:
+		return &node{kind: 's', str: t}, nil
+	case json.Number:
+		return &node{kind: 'r', raw: string(t)}, nil
+	case bool:
+		return &node{kind: 'r', raw: strconv.FormatBool(t)}, nil
+	case nil:
+		return &node{kind: 'r', raw: "null"}, nil
+	}
+	return nil, fmt.Errorf("unexpected JSON token %v", tok)
+}
+
+// A pathStep is one step of a nested key: a member name, an index, or an
+// append ("[]").
+type pathStep struct {
+	key    string
+	index  int
+	kind   byte // 'k' key, 'i' index, 'a' append
+	offset int  // where it starts in the key, for errors
+}
+
+// parsePath splits a data item's key into HTTPie 3's nested path:
+// "user[name]", "tags[]", "a[0][b]", "[]" for a top-level array. A
+// backslash makes the next bracket literal; a key that is no valid path
+// is one plain member name, as in HTTPie.
+func parsePath(key string) []pathStep {
+	var steps []pathStep
+	var cur strings.Builder
+	i := 0
+	// The first step: text up to the first unescaped '['.
+	for i < len(key) && key[i] != '[' {
+		if key[i] == '\\' && i+1 < len(key) && (key[i+1] == '[' || key[i+1] == ']' || key[i+1] == '\\') {
+			cur.WriteByte(key[i+1])
+			i += 2
+			continue
+		}
+		cur.WriteByte(key[i])
+		i++
+	}
+	first := cur.String()
+	if first != "" || i == len(key) {
+		steps = append(steps, pathStep{key: first, kind: 'k'})
+	}
+	for i < len(key) {
+		if key[i] != '[' {
+			return []pathStep{{key: unescapeBrackets(key), kind: 'k'}}
+		}
+		start := i
+		i++
+		cur.Reset()
+		closed := false
+		for i < len(key) {
+			if key[i] == '\\' && i+1 < len(key) {
+				cur.WriteByte(key[i+1])
+				i += 2
+				continue
+			}
+			if key[i] == ']' {
+				closed = true
+				i++
+				break
+			}
+			if key[i] == '[' {
+				break
+			}
+			cur.WriteByte(key[i])
+			i++
+		}
+		if !closed {
+			return []pathStep{{key: unescapeBrackets(key), kind: 'k'}}
+		}
+		s := cur.String()
+		switch n, err := strconv.Atoi(s); {
+		case s == "":
+			steps = append(steps, pathStep{kind: 'a', offset: start})
+		case err == nil && n >= 0 && s[0] != '+':
+			steps = append(steps, pathStep{kind: 'i', index: n, offset: start})
+		default:
+			steps = append(steps, pathStep{kind: 'k', key: s, offset: start})
+		}
+	}
+	return steps
+}
+
+func unescapeBrackets(s string) string {
+	r := strings.NewReplacer(`\[`, "[", `\]`, "]", `\\`, `\`)
+	return r.Replace(s)
+}
+
+// NestedError is a data item whose path does not fit the body built so
+// far: appending to an object, say.
+type NestedError struct {
+	Key, Reason string
+}
+
+func (e *NestedError) Error() string { return fmt.Sprintf("item %q: %s", e.Key, e.Reason) }
+
+// maxIndex bounds an index in a nested key: a[100000000]=x would
+// otherwise make a body of a hundred million nulls.
+const maxIndex = 10000
+
+// buildBody sets each Data and RawJSON item at its nested path, in order,
+// as HTTPie 3 does, and returns the root: an object, or an array when the
+// keys start with "[".
+func buildBody(items []Item) (*node, error) {
+	var root *node
+	for _, it := range items {
+		var v *node
+		switch it.Kind {
+		case Data:
+			v = &node{kind: 's', str: it.Value}
+		case RawJSON:
+			var err error
+			if v, err = parseJSON(it.Value); err != nil {
+				return nil, &NestedError{it.Key, err.Error()}
+			}
+		default:
+			continue
+		}
+		steps := parsePath(it.Key)
+		if root == nil {
+			if steps[0].kind == 'k' {
+				root = newObject()
+			} else {
+				root = &node{kind: 'a'}
+			}
+		}
+		if err := setPath(root, steps, v); err != nil {
+			return nil, &NestedError{it.Key, err.Error()}
+		}
+	}
+	if root == nil {
+		root = newObject()
+	}
+	return root, nil
+}
+
+func setPath(cur *node, steps []pathStep, v *node) error {
+	for i, st := range steps {
+		last := i == len(steps)-1
+		// What the next step needs here: an object for a key, an array
+		// for an index or an append.
+		want := byte('o')
+		if st.kind != 'k' {
+			want = 'a'
+		}
+		if cur.kind != want {
+			op := map[byte]string{'k': "key", 'i': "index", 'a': "append"}[st.kind]
+			return fmt.Errorf("can't perform %s based access on a %s", op, cur.typeName())
+		}
+		var next *node
+		switch st.kind {
+		case 'k':
+			if last {
+				cur.set(st.key, v)
+				return nil
+			}
+			next = cur.obj[st.key]
+			if next == nil {
+				next = container(steps[i+1])
+				cur.set(st.key, next)
+			}
+		case 'a':
+			if last {
+				cur.arr = append(cur.arr, v)
+				return nil
+			}
+			next = container(steps[i+1])
+			cur.arr = append(cur.arr, next)
+		case 'i':
+			if st.index > maxIndex {
+				return fmt.Errorf("index %d over %d", st.index, maxIndex)
+			}
+			for len(cur.arr) <= st.index {
+				cur.arr = append(cur.arr, &node{kind: 'r', raw: "null"})
+			}
+			if last {
+				cur.arr[st.index] = v
+				return nil
+			}
+			next = cur.arr[st.index]
+			if next.kind == 'r' && next.raw == "null" {
+				next = container(steps[i+1])
+				cur.arr[st.index] = next
+			}
+		}
+		cur = next
+	}
+	return nil
+}
+
+// container is the empty value that step needs to walk into.
+func container(step pathStep) *node {
+	if step.kind == 'k' {
+		return newObject()
+	}
+	return &node{kind: 'a'}
+}
+
+// encodePython writes n as Python's json.dumps does by default: ", " and
+// ": " between items, non-ASCII characters escaped, floats in Python's
+// shortest form. HTTPie sends its JSON bodies so, and netkit sends the
+// same bytes.
+func encodePython(b *bytes.Buffer, n *node) {
+	switch n.kind {
+	case 'o':
+		b.WriteByte('{')
+		for i, k := range n.keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			pyString(b, k)
+			b.WriteString(": ")
+			encodePython(b, n.obj[k])
+		}
+		b.WriteByte('}')
+	case 'a':
+		b.WriteByte('[')
+		for i, e := range n.arr {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			encodePython(b, e)
+		}
+		b.WriteByte(']')
+	case 's':
+		pyString(b, n.str)
+	default:
+		b.WriteString(pyNumber(n.raw))
+	}
+}
+
+// pyNumber is a JSON number as Python re-encodes it: an integer as it is
+// (but -0 as 0), any other as the shortest float repr.
+func pyNumber(raw string) string {
+	if raw == "true" || raw == "false" || raw == "null" {
+		return raw
+	}
+	if !strings.ContainsAny(raw, ".eE") {
+		if strings.TrimLeft(raw, "-0") == "" {
+			return "0"
+		}
+		return raw
+	}
+	f, err := strconv.ParseFloat(raw, 64)
+	if err != nil || math.IsInf(f, 0) {
+		// Python reads an out-of-range literal as inf and writes Infinity.
+		if strings.HasPrefix(raw, "-") {
+			return "-Infinity"
+		}
+		return "Infinity"
+	}
+	if f == 0 {
+		if math.Signbit(f) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	// Python's repr switches to exponent form below 1e-4 and from 1e16;
+	// its exponent form is Go's shortest 'e' form.
+	e := strconv.FormatFloat(f, 'e', -1, 64)
+	_, ex, _ := strings.Cut(e, "e")
+	if exp, _ := strconv.Atoi(ex); exp < -4 || exp >= 16 {
+		return e
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+// pyString writes s as a JSON string with Python's ensure_ascii escapes.
+func pyString(b *bytes.Buffer, s string) {
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r < 0x20 || (r >= 0x7f && r < 0x10000):
+			// Python escapes all but printable ASCII; invalid UTF-8
+			// reads as U+FFFD.
+			fmt.Fprintf(b, `\u%04x`, r)
+		case r >= 0x10000:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(b, `\u%04x\u%04x`, r1, r2)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+}
+
+// JSONBody builds the JSON body of Data and RawJSON items as HTTPie 3
+// does (nested keys such as user[name] and tags[]) and encodes it as
+// HTTPie sends it.
+func JSONBody(items []Item) ([]byte, error) {
+	root, err := buildBody(items)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	encodePython(&b, root)
+	return b.Bytes(), nil
+}

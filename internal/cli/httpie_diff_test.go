@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The differential suite runs HTTPie itself (Debian's httpie, 3.2) and
+// netkit http on the same command lines and compares what they would
+// send (--offline).
+
+// httpieCmd returns HTTPie's http command, or skips the test.
+func httpieCmd(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("http")
+	if err != nil {
+		t.Skip("HTTPie's http command not found (Debian package httpie): skipping the differential tests against HTTPie")
+	}
+	out, err := exec.Command(p, "--version").Output()
+	if err != nil || !strings.HasPrefix(string(out), "3.") {
+		t.Skipf("%s is not HTTPie 3 (%q): skipping the differential tests", p, out)
+	}
+	return p
+}
+
+// offlineRequest is a request as --offline prints it, reduced to what the
+// comparison covers.
+type offlineRequest struct {
+	Line    string
+	Headers []string // "name: value", names lower-cased, sorted
+	Body    string
+}
+
+// ignoredHeaders differ by design: each tool names itself, and HTTPie
+// asks for compression and keep-alive, which Go's transport adds on its
+// own when it sends.
+var ignoredHeaders = map[string]bool{"user-agent": true, "connection": true, "accept-encoding": true}
+
+func parseOffline(t *testing.T, who, out string) offlineRequest {
+	t.Helper()
+	head, body, ok := strings.Cut(out, "\r\n\r\n")
+	if !ok {
+		t.Fatalf("%s printed no request head:\n%q", who, out)
+	}
+	lines := strings.Split(head, "\r\n")
+	r := offlineRequest{Line: lines[0]}
+	for _, l := range lines[1:] {
+		name, value, _ := strings.Cut(l, ":")
+		name = strings.ToLower(name)
+		if ignoredHeaders[name] {
+			continue
+		}
+		r.Headers = append(r.Headers, name+": "+strings.TrimSpace(value))
+	}
+	sort.Strings(r.Headers)
+	// HTTPie (Python's requests) sends Content-Length: 0 on a DELETE or
+	// OPTIONS without a body; Go's client cannot, and need not (RFC 9110,
+	// section 8.6).
+	if body == "" || strings.Trim(body, "\n") == "" {
+		r.Headers = slices.DeleteFunc(r.Headers, func(h string) bool { return h == "content-length: 0" })
+	}
+	// Each tool ends its output with newlines of its own.
+	r.Body = strings.TrimRight(body, "\n")
+	if json.Valid([]byte(r.Body)) {
+		var b bytes.Buffer
+		json.Compact(&b, []byte(r.Body)) // key order kept
+		r.Body = b.String()
+	}
+	return r
+}
+
+func TestHTTPieOffline(t *testing.T) {
+	httpie := httpieCmd(t)
+	dir := t.TempDir()
+	file := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	txt := file("note.txt", "hello\n")
+	obj := file("obj.json", `{"k": [1, 2], "z": {"a": null}}`)
+	cases := []struct {
+		args  []string
+		stdin string // piped to both; "" leaves stdin alone (--ignore-stdin)
+	}{
+		{args: []string{"example.org"}},
+		{args: []string{"GET", "example.org/a/b?x=1"}},
+		{args: []string{"example.org:8080/x"}},
+		{args: []string{":3000/x"}},
+		{args: []string{"https://example.org/x", "a=1"}},
+		{args: []string{"DELETE", "example.org/items/1"}},
+		{args: []string{"example.org", "q==1", "q==2", "x y==z w"}},
+		{args: []string{"example.org/p?x=1", "y==2"}},
+		{args: []string{"example.org", "Accept:text/plain"}},
+		{args: []string{"example.org", "X-Empty;"}},
+		{args: []string{"example.org", "X-A:1", "X-A:2"}},
+		{args: []string{"example.org/x", "a=1"}},
+		{args: []string{"POST", "example.org", "a=1", "b:=2", "X-Foo:bar"}},
+		{args: []string{"PUT", "example.org/x", "user[name]=x", "tags[]:=1", "tags[]:=2"}},
+		{args: []string{"POST", "example.org", "[]:=1", "[]:=2"}},
+		{args: []string{"POST", "example.org", "a[0]=x", "a[2]=y"}},
+		{args: []string{"POST", "example.org", "a[b][c]=1", "a[b][d]:=true"}},
+		{args: []string{"POST", "example.org", `foo\[bar\]=1`}},
+		{args: []string{"POST", "example.org", "n:=1.50", "e:=1e16", "z:=-0", "l:= [ 1 ,2 ]"}},
+		{args: []string{"POST", "example.org", "name=Zoë", "emoji=😀"}},
+		{args: []string{"PATCH", "example.org", "a:=null", `o:={"z":1,"a":[true,false]}`}},
+		{args: []string{"POST", "example.org", "a=1", "a=2"}},
+		{args: []string{"POST", "example.org", "Content-Type:application/vnd.api+json", "a=1"}},
+		{args: []string{"POST", "example.org", "Accept:application/xml", "a=1"}},
+		{args: []string{"--form", "POST", "example.org", "a=1", "b=2"}},
+		{args: []string{"--form", "POST", "example.org", "name=Zoë", "sp=a b&c"}},
+		{args: []string{"-f", "PUT", "example.org", "a=1"}},
+		{args: []string{"--multipart", "--boundary", "XYZ", "POST", "example.org", "a=1", "f@" + txt}},
+		{args: []string{"--form", "--boundary", "XYZ", "POST", "example.org", "f@" + txt + ";type=text/x-foo"}},
+		{args: []string{"--multipart", "--boundary", "XYZ", "POST", "example.org", "a=1", "b=2"}},
+		{args: []string{"POST", "example.org", "data=@" + txt}},
+		{args: []string{"POST", "example.org", "obj:=@" + obj}},
+		{args: []string{"POST", "example.org", "@" + obj}},
+		{args: []string{"POST", "example.org", "@" + txt}},
+		{args: []string{"--raw", "hello", "POST", "example.org"}},
+		{args: []string{"--raw", `{"x":1}`, "PUT", "example.org", "Content-Type:application/json"}},
+		{args: []string{"POST", "example.org"}, stdin: "hi from stdin\n"},
+		{args: []string{"PUT", "example.org", "Content-Type:text/plain"}, stdin: "plain text"},
+		{args: []string{"--form", "POST", "example.org"}, stdin: "a=1&b=2"},
+	}
+	for _, tc := range cases {
+		name := strings.Join(tc.args, " ")
+		t.Run(name, func(t *testing.T) {
+			args := append([]string{"--offline"}, tc.args...)
+			if tc.stdin == "" {
+				args = append([]string{"--ignore-stdin"}, args...)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, httpie, args...)
+			cmd.Stdin = strings.NewReader(tc.stdin)
+			cmd.Env = append(os.Environ(), "HOME="+dir, "NO_COLOR=1") // no user config
+			theirs, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("http %s: %v", name, err)
+			}
+			streams, out, errOut := Test(tc.stdin)
+			if code := Main(context.Background(), append([]string{"http"}, args...), streams); code != 0 {
+				t.Fatalf("netkit http %s: exit %d: %s", name, code, errOut)
+			}
+			want, got := parseOffline(t, "HTTPie", string(theirs)), parseOffline(t, "netkit", out.String())
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("netkit http %s differs from HTTPie (-HTTPie +netkit):\n%s", name, diff)
+			}
+		})
+	}
+}
