@@ -13,14 +13,14 @@ type Kind int
 
 // The kinds of request item, by separator.
 const (
-	Header  Kind = iota // Header:Value, a request header
-	Query               // name==value, a query parameter
-	Data                // name=value, a string field of the JSON or form body
-	RawJSON             // name:=json, a JSON field of the body
-	File                // name@file, a file field of a multipart form
-	DataFile            // name=@file, a string field read from a file
-	JSONFile            // name:=@file, a JSON field read from a file
-	EmptyHeader         // Header;, a header sent with an empty value
+	Header      Kind = iota // Header:Value, a request header
+	Query                   // name==value, a query parameter
+	Data                    // name=value, a string field of the JSON or form body
+	RawJSON                 // name:=json, a JSON field of the body
+	File                    // name@file, a file field of a multipart form
+	DataFile                // name=@file, a string field read from a file
+	JSONFile                // name:=@file, a JSON field read from a file
+	EmptyHeader             // Header;, a header sent with an empty value
 )
 
 // String returns the item's separator, as it is written on the command
