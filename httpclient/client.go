@@ -294,14 +294,15 @@ func (c *Client) attempt(ctx context.Context, base *http.Request) (*Response, er
 	}
 	ct, _ := ParseContentType(hresp.Header.Get("Content-Type"))
 	resp := &Response{
-		Status:      hresp.Status,
-		StatusCode:  hresp.StatusCode,
-		Proto:       hresp.Proto,
-		Header:      hresp.Header,
-		Body:        body,
-		ContentType: ct,
-		URL:         hresp.Request.URL.String(),
-		Request:     hresp.Request,
+		Status:           hresp.Status,
+		StatusCode:       hresp.StatusCode,
+		Proto:            hresp.Proto,
+		TransferEncoding: hresp.TransferEncoding,
+		Header:           hresp.Header,
+		Body:             body,
+		ContentType:      ct,
+		URL:              hresp.Request.URL.String(),
+		Request:          hresp.Request,
 	}
 	if hresp.StatusCode < 400 {
 		return resp, nil

@@ -9,15 +9,18 @@ import (
 // Response is a response with its body read in full, within the client's
 // size cap.
 type Response struct {
-	Status      string        // "200 OK"
-	StatusCode  int           // 200
-	Proto       string        // "HTTP/1.1"
-	Header      http.Header   // the response's headers
-	Body        []byte        // the body, read in full
-	ContentType ContentType   // parsed Content-Type; zero if absent or invalid
-	Attempts    int           // attempts the call made, the first included
-	URL         string        // the final URL, after redirects
-	Request     *http.Request // the request that got this response, the last of any redirects
+	Status     string      // "200 OK"
+	StatusCode int         // 200
+	Proto      string      // "HTTP/1.1"
+	Header     http.Header // the response's headers
+	// TransferEncoding is the body's transfer codings ("chunked"), which
+	// net/http takes out of Header.
+	TransferEncoding []string
+	Body             []byte        // the body, read in full
+	ContentType      ContentType   // parsed Content-Type; zero if absent or invalid
+	Attempts         int           // attempts the call made, the first included
+	URL              string        // the final URL, after redirects
+	Request          *http.Request // the request that got this response, the last of any redirects
 }
 
 // Text returns the body decoded with the effective charset of its content

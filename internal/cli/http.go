@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -54,6 +53,10 @@ type httpOptions struct {
 	Boundary      string
 	Raw           string
 	IgnoreStdin   bool
+	Print         string // --print/-p letters
+	Headers       bool   // --headers
+	BodyOnly      bool   // --body/-b
+	Quiet         bool   // --quiet/-q
 }
 
 func newHTTPCmd(streams *IOStreams, runF func(context.Context, *httpOptions) error) *cobra.Command {
@@ -61,15 +64,23 @@ func newHTTPCmd(streams *IOStreams, runF func(context.Context, *httpOptions) err
 	cmd := &cobra.Command{
 		Use:   "http [METHOD] URL [ITEM...]",
 		Short: "Send an HTTP request, with retries (HTTPie's syntax)",
-		Long: `Send one HTTP request and print the response body: pretty, coloured JSON on a
-terminal, the raw body when piped.
+		Long: `Send one HTTP request, as HTTPie does: on a terminal the status line, the
+headers and the body (JSON indented and coloured); piped, the raw body alone.
+--print (-p) picks what to print: H request headers, B request body,
+h response headers, b response body; -v prints all four. HTTPie's -h is
+--headers here, since -h is help.
 
 Items, in HTTPie's syntax:
   Header:Value   request header
   name==value    query parameter (order kept)
   name=value     JSON string field, or form field with --form
   name:=json     raw JSON field (number, bool, array, object)
-  name@file      file upload (multipart, with --form)
+  name=@file     string field read from a file; name:=@file, JSON from a file
+  name@file      file upload (multipart, with --form or --multipart)
+  @file          the body, from a file
+  Header;        header with an empty value
+Nested JSON keys as HTTPie 3 writes them: user[name]=x, tags[]:=1, [0]=a.
+A piped stdin is the body, unless --ignore-stdin.
 
 METHOD defaults to GET, or POST when there is a body. A URL without a scheme
 gets http://, and ":3000/x" means http://localhost:3000/x.
@@ -120,6 +131,10 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 	f.StringVar(&opts.Boundary, "boundary", "", "the multipart boundary, instead of a random one")
 	f.StringVar(&opts.Raw, "raw", "", "send this text as the body")
 	f.BoolVar(&opts.IgnoreStdin, "ignore-stdin", false, "do not read the body from a piped stdin")
+	f.StringVarP(&opts.Print, "print", "p", "", "what to print: H request headers, B request body, h response headers, b response body, m elapsed time")
+	f.BoolVar(&opts.Headers, "headers", false, "print the response headers only (HTTPie's -h; -h is help here)")
+	f.BoolVarP(&opts.BodyOnly, "body", "b", false, "print the response body only")
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing but errors")
 	return cmd
 }
 
@@ -231,6 +246,14 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 	}
 	defer c.CloseIdleConnections()
 	out := opts.Streams.Out
+	ps, err := opts.resolvePrint()
+	if err != nil {
+		return err
+	}
+	if opts.Quiet {
+		ps = printSet{}
+	}
+	eol := opts.eol()
 
 	if opts.Offline {
 		hreq, err := c.Prepare(ctx, req)
@@ -240,7 +263,7 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 		if opts.JSON {
 			return json.NewEncoder(out).Encode(requestJSON(hreq, req.Body))
 		}
-		writeRequest(out, hreq, req.Body)
+		opts.writeRequest(hreq, req.Body, ps, eol)
 		return nil
 	}
 
@@ -249,11 +272,11 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 		ctx, cancel = context.WithTimeout(ctx, opts.Deadline)
 		defer cancel()
 	}
-	if opts.Verbose && !opts.JSON {
+	if (ps.reqHead || ps.reqBody) && !opts.JSON {
 		if hreq, err := c.Prepare(ctx, req); err == nil {
-			writeRequest(out, hreq, req.Body)
-			if len(req.Body) > 0 {
-				fmt.Fprintln(out)
+			opts.writeRequest(hreq, req.Body, ps, eol)
+			if len(req.Body) > 0 && ps.reqBody {
+				fmt.Fprint(out, "\n")
 			}
 		}
 	}
@@ -267,11 +290,13 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 			return werr
 		}
 	} else if resp != nil {
-		if opts.Verbose {
-			writeResponseHead(out, resp)
+		if ps.respHead {
+			writeResponseHeadLines(out, resp, eol)
 		}
-		if werr := opts.writeBody(resp); werr != nil {
-			return werr
+		if ps.respBody || opts.Output != "" {
+			if werr := opts.writeBody(resp); werr != nil {
+				return werr
+			}
 		}
 	}
 	return opts.exitFor(resp, herr)
@@ -331,37 +356,16 @@ func (o *httpOptions) writeBody(resp *httpclient.Response) error {
 }
 
 // writeRequest prints the request as it goes on the wire, headers sorted.
-func writeRequest(w io.Writer, r *http.Request, body []byte) {
-	fmt.Fprintf(w, "%s %s HTTP/1.1\r\n", r.Method, r.URL.RequestURI())
-	fmt.Fprintf(w, "Host: %s\r\n", r.URL.Host)
-	h := r.Header.Clone()
-	if body != nil {
-		h.Set("Content-Length", fmt.Sprint(len(body)))
+// writeRequest prints the request as it is sent: its head and body, as
+// ps selects.
+func (o *httpOptions) writeRequest(r *http.Request, body []byte, ps printSet, eol string) {
+	out := o.Streams.Out
+	if ps.reqHead {
+		writeRequestHead(out, r, body, eol)
 	}
-	writeHeaders(w, h)
-	fmt.Fprint(w, "\r\n")
-	if len(body) > 0 {
-		w.Write(body)
-		fmt.Fprintln(w)
-	}
-}
-
-func writeResponseHead(w io.Writer, resp *httpclient.Response) {
-	fmt.Fprintf(w, "%s %s\r\n", resp.Proto, resp.Status)
-	writeHeaders(w, resp.Header)
-	fmt.Fprint(w, "\r\n")
-}
-
-func writeHeaders(w io.Writer, h http.Header) {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		for _, v := range h[k] {
-			fmt.Fprintf(w, "%s: %s\r\n", k, v)
-		}
+	if ps.reqBody && len(body) > 0 {
+		out.Write(body)
+		fmt.Fprint(out, "\n")
 	}
 }
 
