@@ -57,6 +57,9 @@ type httpOptions struct {
 	Headers       bool   // --headers
 	BodyOnly      bool   // --body/-b
 	Quiet         bool   // --quiet/-q
+	Auth          string // --auth/-a USER[:PASSWORD] or TOKEN
+	AuthType      string // --auth-type/-A: basic, bearer or digest
+	IgnoreNetrc   bool
 }
 
 func newHTTPCmd(streams *IOStreams, runF func(context.Context, *httpOptions) error) *cobra.Command {
@@ -135,6 +138,9 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 	f.BoolVar(&opts.Headers, "headers", false, "print the response headers only (HTTPie's -h; -h is help here)")
 	f.BoolVarP(&opts.BodyOnly, "body", "b", false, "print the response body only")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing but errors")
+	f.StringVarP(&opts.Auth, "auth", "a", "", "USER[:PASSWORD] (asked for on the terminal when missing), or the token with -A bearer")
+	f.StringVarP(&opts.AuthType, "auth-type", "A", "basic", "basic, bearer or digest")
+	f.BoolVar(&opts.IgnoreNetrc, "ignore-netrc", false, "do not take credentials from ~/.netrc")
 	return cmd
 }
 
@@ -242,6 +248,9 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 	}
 	c := opts.client()
 	if err := opts.TLS.apply(c); err != nil {
+		return err
+	}
+	if err := opts.applyAuth(req, c); err != nil {
 		return err
 	}
 	defer c.CloseIdleConnections()

@@ -139,6 +139,22 @@ func TestHTTPieOffline(t *testing.T) {
 		{args: []string{"POST", "example.org"}, stdin: "hi from stdin\n"},
 		{args: []string{"PUT", "example.org", "Content-Type:text/plain"}, stdin: "plain text"},
 		{args: []string{"--form", "POST", "example.org"}, stdin: "a=1&b=2"},
+		{args: []string{"-a", "alice:s3cret", "example.org"}},
+		{args: []string{"-a", "al:ce:pa:ss", "example.org"}},
+		{args: []string{"-A", "bearer", "-a", "TOKEN123", "example.org"}},
+		{args: []string{"--auth-type=basic", "--auth=bob:pw", "POST", "example.org", "a=1"}},
+		{args: []string{"netrc.example"}},
+		{args: []string{"--ignore-netrc", "netrc.example"}},
+		{args: []string{"-a", "x:y", "netrc.example"}},
+	}
+	// One .netrc for both tools, in the home directory both read.
+	if err := os.WriteFile(filepath.Join(dir, ".netrc"), []byte("machine netrc.example\nlogin bob\npassword pw\n\ndefault login any password thing\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HOME", dir)
+	if v, ok := os.LookupEnv("NETRC"); ok {
+		os.Unsetenv("NETRC")
+		t.Cleanup(func() { os.Setenv("NETRC", v) })
 	}
 	for _, tc := range cases {
 		name := strings.Join(tc.args, " ")
@@ -194,6 +210,11 @@ func TestHTTPieLive(t *testing.T) {
 		{u + "/response-headers?X-One=1&X-Two=2"},
 		{u + "/bytes/64?seed=1"},
 		{"HEAD", u + "/get"},
+		{"-a", "user:passwd", u + "/basic-auth/user/passwd"},
+		{"-a", "user:wrong", u + "/basic-auth/user/passwd"},
+		{"-A", "bearer", "-a", "tok", u + "/bearer"},
+		{"-A", "digest", "-a", "user:passwd", u + "/digest-auth/auth/user/passwd/MD5"},
+		{"-A", "digest", "-a", "user:passwd", u + "/digest-auth/auth/user/passwd/SHA-256"},
 	}
 	// strip removes what differs by design: the Date header, the tools'
 	// own User-Agent as the server echoes it, and header order.

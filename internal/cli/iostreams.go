@@ -24,6 +24,10 @@ type IOStreams struct {
 	// InTTY reports whether In is a terminal; netkit http reads a piped
 	// In as the request body.
 	InTTY bool
+
+	// ReadPassword asks for a secret on the terminal without echo; nil
+	// when there is no terminal to ask on.
+	ReadPassword func(prompt string) (string, error)
 }
 
 // System returns the process's standard streams.
@@ -35,6 +39,17 @@ func System() *IOStreams {
 		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		InTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		ReadPassword: func(prompt string) (string, error) {
+			tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+			if err != nil {
+				return "", err
+			}
+			defer tty.Close()
+			io.WriteString(tty, prompt)
+			b, err := term.ReadPassword(int(tty.Fd()))
+			io.WriteString(tty, "\n")
+			return string(b), err
+		},
 	}
 }
 
