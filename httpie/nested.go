@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -415,4 +416,99 @@ func JSONBody(items []Item) ([]byte, error) {
 	var b bytes.Buffer
 	encodePython(&b, root)
 	return b.Bytes(), nil
+}
+
+// FormatJSON re-encodes valid JSON as HTTPie shows it on a terminal:
+// Python's json.dumps with indent=4, keys sorted unless unsorted is set,
+// non-ASCII characters as they are. ok is false for data that is not
+// JSON.
+func FormatJSON(data []byte, unsorted bool) (string, bool) {
+	n, err := parseJSON(string(data))
+	if err != nil {
+		return "", false
+	}
+	var b bytes.Buffer
+	writeIndented(&b, n, 0, !unsorted)
+	return b.String(), true
+}
+
+func writeIndented(b *bytes.Buffer, n *node, depth int, sortKeys bool) {
+	pad := func(d int) {
+		b.WriteByte('\n')
+		for range d * 4 {
+			b.WriteByte(' ')
+		}
+	}
+	switch n.kind {
+	case 'o':
+		if len(n.keys) == 0 {
+			b.WriteString("{}")
+			return
+		}
+		keys := n.keys
+		if sortKeys {
+			keys = append([]string(nil), keys...)
+			sort.Strings(keys)
+		}
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			pad(depth + 1)
+			displayString(b, k)
+			b.WriteString(": ")
+			writeIndented(b, n.obj[k], depth+1, sortKeys)
+		}
+		pad(depth)
+		b.WriteByte('}')
+	case 'a':
+		if len(n.arr) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteByte('[')
+		for i, e := range n.arr {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			pad(depth + 1)
+			writeIndented(b, e, depth+1, sortKeys)
+		}
+		pad(depth)
+		b.WriteByte(']')
+	case 's':
+		displayString(b, n.str)
+	default:
+		b.WriteString(pyNumber(n.raw))
+	}
+}
+
+// displayString writes s as json.dumps does with ensure_ascii=False: only
+// quotes, backslashes and control characters escaped.
+func displayString(b *bytes.Buffer, s string) {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r < 0x20:
+			fmt.Fprintf(b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
 }

@@ -57,6 +57,9 @@ type httpOptions struct {
 	Headers       bool   // --headers
 	BodyOnly      bool   // --body/-b
 	Quiet         bool   // --quiet/-q
+	Pretty        string // --pretty: all, colors, format, none; "" picks by the terminal
+	Style         string // --style
+	Unsorted      bool   // --unsorted
 	Auth          string // --auth/-a USER[:PASSWORD] or TOKEN
 	AuthType      string // --auth-type/-A: basic, bearer or digest
 	IgnoreNetrc   bool
@@ -108,6 +111,11 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 			if opts.Follow && !cmd.Flags().Changed("max-redirects") {
 				opts.MaxRedirects = httpclient.DefaultMaxRedirects
 			}
+			switch opts.Pretty {
+			case "", "all", "colors", "format", "none":
+			default:
+				return fmt.Errorf("--pretty %q: want all, colors, format or none", opts.Pretty)
+			}
 			if runF == nil {
 				runF = runHTTP
 			}
@@ -138,6 +146,9 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 	f.BoolVar(&opts.Headers, "headers", false, "print the response headers only (HTTPie's -h; -h is help here)")
 	f.BoolVarP(&opts.BodyOnly, "body", "b", false, "print the response body only")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing but errors")
+	f.StringVar(&opts.Pretty, "pretty", "", "all, colors, format or none (default: all on a terminal, none when piped; NO_COLOR turns colours off)")
+	f.StringVarP(&opts.Style, "style", "s", pretty.DefaultStyle, "colour scheme of the output (a chroma style)")
+	f.BoolVar(&opts.Unsorted, "unsorted", false, "keep JSON keys in the order received")
 	f.StringVarP(&opts.Auth, "auth", "a", "", "USER[:PASSWORD] (asked for on the terminal when missing), or the token with -A bearer")
 	f.StringVarP(&opts.AuthType, "auth-type", "A", "basic", "basic, bearer or digest")
 	f.BoolVar(&opts.IgnoreNetrc, "ignore-netrc", false, "do not take credentials from ~/.netrc")
@@ -300,7 +311,9 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 		}
 	} else if resp != nil {
 		if ps.respHead {
-			writeResponseHeadLines(out, resp, eol)
+			var head strings.Builder
+			writeResponseHeadLines(&head, resp, eol)
+			opts.writeHead(head.String())
 		}
 		if ps.respBody || opts.Output != "" {
 			if werr := opts.writeBody(resp); werr != nil {
@@ -343,34 +356,53 @@ func (o *httpOptions) writeBody(resp *httpclient.Response) error {
 		return os.WriteFile(o.Output, resp.Body, 0o644)
 	}
 	out := o.Streams.Out
-	if !o.Streams.OutTTY {
+	format, colors := o.prettiness()
+	if !format && !colors {
 		_, err := out.Write(resp.Body)
 		return err
 	}
-	// On a terminal: decoded text, JSON indented and coloured.
+	if isBinary(resp.Body) {
+		_, err := io.WriteString(out, binaryNotice)
+		return err
+	}
 	text, err := resp.Text()
 	if err != nil {
 		return err
 	}
-	if resp.ContentType.IsJSON() {
-		if colored, ok := pretty.JSON([]byte(text)); ok {
-			text = colored
+	mt := resp.ContentType.MediaType
+	if format && resp.ContentType.IsJSON() {
+		if f, ok := httpie.FormatJSON([]byte(text), o.Unsorted); ok {
+			text = f
 		}
+	}
+	if colors {
+		text = pretty.Highlight(text, mt, o.Style)
 	}
 	if !strings.HasSuffix(text, "\n") {
 		text += "\n"
 	}
-	_, err = io.WriteString(out, text)
+	// A blank line after the body, as HTTPie leaves on a terminal.
+	_, err = io.WriteString(out, text+"\n")
 	return err
 }
 
-// writeRequest prints the request as it goes on the wire, headers sorted.
+// binaryNotice stands for a binary body on a terminal, as in HTTPie,
+// blank lines before it included.
+const binaryNotice = `
+
++-----------------------------------------+
+| NOTE: binary data not shown in terminal |
++-----------------------------------------+
+`
+
 // writeRequest prints the request as it is sent: its head and body, as
 // ps selects.
 func (o *httpOptions) writeRequest(r *http.Request, body []byte, ps printSet, eol string) {
 	out := o.Streams.Out
 	if ps.reqHead {
-		writeRequestHead(out, r, body, eol)
+		var head strings.Builder
+		writeRequestHead(&head, r, body, eol)
+		o.writeHead(head.String())
 	}
 	if ps.reqBody && len(body) > 0 {
 		out.Write(body)

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 
 	"github.com/netkit-dev/netkit/httpclient"
+	"github.com/netkit-dev/netkit/internal/pretty"
 )
 
 // printSet is what netkit http prints, as HTTPie's --print letters say:
@@ -113,4 +115,34 @@ func writeHeaderLines(w io.Writer, h http.Header, eol string) {
 // of printing one to a terminal.
 func isBinary(b []byte) bool {
 	return strings.ContainsRune(string(b[:min(len(b), 1024)]), 0)
+}
+
+// prettiness says whether to format bodies and to colour output: --pretty,
+// else both on a terminal and neither when piped; NO_COLOR
+// (no-color.org) turns colours off either way.
+func (o *httpOptions) prettiness() (format, colors bool) {
+	switch o.Pretty {
+	case "all":
+		format, colors = true, true
+	case "colors":
+		colors = true
+	case "format":
+		format = true
+	case "none":
+	default:
+		format, colors = o.Streams.OutTTY, o.Streams.OutTTY
+	}
+	if os.Getenv("NO_COLOR") != "" {
+		colors = false
+	}
+	return format, colors
+}
+
+// writeHead prints a request or response head, coloured when colours are
+// on.
+func (o *httpOptions) writeHead(head string) {
+	if _, colors := o.prettiness(); colors {
+		head = pretty.Highlight(head, "http", o.Style)
+	}
+	io.WriteString(o.Streams.Out, head)
 }

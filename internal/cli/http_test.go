@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +45,10 @@ func TestHTTPFlags(t *testing.T) {
 			t.Errorf("%v: TLS flags %+v, want HTTPie's defaults", tt.args, got.TLS)
 		}
 		got.TLS = httpTLSFlags{}
+		if got.Style != pretty.DefaultStyle || got.AuthType != "basic" {
+			t.Errorf("%v: --style %q, --auth-type %q; want the defaults", tt.args, got.Style, got.AuthType)
+		}
+		got.Style, got.AuthType = "", ""
 		if diff := cmp.Diff(tt.want, *got); diff != "" {
 			t.Errorf("http %v options (-want +got):\n%s", tt.args, diff)
 		}
@@ -223,18 +228,29 @@ func TestHTTPOutput(t *testing.T) {
 	if code != 0 || out != `{"a":[1,true,null],"b":"x"}` {
 		t.Errorf("piped output = %q", out)
 	}
-	// On a terminal: indented and coloured JSON, text decoded.
+	// On a terminal: the head, then the body, JSON indented by 4 with its
+	// keys sorted, text decoded; coloured.
 	streams, outBuf, _ := Test("")
 	streams.OutTTY = true
-	if code := Main(context.Background(), []string{"http", s.URL}, streams); code != 0 || !strings.Contains(outBuf.String(), pretty.Key+`"a"`+pretty.Reset+": [") || !strings.Contains(outBuf.String(), "\n    ") {
-		t.Errorf("terminal output = %q", outBuf.String())
+	code = Main(context.Background(), []string{"http", s.URL}, streams)
+	plain := stripANSI(outBuf.String())
+	if code != 0 || !strings.Contains(outBuf.String(), "\x1b[") || !strings.HasPrefix(plain, "HTTP/1.1 200 OK\n") ||
+		!strings.HasSuffix(plain, "\n\n{\n    \"a\": [\n        1,\n        true,\n        null\n    ],\n    \"b\": \"x\"\n}\n\n") {
+		t.Errorf("terminal output = %q", plain)
 	}
 	streams, outBuf, _ = Test("")
 	streams.OutTTY = true
 	// The status line and headers first, with plain line ends.
 	if code := Main(context.Background(), []string{"http", s.URL + "/latin1"}, streams); code != 0 ||
-		!strings.HasPrefix(outBuf.String(), "HTTP/1.1 200 OK\nContent-Length: 6\n") || !strings.HasSuffix(outBuf.String(), "\n\nRésumé\n") {
-		t.Errorf("terminal latin-1 output = %q", outBuf.String())
+		!strings.HasPrefix(stripANSI(outBuf.String()), "HTTP/1.1 200 OK\nContent-Length: 6\n") || !strings.HasSuffix(stripANSI(outBuf.String()), "\n\nRésumé\n\n") {
+		t.Errorf("terminal latin-1 output = %q", stripANSI(outBuf.String()))
+	}
+	// NO_COLOR: formatted, not coloured.
+	t.Setenv("NO_COLOR", "1")
+	streams, outBuf, _ = Test("")
+	streams.OutTTY = true
+	if Main(context.Background(), []string{"http", s.URL}, streams); strings.Contains(outBuf.String(), "\x1b[") || !strings.Contains(outBuf.String(), "\n    \"a\"") {
+		t.Errorf("NO_COLOR output = %q", outBuf.String())
 	}
 	// -v: request and response heads, then the body.
 	_, out, _ = run(t, "", "http", "-v", s.URL)
@@ -312,3 +328,8 @@ func TestHTTPRetriesExact(t *testing.T) {
 		t.Errorf("netkit http --retries 15 = %d after %d requests (stderr %q); want %d after 16", code, hits.Load(), stderr, exitHTTP5xx)
 	}
 }
+
+var ansiRE = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// stripANSI removes colour codes.
+func stripANSI(s string) string { return ansiRE.ReplaceAllString(s, "") }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mccutchen/go-httpbin/v2/httpbin"
+	"github.com/netkit-dev/netkit/internal/testnet"
 )
 
 // The differential suite runs HTTPie itself (Debian's httpie, 3.2) and
@@ -281,4 +282,69 @@ func normalizeBody(s string) string {
 		s = re.ReplaceAllString(s, "")
 	}
 	return s
+}
+
+// TestHTTPieTerminal: on a pseudo-terminal, netkit http shows the lines
+// HTTPie shows once colours are stripped (Date aside, headers sorted),
+// and colours are there.
+func TestHTTPieTerminal(t *testing.T) {
+	httpie := httpieCmd(t)
+	py := testnet.Python(t)
+	bin := netkitBinary(t)
+	ts := httptest.NewServer(httpbin.New())
+	defer ts.Close()
+	dir := t.TempDir()
+	u := ts.URL
+	onTTY := func(args ...string) string {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, py, append([]string{"testdata/ptyrun.py"}, args...)...)
+		cmd.Env = append(os.Environ(), "HOME="+dir, "TERM=xterm-256color")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		return string(out)
+	}
+	lines := func(out string) string {
+		plain := strings.ReplaceAll(stripANSI(out), "\r", "")
+		var kept, hdrs []string
+		inHead := true
+		for i, l := range strings.Split(strings.TrimRight(plain, "\n"), "\n") {
+			switch {
+			case i == 0 || !inHead:
+				kept = append(kept, l)
+			case l == "":
+				sort.Strings(hdrs)
+				kept = append(append(kept, hdrs...), l)
+				inHead = false
+			case strings.HasPrefix(l, "Date:"):
+			case strings.HasPrefix(l, "Content-Length:") && strings.Contains(plain, `"User-Agent"`):
+			default:
+				hdrs = append(hdrs, l)
+			}
+		}
+		return normalizeBody(strings.Join(kept, "\n"))
+	}
+	for _, args := range [][]string{
+		{u + "/get"},
+		{u + "/json"},
+		{"POST", u + "/post", "name=Zoë", "n:=1.5"},
+		{u + "/status/418"},
+		{u + "/response-headers?X-A=1"},
+		{u + "/bytes/4096?seed=1"}, // binary: a notice instead
+	} {
+		name := strings.Join(args, " ")
+		t.Run(name, func(t *testing.T) {
+			full := append([]string{"--ignore-stdin"}, args...)
+			theirs := onTTY(append([]string{httpie}, full...)...)
+			ours := onTTY(append([]string{bin, "http"}, full...)...)
+			if !strings.Contains(ours, "\x1b[") {
+				t.Errorf("no colours on a terminal: %q", ours)
+			}
+			if diff := cmp.Diff(lines(theirs), lines(ours)); diff != "" {
+				t.Errorf("netkit http %s on a terminal differs from HTTPie (-HTTPie +netkit):\n%s", name, diff)
+			}
+		})
+	}
 }
