@@ -63,6 +63,8 @@ type httpOptions struct {
 	Auth          string // --auth/-a USER[:PASSWORD] or TOKEN
 	AuthType      string // --auth-type/-A: basic, bearer or digest
 	IgnoreNetrc   bool
+	Session       string // --session NAME|PATH
+	SessionRO     string // --session-read-only NAME|PATH
 }
 
 func newHTTPCmd(streams *IOStreams, runF func(context.Context, *httpOptions) error) *cobra.Command {
@@ -152,6 +154,8 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 	f.StringVarP(&opts.Auth, "auth", "a", "", "USER[:PASSWORD] (asked for on the terminal when missing), or the token with -A bearer")
 	f.StringVarP(&opts.AuthType, "auth-type", "A", "basic", "basic, bearer or digest")
 	f.BoolVar(&opts.IgnoreNetrc, "ignore-netrc", false, "do not take credentials from ~/.netrc")
+	f.StringVar(&opts.Session, "session", "", "keep cookies, custom headers and auth between runs in session NAME (per host) or file PATH")
+	f.StringVar(&opts.SessionRO, "session-read-only", "", "use session NAME or PATH without changing it")
 	return cmd
 }
 
@@ -261,8 +265,18 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 	if err := opts.TLS.apply(c); err != nil {
 		return err
 	}
+	sess, err := opts.openSession(req)
+	if err != nil {
+		return err
+	}
 	if err := opts.applyAuth(req, c); err != nil {
 		return err
+	}
+	if sess != nil && opts.Auth != "" && strings.EqualFold(opts.AuthType, "basic") {
+		user, pass, _ := httpie.SplitAuth(opts.Auth)
+		if p := req.Header.Get("Authorization"); p == httpie.BasicAuth(user, pass) {
+			sess.s.SetAuth(user, pass)
+		}
 	}
 	defer c.CloseIdleConnections()
 	out := opts.Streams.Out
@@ -301,6 +315,11 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 		}
 	}
 	resp, err := c.Do(ctx, req)
+	if sess != nil && resp != nil {
+		if serr := sess.save(opts.Items, resp); serr != nil {
+			return serr
+		}
+	}
 	var herr *httpclient.Error
 	if err != nil && !errors.As(err, &herr) {
 		return err
