@@ -359,3 +359,35 @@ func readBody(r io.Reader, declared, maxBody int64) ([]byte, error) {
 	}
 	return body, nil
 }
+
+// Stream sends r once and returns the response with its body unread, for
+// bodies too large to hold, such as downloads: there are no retries,
+// since the caller reads the body, and neither Timeout nor MaxBody
+// applies; ctx bounds the whole exchange. The caller must close the
+// body. Its errors are *Error.
+func (c *Client) Stream(ctx context.Context, r *Request) (*http.Response, error) {
+	c.init()
+	method := r.method()
+	u, err := c.resolve(r)
+	if err != nil {
+		return nil, &Error{Op: method, URL: r.URL, Class: netclass.Other, Err: err}
+	}
+	req, err := c.newHTTPRequest(ctx, r, u)
+	if err != nil {
+		return nil, err
+	}
+	if req.GetBody != nil {
+		if req.Body, err = req.GetBody(); err != nil {
+			return nil, err
+		}
+	}
+	hresp, err := c.hc.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, &Error{Op: method, URL: u.String(), Class: netclass.Of(err), Attempts: 1, Err: err}
+	}
+	return hresp, nil
+}

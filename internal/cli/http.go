@@ -65,6 +65,8 @@ type httpOptions struct {
 	IgnoreNetrc   bool
 	Session       string // --session NAME|PATH
 	SessionRO     string // --session-read-only NAME|PATH
+	Download      bool   // --download/-d
+	Continue      bool   // --continue/-c
 }
 
 func newHTTPCmd(streams *IOStreams, runF func(context.Context, *httpOptions) error) *cobra.Command {
@@ -156,6 +158,8 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 	f.BoolVar(&opts.IgnoreNetrc, "ignore-netrc", false, "do not take credentials from ~/.netrc")
 	f.StringVar(&opts.Session, "session", "", "keep cookies, custom headers and auth between runs in session NAME (per host) or file PATH")
 	f.StringVar(&opts.SessionRO, "session-read-only", "", "use session NAME or PATH without changing it")
+	f.BoolVarP(&opts.Download, "download", "d", false, "save the body to a file named from Content-Disposition or the URL (never overwriting), or --output; progress on stderr")
+	f.BoolVarP(&opts.Continue, "continue", "c", false, "with --download and --output, resume a partial file with a Range request")
 	return cmd
 }
 
@@ -305,6 +309,9 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, opts.Deadline)
 		defer cancel()
+	}
+	if opts.Download {
+		return opts.download(ctx, c, req)
 	}
 	if (ps.reqHead || ps.reqBody) && !opts.JSON {
 		if hreq, err := c.Prepare(ctx, req); err == nil {

@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestHTTPDownload: a Content-Disposition name with ../ is saved as its
+// base name, an existing file is not overwritten, a body cut short is an
+// error that keeps the partial file, and --continue completes it.
+func TestHTTPDownload(t *testing.T) {
+	content := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/evil":
+			w.Header().Set("Content-Disposition", `attachment; filename="../../evil.txt"`)
+			w.Write([]byte("not in the parent"))
+		case "/short":
+			// Promises the whole file, sends a part, and hangs up.
+			w.Header().Set("Content-Length", "65536")
+			w.Write(content[:20000])
+			w.(http.Flusher).Flush()
+			conn, _, _ := http.NewResponseController(w).Hijack()
+			conn.Close()
+		default:
+			http.ServeContent(w, r, "data.bin", time.Unix(0, 0), bytes.NewReader(content))
+		}
+	}))
+	defer ts.Close()
+	dir := t.TempDir()
+	t.Chdir(dir)
+
+	if code, _, stderr := run(t, "", "http", "--download", ts.URL+"/evil"); code != 0 {
+		t.Fatalf("download: %d %q", code, stderr)
+	}
+	if b, err := os.ReadFile("evil.txt"); err != nil || string(b) != "not in the parent" {
+		t.Errorf("evil.txt: %q, %v", b, err)
+	}
+	if code, _, _ := run(t, "", "http", "-d", ts.URL+"/evil"); code != 0 {
+		t.Fatal("second download failed")
+	}
+	if _, err := os.Stat("evil.txt-1"); err != nil {
+		t.Errorf("the second download did not go to evil.txt-1: %v", err)
+	}
+
+	code, _, stderr := run(t, "", "http", "-d", "-o", "data.bin", ts.URL+"/short")
+	if code == 0 || !strings.Contains(stderr, "incomplete download") || !strings.Contains(stderr, "--continue") {
+		t.Fatalf("short download: exit %d, %q", code, stderr)
+	}
+	if fi, err := os.Stat("data.bin"); err != nil || fi.Size() != 20000 {
+		t.Fatalf("partial file: %v, %v", fi, err)
+	}
+	code, _, stderr = run(t, "", "http", "-d", "-c", "-o", "data.bin", ts.URL+"/data.bin")
+	if code != 0 || !strings.Contains(stderr, "Resuming data.bin at byte 20000") {
+		t.Fatalf("--continue: exit %d, %q", code, stderr)
+	}
+	if b, _ := os.ReadFile("data.bin"); !bytes.Equal(b, content) {
+		t.Errorf("resumed file: %d bytes, equal %v", len(b), bytes.Equal(b, content))
+	}
+	// Complete already: nothing to do.
+	if code, _, stderr = run(t, "", "http", "-d", "-c", "-o", "data.bin", ts.URL+"/data.bin"); code != 0 || !strings.Contains(stderr, "already complete") {
+		t.Errorf("complete file: exit %d, %q", code, stderr)
+	}
+	if code, _, _ = run(t, "", "http", "-c", "-d", ts.URL+"/data.bin"); code == 0 {
+		t.Error("--continue without --output accepted")
+	}
+}
