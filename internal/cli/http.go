@@ -254,6 +254,17 @@ func (o *httpOptions) client() *httpclient.Client {
 	case o.MaxRedirects > 0:
 		c.MaxRedirects = o.MaxRedirects
 	}
+	if o.Streams.ErrTTY || o.Verbose {
+		// Retries are not silent: each failed attempt and the wait.
+		c.Retry.OnRetry = func(a retry.Attempt) {
+			hint := ""
+			if a.Hinted {
+				hint = " (Retry-After)"
+			}
+			fmt.Fprintf(o.Streams.ErrOut, "netkit: attempt %d of %d failed: %s: %v; retrying in %v%s\n",
+				a.Number, c.Retry.MaxAttempts, netclass.Of(a.Err), a.Err, a.Delay.Round(time.Millisecond), hint)
+		}
+	}
 	return c
 }
 
@@ -373,6 +384,14 @@ func (o *httpOptions) exitFor(resp *httpclient.Response, herr *httpclient.Error)
 			return &exitError{Code: code, Err: fmt.Errorf("status: %s %s: HTTP %s", resp.Request.Method, resp.URL, resp.Status)}
 		}
 		return &exitError{Code: code, Err: herr}
+	}
+	if herr.Class == netclass.Timeout {
+		// Say which limit ran out, not "context deadline exceeded".
+		limit := fmt.Sprintf("--timeout %v", o.Timeout)
+		if o.Deadline > 0 && (o.Timeout <= 0 || o.Deadline <= o.Timeout*time.Duration(herr.Attempts)) {
+			limit = fmt.Sprintf("--deadline %v", o.Deadline)
+		}
+		return &exitError{Code: exitForClass(herr.Class), Err: fmt.Errorf("%s %s: timeout: no response within %s (%d attempts): %w", herr.Op, herr.URL, limit, herr.Attempts, herr.Err)}
 	}
 	return &exitError{Code: exitForClass(herr.Class), Err: herr}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -68,5 +69,31 @@ func TestHTTPDownload(t *testing.T) {
 	}
 	if code, _, _ = run(t, "", "http", "-c", "-d", ts.URL+"/data.bin"); code == 0 {
 		t.Error("--continue without --output accepted")
+	}
+}
+
+// TestHTTPRetryAndTimeoutMessages: with -v each retry is shown with its
+// wait, and a timeout names the limit that ran out.
+func TestHTTPRetryAndTimeoutMessages(t *testing.T) {
+	var hits atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.URL.Path == "/slow" {
+			time.Sleep(300 * time.Millisecond) // the server's work; the client's --timeout is shorter
+		}
+		if hits.Load() < 3 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer ts.Close()
+	code, _, stderr := run(t, "", "http", "-v", "--retry-max-delay", "10ms", ts.URL)
+	if code != 0 || strings.Count(stderr, "retrying in") != 2 || !strings.Contains(stderr, "attempt 1 of 3 failed: http-5xx") {
+		t.Errorf("retries: exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = run(t, "", "http", "--timeout", "50ms", "--retries", "0", ts.URL+"/slow")
+	if code != exitHTTPTimeout || !strings.Contains(stderr, "no response within --timeout 50ms") {
+		t.Errorf("timeout: exit %d, stderr %q", code, stderr)
 	}
 }
