@@ -63,10 +63,14 @@ type httpOptions struct {
 	Auth          string // --auth/-a USER[:PASSWORD] or TOKEN
 	AuthType      string // --auth-type/-A: basic, bearer or digest
 	IgnoreNetrc   bool
-	Session       string // --session NAME|PATH
-	SessionRO     string // --session-read-only NAME|PATH
-	Download      bool   // --download/-d
-	Continue      bool   // --continue/-c
+	Session       string   // --session NAME|PATH
+	SessionRO     string   // --session-read-only NAME|PATH
+	Download      bool     // --download/-d
+	Continue      bool     // --continue/-c
+	HTTP1         bool     // --http1
+	Proxies       []string // --proxy PROTOCOL:URL
+	MaxHeaders    int      // --max-headers
+	Stream        bool     // --stream/-S
 }
 
 func newHTTPCmd(streams *IOStreams, runF func(context.Context, *httpOptions) error) *cobra.Command {
@@ -160,6 +164,10 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 	f.StringVar(&opts.SessionRO, "session-read-only", "", "use session NAME or PATH without changing it")
 	f.BoolVarP(&opts.Download, "download", "d", false, "save the body to a file named from Content-Disposition or the URL (never overwriting), or --output; progress on stderr")
 	f.BoolVarP(&opts.Continue, "continue", "c", false, "with --download and --output, resume a partial file with a Range request")
+	f.BoolVar(&opts.HTTP1, "http1", false, "speak HTTP/1.1 even where HTTP/2 is offered (TLS with ALPN)")
+	f.StringArrayVar(&opts.Proxies, "proxy", nil, "PROTOCOL:URL, as http:http://proxy:3128; HTTP_PROXY, HTTPS_PROXY and NO_PROXY apply too")
+	f.IntVar(&opts.MaxHeaders, "max-headers", 100, "most response headers accepted (0: no limit)")
+	f.BoolVarP(&opts.Stream, "stream", "S", false, "print the body line by line as it arrives (Server-Sent Events, NDJSON)")
 	return cmd
 }
 
@@ -280,6 +288,9 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 	if err := opts.TLS.apply(c); err != nil {
 		return err
 	}
+	if err := opts.network(c); err != nil {
+		return err
+	}
 	sess, err := opts.openSession(req)
 	if err != nil {
 		return err
@@ -332,7 +343,17 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 			}
 		}
 	}
+	if opts.Stream {
+		return opts.stream(ctx, c, req, ps)
+	}
+	start := time.Now()
 	resp, err := c.Do(ctx, req)
+	elapsed := time.Since(start)
+	if resp != nil {
+		if herr := opts.checkHeaders(resp.Header); herr != nil {
+			return herr
+		}
+	}
 	if sess != nil && resp != nil {
 		if serr := sess.save(opts.Items, resp); serr != nil {
 			return serr
@@ -356,6 +377,9 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 			if werr := opts.writeBody(resp); werr != nil {
 				return werr
 			}
+		}
+		if ps.meta {
+			fmt.Fprintf(out, "Elapsed time: %.9fs\n", elapsed.Seconds())
 		}
 	}
 	return opts.exitFor(resp, herr)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -95,5 +96,60 @@ func TestHTTPRetryAndTimeoutMessages(t *testing.T) {
 	code, _, stderr = run(t, "", "http", "--timeout", "50ms", "--retries", "0", ts.URL+"/slow")
 	if code != exitHTTPTimeout || !strings.Contains(stderr, "no response within --timeout 50ms") {
 		t.Errorf("timeout: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestHTTPNetworkFlags: --stream prints lines as they come, --max-headers
+// refuses a response with more, --proxy sends through the proxy, and
+// --print=m shows the elapsed time.
+func TestHTTPNetworkFlags(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ndjson":
+			for i := range 3 {
+				fmt.Fprintf(w, `{"n":%d}`+"\n", i)
+				w.(http.Flusher).Flush()
+			}
+		case "/many":
+			for i := range 5 {
+				w.Header().Set(fmt.Sprintf("X-H%d", i), "v")
+			}
+		default:
+			fmt.Fprintf(w, "host=%s uri=%s", r.Host, r.RequestURI)
+		}
+	}))
+	defer ts.Close()
+	code, out, stderr := run(t, "", "http", "--stream", ts.URL+"/ndjson")
+	if code != 0 || out != "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n" {
+		t.Errorf("--stream: %d %q %q", code, out, stderr)
+	}
+	if code, _, stderr := run(t, "", "http", "--max-headers", "4", ts.URL+"/many"); code == 0 || !strings.Contains(stderr, "over --max-headers 4") {
+		t.Errorf("--max-headers: %d %q", code, stderr)
+	}
+	// The test server is the proxy: a proxied request carries the whole
+	// URL as its target.
+	_, out, _ = run(t, "", "http", "--proxy", "http:"+ts.URL, "http://example.invalid/x")
+	if !strings.Contains(out, "host=example.invalid uri=http://example.invalid/x") {
+		t.Errorf("--proxy: %q", out)
+	}
+	if _, out, _ = run(t, "", "http", "--print=m", ts.URL); !strings.HasPrefix(out, "Elapsed time: ") {
+		t.Errorf("--print=m: %q", out)
+	}
+}
+
+// TestHTTP2: over TLS, HTTP/2 is negotiated and shown; --http1 keeps
+// HTTP/1.1.
+func TestHTTP2(t *testing.T) {
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, r.Proto)
+	}))
+	ts.EnableHTTP2 = true
+	ts.StartTLS()
+	defer ts.Close()
+	if _, out, stderr := run(t, "", "http", "--verify", "no", "--print=hb", ts.URL); !strings.HasPrefix(out, "HTTP/2 200 OK") || !strings.HasSuffix(out, "HTTP/2.0") {
+		t.Errorf("default: %q %q", out, stderr)
+	}
+	if _, out, _ := run(t, "", "http", "--verify", "no", "--http1", "--print=hb", ts.URL); !strings.HasPrefix(out, "HTTP/1.1 200 OK") || !strings.HasSuffix(out, "HTTP/1.1") {
+		t.Errorf("--http1: %q", out)
 	}
 }

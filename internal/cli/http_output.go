@@ -88,7 +88,11 @@ func writeRequestHead(w io.Writer, r *http.Request, body []byte, eol string) {
 // Transfer-Encoding that net/http takes out of the headers is put back,
 // since it was on the wire.
 func writeResponseHeadLines(w io.Writer, resp *httpclient.Response, eol string) {
-	fmt.Fprintf(w, "%s %s%s", resp.Proto, resp.Status, eol)
+	proto := resp.Proto
+	if proto == "HTTP/2.0" {
+		proto = "HTTP/2" // as curl shows it: HTTP/2 has no minor version
+	}
+	fmt.Fprintf(w, "%s %s%s", proto, resp.Status, eol)
 	h := resp.Header
 	if len(resp.TransferEncoding) > 0 && h.Get("Transfer-Encoding") == "" {
 		h = h.Clone()

@@ -116,8 +116,18 @@ func (f *httpTLSFlags) apply(c *httpclient.Client) error {
 	if err != nil {
 		return err
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = cfg
-	c.Transport = tr
+	transportOf(c).TLSClientConfig = cfg
 	return nil
+}
+
+// transportOf returns c's transport to adjust, giving c a clone of
+// http.DefaultTransport (proxies from the environment, HTTP/2 over TLS)
+// first if it has none.
+func transportOf(c *httpclient.Client) *http.Transport {
+	if tr, ok := c.Transport.(*http.Transport); ok {
+		return tr
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	c.Transport = tr
+	return tr
 }

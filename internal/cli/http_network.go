@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/netkit-dev/netkit/httpclient"
+	"github.com/netkit-dev/netkit/httpie"
+)
+
+// network applies --http1 and --proxy to c's transport.
+func (o *httpOptions) network(c *httpclient.Client) error {
+	if !o.HTTP1 && len(o.Proxies) == 0 {
+		return nil
+	}
+	tr := transportOf(c)
+	if o.HTTP1 {
+		tr.ForceAttemptHTTP2 = false
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
+	if len(o.Proxies) > 0 {
+		byScheme := map[string]*url.URL{}
+		for _, p := range o.Proxies {
+			scheme, raw, ok := strings.Cut(p, ":")
+			if !ok || (scheme != "http" && scheme != "https") {
+				return fmt.Errorf("--proxy %q: want PROTOCOL:URL, as http:http://proxy:3128", p)
+			}
+			u, err := url.Parse(raw)
+			if err != nil || u.Host == "" {
+				return fmt.Errorf("--proxy %q: %q is no proxy URL", p, raw)
+			}
+			byScheme[scheme] = u
+		}
+		env := tr.Proxy
+		tr.Proxy = func(r *http.Request) (*url.URL, error) {
+			if u, ok := byScheme[r.URL.Scheme]; ok {
+				return u, nil
+			}
+			if env != nil {
+				return env(r)
+			}
+			return nil, nil
+		}
+	}
+	return nil
+}
+
+// errTooManyHeaders is a response over --max-headers.
+var errTooManyHeaders = errors.New("too many response headers")
+
+// checkHeaders enforces --max-headers.
+func (o *httpOptions) checkHeaders(h http.Header) error {
+	if o.MaxHeaders <= 0 {
+		return nil
+	}
+	n := 0
+	for _, v := range h {
+		n += len(v)
+	}
+	if n > o.MaxHeaders {
+		return fmt.Errorf("%w: %d, over --max-headers %d", errTooManyHeaders, n, o.MaxHeaders)
+	}
+	return nil
+}
+
+// stream prints the response as it arrives (--stream): the head, then the
+// body a line at a time, each JSON line formatted on a terminal.
+func (o *httpOptions) stream(ctx context.Context, c *httpclient.Client, req *httpclient.Request, ps printSet) error {
+	resp, err := c.Stream(ctx, req)
+	if err != nil {
+		var herr *httpclient.Error
+		if errors.As(err, &herr) {
+			return &exitError{Code: exitForClass(herr.Class), Err: herr}
+		}
+		return err
+	}
+	defer resp.Body.Close()
+	if err := o.checkHeaders(resp.Header); err != nil {
+		return err
+	}
+	if ps.respHead {
+		var head strings.Builder
+		writeResponseHeadLines(&head, &httpclient.Response{Proto: resp.Proto, Status: resp.Status, Header: resp.Header, TransferEncoding: resp.TransferEncoding}, o.eol())
+		o.writeHead(head.String())
+	}
+	if !ps.respBody {
+		return nil
+	}
+	format, _ := o.prettiness()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), int(min(o.MaxBody, 16<<20)))
+	out := o.Streams.Out
+	for sc.Scan() {
+		line := sc.Text()
+		if format {
+			if f, ok := httpie.FormatJSON([]byte(line), o.Unsorted); ok {
+				line = f
+			}
+		}
+		if _, err := fmt.Fprintln(out, line); err != nil {
+			return err
+		}
+		if f, ok := out.(interface{ Flush() error }); ok {
+			f.Flush()
+		}
+	}
+	return sc.Err()
+}
