@@ -172,6 +172,10 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *Request, u *url.URL) (*h
 	if err != nil {
 		return nil, &Error{Op: r.method(), URL: u.String(), Class: netclass.Other, Err: err}
 	}
+	if r.Chunked && body != nil {
+		req.ContentLength = -1
+		req.TransferEncoding = []string{"chunked"}
+	}
 	for k, vs := range c.Header {
 		req.Header[k] = append([]string(nil), vs...)
 	}

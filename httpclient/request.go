@@ -40,6 +40,10 @@ type Request struct {
 	// random one (HTTPie's --boundary).
 	Boundary string
 
+	// Chunked sends the body with chunked transfer coding instead of a
+	// Content-Length (HTTPie's --chunked).
+	Chunked bool
+
 	// Body is sent as is on every attempt; nil means no body.
 	Body []byte
 }

@@ -1,6 +1,8 @@
 package httpie
 
 import (
+	"bytes"
+	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +41,13 @@ type RequestOptions struct {
 	// Raw, when set, is the whole body: --raw's text, or stdin. Items
 	// that would make a body are then an error, as in HTTPie.
 	Raw []byte
+
+	// Chunked sends the body with chunked transfer coding (--chunked).
+	Chunked bool
+
+	// Compress deflates the body (--compress, -x): 1 when that makes it
+	// smaller, 2 (-xx) always. The body gets Content-Encoding: deflate.
+	Compress int
 
 	// ReadFile reads an item's file; nil means os.ReadFile, bounded by
 	// MaxFile.
@@ -159,6 +168,17 @@ func Build(o RequestOptions) (*httpclient.Request, error) {
 		setDefault(r.Header, "Accept", AcceptJSON)
 	}
 	setDefault(r.Header, "Accept", AcceptAny)
+	if o.Compress > 0 && len(r.Body) > 0 {
+		var z bytes.Buffer
+		w := zlib.NewWriter(&z)
+		w.Write(r.Body)
+		w.Close()
+		if z.Len() < len(r.Body) || o.Compress > 1 {
+			r.Body = z.Bytes()
+			r.Header.Set("Content-Encoding", "deflate")
+		}
+	}
+	r.Chunked = o.Chunked
 	if r.Method == "" {
 		r.Method = http.MethodGet
 		if r.Body != nil {

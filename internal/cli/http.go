@@ -71,6 +71,8 @@ type httpOptions struct {
 	Proxies       []string // --proxy PROTOCOL:URL
 	MaxHeaders    int      // --max-headers
 	Stream        bool     // --stream/-S
+	Chunked       bool     // --chunked
+	Compress      int      // --compress/-x, counted
 }
 
 func newHTTPCmd(streams *IOStreams, runF func(context.Context, *httpOptions) error) *cobra.Command {
@@ -167,6 +169,8 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 	f.BoolVar(&opts.HTTP1, "http1", false, "speak HTTP/1.1 even where HTTP/2 is offered (TLS with ALPN)")
 	f.StringArrayVar(&opts.Proxies, "proxy", nil, "PROTOCOL:URL, as http:http://proxy:3128; HTTP_PROXY, HTTPS_PROXY and NO_PROXY apply too")
 	f.IntVar(&opts.MaxHeaders, "max-headers", 100, "most response headers accepted (0: no limit)")
+	f.BoolVar(&opts.Chunked, "chunked", false, "send the body with chunked transfer coding")
+	f.CountVarP(&opts.Compress, "compress", "x", "deflate the body when that makes it smaller; -xx always")
 	f.BoolVarP(&opts.Stream, "stream", "S", false, "print the body line by line as it arrives (Server-Sent Events, NDJSON)")
 	return cmd
 }
@@ -184,6 +188,7 @@ func (o *httpOptions) buildRequest() (*httpclient.Request, error) {
 	ro := httpie.RequestOptions{
 		Method: o.Method, URL: o.URL, Items: o.Items,
 		Form: o.Form, Multipart: o.Multipart, Boundary: o.Boundary,
+		Chunked: o.Chunked, Compress: o.Compress,
 	}
 	switch {
 	case o.Raw != "":

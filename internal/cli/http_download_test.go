@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"compress/zlib"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -151,5 +153,37 @@ func TestHTTP2(t *testing.T) {
 	}
 	if _, out, _ := run(t, "", "http", "--verify", "no", "--http1", "--print=hb", ts.URL); !strings.HasPrefix(out, "HTTP/1.1 200 OK") || !strings.HasSuffix(out, "HTTP/1.1") {
 		t.Errorf("--http1: %q", out)
+	}
+}
+
+// TestHTTPBodyCodings: --chunked sends chunked transfer coding, and -x a
+// deflated body the server can inflate.
+func TestHTTPBodyCodings(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body io.Reader = r.Body
+		if r.Header.Get("Content-Encoding") == "deflate" {
+			zr, err := zlib.NewReader(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), 400)
+				return
+			}
+			body = zr
+		}
+		b, _ := io.ReadAll(body)
+		fmt.Fprintf(w, "te=%v cl=%d ce=%s len=%d", r.TransferEncoding, r.ContentLength, r.Header.Get("Content-Encoding"), len(b))
+	}))
+	defer ts.Close()
+	long := "a=" + strings.Repeat("x", 2000)
+	if _, out, _ := run(t, "", "http", "--chunked", "POST", ts.URL, long); !strings.HasPrefix(out, "te=[chunked] cl=-1") {
+		t.Errorf("--chunked: %q", out)
+	}
+	if _, out, _ := run(t, "", "http", "-x", "POST", ts.URL, long); !strings.Contains(out, "ce=deflate len=2009") {
+		t.Errorf("-x: %q", out)
+	}
+	if _, out, _ := run(t, "", "http", "-x", "POST", ts.URL, "a=1"); !strings.Contains(out, "ce= len=10") {
+		t.Errorf("-x on a body deflate makes longer: %q", out)
+	}
+	if _, out, _ := run(t, "", "http", "-xx", "POST", ts.URL, "a=1"); !strings.Contains(out, "ce=deflate len=10") {
+		t.Errorf("-xx: %q", out)
 	}
 }

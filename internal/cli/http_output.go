@@ -79,6 +79,10 @@ func writeRequestHead(w io.Writer, r *http.Request, body []byte, eol string) {
 	if body != nil {
 		h.Set("Content-Length", fmt.Sprint(len(body)))
 	}
+	if len(r.TransferEncoding) > 0 {
+		// As HTTPie's --offline shows a chunked request: both headers.
+		h.Set("Transfer-Encoding", strings.Join(r.TransferEncoding, ", "))
+	}
 	writeHeaderLines(w, h, eol)
 	io.WriteString(w, eol)
 }
