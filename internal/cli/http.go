@@ -444,8 +444,13 @@ func (o *httpOptions) writeBody(resp *httpclient.Response) error {
 		return err
 	}
 	mt := resp.ContentType.MediaType
-	if format && resp.ContentType.IsJSON() {
+	switch {
+	case format && resp.ContentType.IsJSON():
 		if f, ok := httpie.FormatJSON([]byte(text), o.Unsorted); ok {
+			text = f
+		}
+	case format && isXML(mt):
+		if f, ok := pretty.FormatXML([]byte(text)); ok {
 			text = f
 		}
 	}

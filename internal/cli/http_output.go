@@ -154,3 +154,9 @@ func (o *httpOptions) writeHead(head string) {
 	}
 	io.WriteString(o.Streams.Out, head)
 }
+
+// isXML reports an XML media type: application/xml, text/xml or a +xml
+// suffix (HTML is not formatted, as in HTTPie).
+func isXML(mt string) bool {
+	return mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+xml")
+}

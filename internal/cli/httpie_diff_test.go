@@ -335,6 +335,8 @@ func TestHTTPieTerminal(t *testing.T) {
 		{u + "/status/418"},
 		{u + "/response-headers?X-A=1"},
 		{u + "/bytes/4096?seed=1"}, // binary: a notice instead
+		{u + "/xml"},
+		{u + "/html"},
 	} {
 		name := strings.Join(args, " ")
 		t.Run(name, func(t *testing.T) {
