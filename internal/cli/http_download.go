@@ -61,6 +61,11 @@ func (o *httpOptions) download(ctx context.Context, c *httpclient.Client, req *h
 		appending = true
 	}
 	name := o.Output
+	if name == "" && !o.Streams.OutTTY {
+		// Output redirected: the body goes there, as HTTPie sends it.
+		_, err := io.Copy(o.Streams.Out, resp.Body)
+		return err
+	}
 	if name == "" {
 		if name, err = httpie.UniquePath(".", httpie.DownloadName(resp.Header.Get("Content-Disposition"), resp.Request.URL.String(), resp.Header.Get("Content-Type"))); err != nil {
 			return err

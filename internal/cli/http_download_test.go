@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -39,13 +40,18 @@ func TestHTTPDownload(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 
-	if code, _, stderr := run(t, "", "http", "--download", ts.URL+"/evil"); code != 0 {
+	// Output redirected: the body goes there.
+	if code, out, _ := run(t, "", "http", "--download", ts.URL+"/evil"); code != 0 || out != "not in the parent" {
+		t.Fatalf("redirected download: %d %q", code, out)
+	}
+	// On a terminal: to a file.
+	if code, _, stderr := runTTY(t, "http", "--download", ts.URL+"/evil"); code != 0 {
 		t.Fatalf("download: %d %q", code, stderr)
 	}
 	if b, err := os.ReadFile("evil.txt"); err != nil || string(b) != "not in the parent" {
 		t.Errorf("evil.txt: %q, %v", b, err)
 	}
-	if code, _, _ := run(t, "", "http", "-d", ts.URL+"/evil"); code != 0 {
+	if code, _, _ := runTTY(t, "http", "-d", ts.URL+"/evil"); code != 0 {
 		t.Fatal("second download failed")
 	}
 	if _, err := os.Stat("evil.txt-1"); err != nil {
@@ -186,4 +192,14 @@ func TestHTTPBodyCodings(t *testing.T) {
 	if _, out, _ := run(t, "", "http", "-xx", "POST", ts.URL, "a=1"); !strings.Contains(out, "ce=deflate len=10") {
 		t.Errorf("-xx: %q", out)
 	}
+}
+
+// runTTY runs netkit with standard output on a terminal, as far as the
+// command can tell.
+func runTTY(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	streams, out, errOut := Test("")
+	streams.OutTTY = true
+	code = Main(context.Background(), args, streams)
+	return code, out.String(), errOut.String()
 }

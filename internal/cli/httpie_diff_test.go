@@ -352,3 +352,85 @@ func TestHTTPieTerminal(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPieSessionAndDownload: a session kept by each tool sends the
+// same cookies back, and a download lands under the same name with the
+// same bytes.
+func TestHTTPieSessionAndDownload(t *testing.T) {
+	httpie := httpieCmd(t)
+	ts := httptest.NewServer(httpbin.New())
+	defer ts.Close()
+	home := t.TempDir()
+	theirs := func(dir string, args ...string) string {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, httpie, append([]string{"--ignore-stdin"}, args...)...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "HOME="+home, "NO_COLOR=1")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("http %v: %v", args, err)
+		}
+		return string(out)
+	}
+	ours := func(args ...string) string {
+		streams, out, errOut := Test("")
+		if code := Main(context.Background(), append([]string{"http", "--ignore-stdin"}, args...), streams); code != 0 {
+			t.Fatalf("netkit http %v: exit %d: %s", args, code, errOut)
+		}
+		return out.String()
+	}
+	dir := t.TempDir()
+	hs, ns := filepath.Join(dir, "httpie.json"), filepath.Join(dir, "netkit.json")
+	for _, step := range [][]string{
+		{"/cookies/set?a=1&b=2", "X-Keep:yes"},
+		{"/cookies/delete?a"},
+		{"/cookies"},
+		{"/headers"},
+	} {
+		url := ts.URL + step[0]
+		h := theirs(dir, append([]string{"--session=" + hs, url}, step[1:]...)...)
+		n := ours(append([]string{"--session=" + ns, url}, step[1:]...)...)
+		if diff := cmp.Diff(normalizeBody(h), normalizeBody(n)); diff != "" {
+			t.Errorf("session step %s differs (-HTTPie +netkit):\n%s", step[0], diff)
+		}
+	}
+
+	// Downloads to files need a terminal on stdout: redirected, both
+	// tools write the body there.
+	py := testnet.Python(t)
+	ptyrun, _ := filepath.Abs("testdata/ptyrun.py")
+	bin := netkitBinary(t)
+	hd, nd := t.TempDir(), t.TempDir()
+	for _, path := range []string{"/bytes/3000?seed=7", "/response-headers?Content-Disposition=attachment%3B+filename%3D%22..%2Freport.txt%22", "/bytes/3000?seed=7"} {
+		for _, run := range []struct {
+			dir string
+			cmd []string
+		}{{hd, []string{httpie}}, {nd, []string{bin, "http"}}} {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			cmd := exec.CommandContext(ctx, py, append(append([]string{ptyrun}, run.cmd...), "--ignore-stdin", "--download", ts.URL+path)...)
+			cmd.Dir = run.dir
+			cmd.Env = append(os.Environ(), "HOME="+home)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v: %v\n%s", run.cmd, err, out)
+			}
+			cancel()
+		}
+	}
+	hEntries, _ := os.ReadDir(hd)
+	nEntries, _ := os.ReadDir(nd)
+	if len(hEntries) != len(nEntries) {
+		t.Fatalf("HTTPie saved %d files, netkit %d", len(hEntries), len(nEntries))
+	}
+	for i := range hEntries {
+		if hEntries[i].Name() != nEntries[i].Name() {
+			t.Errorf("file %d: HTTPie named it %q, netkit %q", i, hEntries[i].Name(), nEntries[i].Name())
+			continue
+		}
+		hb, _ := os.ReadFile(filepath.Join(hd, hEntries[i].Name()))
+		nb, _ := os.ReadFile(filepath.Join(nd, nEntries[i].Name()))
+		if !bytes.Equal(hb, nb) {
+			t.Errorf("%s: contents differ", hEntries[i].Name())
+		}
+	}
+}
