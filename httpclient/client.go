@@ -82,7 +82,7 @@ func (c *Client) init() {
 	})
 }
 
-func (c *Client) checkRedirect(_ *http.Request, via []*http.Request) error {
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	n := c.MaxRedirects
 	switch {
 	case n < 0:
@@ -93,8 +93,27 @@ func (c *Client) checkRedirect(_ *http.Request, via []*http.Request) error {
 	if len(via) > n {
 		return ErrTooManyRedirects
 	}
+	// net/http sends the page redirected from as Referer; urllib, curl
+	// and HTTPie do not, and a URL can carry what its owner meant to keep.
+	req.Header.Del("Referer")
+	if h, ok := req.Context().Value(historyKey{}).(*[]*Response); ok && req.Response != nil {
+		// The redirect's body is still unread here: keep a bounded
+		// part of it, as the history shows it.
+		r := req.Response
+		body, _ := io.ReadAll(io.LimitReader(r.Body, maxHistoryBody))
+		ct, _ := ParseContentType(r.Header.Get("Content-Type"))
+		*h = append(*h, &Response{Status: r.Status, StatusCode: r.StatusCode, Proto: r.Proto, Header: r.Header,
+			TransferEncoding: r.TransferEncoding, Body: body, ContentType: ct, URL: r.Request.URL.String(), Request: r.Request})
+	}
 	return nil
 }
+
+// historyKey marks a call's context with where its redirects go
+// (Request.KeepHistory).
+type historyKey struct{}
+
+// maxHistoryBody bounds the body kept of each redirect response.
+const maxHistoryBody = 64 << 10
 
 // CloseIdleConnections closes the idle connections of the client's
 // transport.
@@ -231,8 +250,13 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	}
 	var last *Response
 	attempts, err := retry.DoCount(ctx, p, func(ctx context.Context) error {
+		var history []*Response
+		if r.KeepHistory {
+			ctx = context.WithValue(ctx, historyKey{}, &history)
+		}
 		resp, err := c.attempt(ctx, base)
 		if resp != nil {
+			resp.History = history
 			last = resp
 		}
 		return err

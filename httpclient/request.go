@@ -44,6 +44,10 @@ type Request struct {
 	// Content-Length (HTTPie's --chunked).
 	Chunked bool
 
+	// KeepHistory keeps the redirects followed in Response.History
+	// (HTTPie's --all).
+	KeepHistory bool
+
 	// Body is sent as is on every attempt; nil means no body.
 	Body []byte
 }

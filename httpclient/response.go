@@ -16,11 +16,15 @@ type Response struct {
 	// TransferEncoding is the body's transfer codings ("chunked"), which
 	// net/http takes out of Header.
 	TransferEncoding []string
-	Body             []byte        // the body, read in full
-	ContentType      ContentType   // parsed Content-Type; zero if absent or invalid
-	Attempts         int           // attempts the call made, the first included
-	URL              string        // the final URL, after redirects
-	Request          *http.Request // the request that got this response, the last of any redirects
+	Body             []byte      // the body, read in full
+	ContentType      ContentType // parsed Content-Type; zero if absent or invalid
+	Attempts         int         // attempts the call made, the first included
+	// History holds the redirects followed before this response, oldest
+	// first, with the start of their bodies, when the request asked for
+	// it (Request.KeepHistory).
+	History []*Response
+	URL     string        // the final URL, after redirects
+	Request *http.Request // the request that got this response, the last of any redirects
 }
 
 // Text returns the body decoded with the effective charset of its content

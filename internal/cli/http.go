@@ -71,6 +71,7 @@ type httpOptions struct {
 	Proxies       []string // --proxy PROTOCOL:URL
 	MaxHeaders    int      // --max-headers
 	Stream        bool     // --stream/-S
+	All           bool     // --all
 	Chunked       bool     // --chunked
 	Compress      int      // --compress/-x, counted
 }
@@ -169,6 +170,7 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 	f.BoolVar(&opts.HTTP1, "http1", false, "speak HTTP/1.1 even where HTTP/2 is offered (TLS with ALPN)")
 	f.StringArrayVar(&opts.Proxies, "proxy", nil, "PROTOCOL:URL, as http:http://proxy:3128; HTTP_PROXY, HTTPS_PROXY and NO_PROXY apply too")
 	f.IntVar(&opts.MaxHeaders, "max-headers", 100, "most response headers accepted (0: no limit)")
+	f.BoolVar(&opts.All, "all", false, "with --follow, print the redirects' responses too, before the last")
 	f.BoolVar(&opts.Chunked, "chunked", false, "send the body with chunked transfer coding")
 	f.CountVarP(&opts.Compress, "compress", "x", "deflate the body when that makes it smaller; -xx always")
 	f.BoolVarP(&opts.Stream, "stream", "S", false, "print the body line by line as it arrives (Server-Sent Events, NDJSON)")
@@ -211,6 +213,7 @@ func (o *httpOptions) buildRequest() (*httpclient.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.KeepHistory = o.All
 	if o.RetryPOST && r.Header.Get(httpclient.IdempotencyKeyHeader) == "" {
 		if m, ok := httpclient.LookupMethod(r.Method); !ok || !m.Idempotent {
 			r.Header.Set(httpclient.IdempotencyKeyHeader, newIdempotencyKey())
@@ -373,6 +376,18 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 			return werr
 		}
 	} else if resp != nil {
+		for _, r := range resp.History {
+			if ps.respHead {
+				var head strings.Builder
+				writeResponseHeadLines(&head, r, eol)
+				opts.writeHead(head.String())
+			}
+			if ps.respBody {
+				if werr := opts.writeBody(r); werr != nil {
+					return werr
+				}
+			}
+		}
 		if ps.respHead {
 			var head strings.Builder
 			writeResponseHeadLines(&head, resp, eol)

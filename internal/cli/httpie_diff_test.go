@@ -218,28 +218,42 @@ func TestHTTPieLive(t *testing.T) {
 		{"-A", "bearer", "-a", "tok", u + "/bearer"},
 		{"-A", "digest", "-a", "user:passwd", u + "/digest-auth/auth/user/passwd/MD5"},
 		{"-A", "digest", "-a", "user:passwd", u + "/digest-auth/auth/user/passwd/SHA-256"},
+		{"--follow", "--all", u + "/redirect/2"},
+		{"--follow", u + "/redirect/2"},
 	}
 	// strip removes what differs by design: the Date header, the tools'
-	// own User-Agent as the server echoes it, and header order.
+	// own User-Agent as the server echoes it, and header order, in every
+	// head of the output (--all prints several).
 	strip := func(out string) string {
-		head, body, found := strings.Cut(out, "\r\n\r\n")
-		if !found || !strings.HasPrefix(head, "HTTP/") {
-			return normalizeBody(out)
-		}
-		lines := strings.Split(head, "\r\n")
-		kept := lines[:1]
+		echo := strings.Contains(out, `"User-Agent"`)
+		var b strings.Builder
 		var hdrs []string
-		// The length of a body that echoes the request's headers
-		// differs with each tool's own headers.
-		echo := strings.Contains(body, `"User-Agent"`)
-		for _, l := range lines[1:] {
-			if strings.HasPrefix(strings.ToLower(l), "date:") || echo && strings.HasPrefix(strings.ToLower(l), "content-length:") {
-				continue
+		inHead := false
+		for _, line := range strings.SplitAfter(out, "\n") {
+			bare := strings.TrimRight(line, "\r\n")
+			switch {
+			case !inHead && strings.HasPrefix(bare, "HTTP/"):
+				inHead = true
+				b.WriteString(line)
+			case inHead && bare == "":
+				sort.Strings(hdrs)
+				for _, h := range hdrs {
+					b.WriteString(h)
+				}
+				hdrs = hdrs[:0]
+				inHead = false
+				b.WriteString(line)
+			case inHead:
+				lower := strings.ToLower(bare)
+				if strings.HasPrefix(lower, "date:") || echo && strings.HasPrefix(lower, "content-length:") {
+					continue
+				}
+				hdrs = append(hdrs, line)
+			default:
+				b.WriteString(line)
 			}
-			hdrs = append(hdrs, l)
 		}
-		sort.Strings(hdrs)
-		return strings.Join(append(kept, hdrs...), "\r\n") + "\r\n\r\n" + normalizeBody(body)
+		return normalizeBody(b.String())
 	}
 	for _, args := range cases {
 		for _, print := range []string{"", "--print=hb"} {
