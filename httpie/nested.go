@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // A node is a JSON value that keeps the order of an object's keys, as
@@ -371,11 +370,15 @@ func pyNumber(raw string) string {
 }
 
 // pyString writes s as a JSON string with Python's ensure_ascii escapes.
-func pyString(b *bytes.Buffer, s string) {
+func pyString(b *bytes.Buffer, s string) { jsonString(b, s, true) }
+
+// jsonString writes s as Python's json.dumps does: quotes, backslashes
+// and control characters escaped, and with ensureASCII every character
+// but printable ASCII as \uXXXX (UTF-16 surrogate pairs beyond the
+// BMP; invalid UTF-8 reads as U+FFFD).
+func jsonString(b *bytes.Buffer, s string, ensureASCII bool) {
 	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
+	for _, r := range s {
 		switch {
 		case r == '"':
 			b.WriteString(`\"`)
@@ -391,11 +394,9 @@ func pyString(b *bytes.Buffer, s string) {
 			b.WriteString(`\b`)
 		case r == '\f':
 			b.WriteString(`\f`)
-		case r < 0x20 || (r >= 0x7f && r < 0x10000):
-			// Python escapes all but printable ASCII; invalid UTF-8
-			// reads as U+FFFD.
+		case r < 0x20 || ensureASCII && r >= 0x7f && r < 0x10000:
 			fmt.Fprintf(b, `\u%04x`, r)
-		case r >= 0x10000:
+		case ensureASCII && r >= 0x10000:
 			r1, r2 := utf16.EncodeRune(r)
 			fmt.Fprintf(b, `\u%04x\u%04x`, r1, r2)
 		default:
@@ -484,31 +485,5 @@ func writeIndented(b *bytes.Buffer, n *node, depth int, sortKeys bool) {
 	}
 }
 
-// displayString writes s as json.dumps does with ensure_ascii=False: only
-// quotes, backslashes and control characters escaped.
-func displayString(b *bytes.Buffer, s string) {
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r < 0x20:
-			fmt.Fprintf(b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-}
+// displayString writes s as json.dumps does with ensure_ascii=False.
+func displayString(b *bytes.Buffer, s string) { jsonString(b, s, false) }
