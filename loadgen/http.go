@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -74,11 +73,10 @@ func (s *httpSession) do(ctx context.Context, _, _ time.Time) error {
 	if n > int64(cfg.maxReply()) {
 		return reqErr("read", errReplyTooLong)
 	}
-	switch {
-	case resp.StatusCode >= 500:
-		return &RequestError{Op: "http", Class: netclass.HTTP5xx, Err: fmt.Errorf("status %s", resp.Status)}
-	case resp.StatusCode >= 400:
-		return &RequestError{Op: "http", Class: netclass.HTTP4xx, Err: fmt.Errorf("status %s", resp.Status)}
+	// Every status is an answer, counted by code: a server that answers
+	// 404 fast is measured as fast, on connections kept open.
+	if c := resp.StatusCode; c > 0 && c < len(s.st.statuses) {
+		s.st.statuses[c].Add(1)
 	}
 	return nil
 }

@@ -295,6 +295,8 @@ type runState struct {
 	stopped atomic.Bool
 	budget  atomic.Int64 // requests left to claim when cfg.Requests > 0
 	dials   atomic.Int64
+	// statuses counts HTTP answers by status code.
+	statuses [600]atomic.Int64
 
 	mu       sync.Mutex
 	sessions map[closer]struct{}
@@ -426,6 +428,14 @@ loop:
 	}
 	res := rec.result(&cfg)
 	res.Dials = st.dials.Load() + d.dials.Load()
+	for code := range st.statuses {
+		if n := st.statuses[code].Load(); n > 0 {
+			if res.StatusCodes == nil {
+				res.StatusCodes = map[int]int64{}
+			}
+			res.StatusCodes[code] = n
+		}
+	}
 	res.TLSResumed = d.resumed.Load()
 	res.IdleConns = len(idle)
 	return res, nil

@@ -106,6 +106,9 @@ type Result struct {
 	Series             []Interval   `json:"series"`
 
 	Dials int64 `json:"dials"` // connections opened, idle ones included
+	// StatusCodes counts HTTP answers by status code, non-2xx included:
+	// a 404 is an answer, not an error.
+	StatusCodes map[int]int64 `json:"status_codes,omitempty"`
 	// TLSResumed counts the TLS handshakes (one per dial, with Config.TLS)
 	// that resumed a session.
 	TLSResumed int64 `json:"tls_resumed,omitempty"`

@@ -203,6 +203,7 @@ func runBench(ctx context.Context, opts *benchOptions) error {
 		if err := writeReport(opts.HTML, res); err != nil {
 			return err
 		}
+		fmt.Fprintf(opts.Streams.ErrOut, "wrote the HTML report to %s\n", opts.HTML)
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.Streams.Out)
@@ -260,7 +261,24 @@ func printBench(w io.Writer, r *loadgen.Result) {
 	if r.TLSResumed > 0 {
 		fmt.Fprintf(w, "  tls        %d handshakes, %d resumed\n", r.Dials, r.TLSResumed)
 	}
+	if len(r.StatusCodes) > 0 {
+		codes := make([]int, 0, len(r.StatusCodes))
+		for c := range r.StatusCodes {
+			codes = append(codes, c)
+		}
+		sort.Ints(codes)
+		var parts []string
+		for _, c := range codes {
+			parts = append(parts, fmt.Sprintf("%d ×%d", c, r.StatusCodes[c]))
+		}
+		fmt.Fprintf(w, "  status     %s\n", strings.Join(parts, ", "))
+	}
 	line := func(name string, s loadgen.Summary) {
+		if r.Requests == 0 {
+			// No answer: no latency to report, rather than zeros.
+			fmt.Fprintf(w, "  %-10s n/a\n", name)
+			return
+		}
 		fmt.Fprintf(w, "  %-10s p50 %v  p90 %v  p99 %v  p99.9 %v  max %v\n", name, s.P50, s.P90, s.P99, s.P999, s.Max)
 	}
 	line("latency", r.Latency)

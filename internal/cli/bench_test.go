@@ -200,3 +200,22 @@ func TestBenchRun(t *testing.T) {
 		}
 	})
 }
+
+// TestBenchHTTPStatuses: non-2xx answers are answers, counted by status
+// in the output, and --html says where the report went.
+func TestBenchHTTPStatuses(t *testing.T) {
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("n") == "" {
+			http.NotFound(w, r)
+		}
+	}))
+	defer hs.Close()
+	report := filepath.Join(t.TempDir(), "r.html")
+	code, out, stderr := run(t, "", "bench", "http", hs.URL, "-c", "1", "-n", "20", "--html", report)
+	if code != 0 || !strings.Contains(out, "status     404 ×20") || !strings.Contains(out, "errors     0") {
+		t.Errorf("exit %d, out %q, stderr %q", code, out, stderr)
+	}
+	if !strings.Contains(stderr, "wrote the HTML report to "+report) {
+		t.Errorf("stderr %q does not say where the report went", stderr)
+	}
+}
