@@ -45,10 +45,10 @@ func TestHTTPFlags(t *testing.T) {
 			t.Errorf("%v: TLS flags %+v, want HTTPie's defaults", tt.args, got.TLS)
 		}
 		got.TLS = httpTLSFlags{}
-		if got.Style != pretty.DefaultStyle || got.AuthType != "basic" {
-			t.Errorf("%v: --style %q, --auth-type %q; want the defaults", tt.args, got.Style, got.AuthType)
+		if got.Style != pretty.DefaultStyle || got.AuthType != "basic" || got.MaxHeaders != 100 {
+			t.Errorf("%v: --style %q, --auth-type %q, --max-headers %d; want the defaults", tt.args, got.Style, got.AuthType, got.MaxHeaders)
 		}
-		got.Style, got.AuthType = "", ""
+		got.Style, got.AuthType, got.MaxHeaders = "", "", 0
 		if diff := cmp.Diff(tt.want, *got); diff != "" {
 			t.Errorf("http %v options (-want +got):\n%s", tt.args, diff)
 		}
