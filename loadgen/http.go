@@ -31,10 +31,14 @@ func newHTTPSession(st *runState, d *dialer) *httpSession {
 		MaxConnsPerHost:     1,
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
-		// Loopback test servers use self-signed certificates; a load
-		// generator measures, it does not authenticate.
-		TLSClientConfig:       &tls.Config{InsecureSkipVerify: true},
+		// Verified like any client unless the configuration says
+		// otherwise (netkit bench --insecure).
+		TLSClientConfig:       st.cfg.TLS,
+		ForceAttemptHTTP2:     st.cfg.HTTP2,
 		ResponseHeaderTimeout: st.cfg.timeout(),
+	}
+	if tr.TLSClientConfig == nil {
+		tr.TLSClientConfig = &tls.Config{}
 	}
 	return &httpSession{st: st, tr: tr, client: &http.Client{
 		Transport: tr,
@@ -59,6 +63,12 @@ func (s *httpSession) do(ctx context.Context, _, _ time.Time) error {
 	req, err := http.NewRequestWithContext(ctx, method, cfg.URL, body)
 	if err != nil {
 		return &RequestError{Op: "http", Class: netclass.Other, Err: err}
+	}
+	for k, vs := range cfg.Header {
+		req.Header[k] = vs
+	}
+	if cfg.Host != "" {
+		req.Host = cfg.Host
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {

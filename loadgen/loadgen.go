@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"sync"
@@ -98,13 +99,22 @@ type Config struct {
 	// Method is the HTTP method. Empty means GET.
 	Method string
 
+	// Header is added to every HTTP request, and Host, when set, is the
+	// Host it names instead of the URL's.
+	Header http.Header
+	Host   string
+
+	// HTTP2 lets an https target speak HTTP/2, negotiated by ALPN.
+	HTTP2 bool
+
 	// Body is sent with each HTTP request (none when empty).
 	Body []byte
 
 	// TLS, if set, makes the TCP targets connect with TLS, the handshake
 	// part of each connection (and so of each Connect request: with its
-	// session cache, the client resumes sessions after the first). HTTP
-	// takes https URLs instead.
+	// session cache, the client resumes sessions after the first). For
+	// HTTP, whose https URLs say when to use TLS, it is the client's
+	// configuration; nil verifies the server against the system's roots.
 	TLS *tls.Config
 
 	// Message is the line a Line or Connect request sends (without its

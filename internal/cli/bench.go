@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/netip"
 	"os"
 	"slices"
@@ -15,7 +16,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netkit-dev/netkit/httpie"
 	"github.com/netkit-dev/netkit/loadgen"
+	"github.com/netkit-dev/netkit/tlsconf"
 )
 
 type benchOptions struct {
@@ -42,6 +45,11 @@ type benchOptions struct {
 	HTML        string
 	TLS         clientTLSFlags
 	NoResume    bool
+	Headers     []string // -H 'Name: value'
+	BodyFile    string
+	ContentType string
+	Host        string
+	HTTP2       bool
 }
 
 // benchDefaultAddrs are the addresses of netkit serve's services.
@@ -141,6 +149,11 @@ On a terminal a progress line (elapsed, req/s, errors, p99) is updated every
 	f.StringVar(&opts.HTML, "html", "", "write a self-contained HTML report with latency and throughput plots to `FILE`")
 	opts.TLS.addFlags(f)
 	f.BoolVar(&opts.NoResume, "no-resume", false, "with TLS, make every handshake a full one (no session resumption)")
+	f.StringArrayVarP(&opts.Headers, "header", "H", nil, "HTTP header 'Name: value' for every request (repeatable)")
+	f.StringVar(&opts.BodyFile, "body-file", "", "HTTP request body from this file")
+	f.StringVarP(&opts.ContentType, "content-type", "T", "", "HTTP Content-Type of the body")
+	f.StringVar(&opts.Host, "host", "", "HTTP Host header, instead of the URL's host")
+	f.BoolVar(&opts.HTTP2, "http2", false, "speak HTTP/2 to an https URL (negotiated by ALPN)")
 	return cmd
 }
 
@@ -174,7 +187,11 @@ func (o *benchOptions) config() loadgen.Config {
 
 func runBench(ctx context.Context, opts *benchOptions) error {
 	cfg := opts.config()
-	if cfg.Target != loadgen.HTTP {
+	if cfg.Target == loadgen.HTTP {
+		if err := opts.httpConfig(&cfg); err != nil {
+			return err
+		}
+	} else {
 		addr, tlsCfg, err := opts.TLS.resolve(cfg.Addr)
 		if err != nil {
 			return err
@@ -301,4 +318,41 @@ func errorClasses(m map[string]int64) string {
 		parts[i] = fmt.Sprintf("%s %d", k, m[k])
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// httpConfig applies the HTTP knobs to cfg: headers, body file, content
+// type, Host, HTTP/2, a URL without a scheme as netkit http takes it, and
+// the TLS flags (the server's certificate is verified unless --insecure).
+func (o *benchOptions) httpConfig(cfg *loadgen.Config) error {
+	cfg.URL = httpie.NormalizeURL(cfg.URL)
+	cfg.Host, cfg.HTTP2 = o.Host, o.HTTP2
+	if len(o.Headers) > 0 || o.ContentType != "" {
+		cfg.Header = http.Header{}
+	}
+	for _, h := range o.Headers {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(name) == "" {
+			return fmt.Errorf("-H %q: want 'Name: value'", h)
+		}
+		cfg.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	}
+	if o.ContentType != "" {
+		cfg.Header.Set("Content-Type", o.ContentType)
+	}
+	if o.BodyFile != "" {
+		b, err := os.ReadFile(o.BodyFile)
+		if err != nil {
+			return fmt.Errorf("--body-file: %w", err)
+		}
+		cfg.Body = b
+	}
+	t := o.TLS
+	if t.CACert != "" || t.Insecure || t.Cert != "" || t.Key != "" || t.ServerName != "" {
+		tc, err := tlsconf.ClientOptions{CAFile: t.CACert, Insecure: t.Insecure, CertFile: t.Cert, KeyFile: t.Key, ServerName: t.ServerName}.Config()
+		if err != nil {
+			return err
+		}
+		cfg.TLS = tc
+	}
+	return nil
 }

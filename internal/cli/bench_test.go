@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -217,5 +218,43 @@ func TestBenchHTTPStatuses(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "wrote the HTML report to "+report) {
 		t.Errorf("stderr %q does not say where the report went", stderr)
+	}
+}
+
+// TestBenchHTTPKnobs: -H, -T, --host, --body-file and a URL without a
+// scheme reach the server; an https server's certificate is verified
+// unless --insecure.
+func TestBenchHTTPKnobs(t *testing.T) {
+	type seen struct{ method, host, ct, x, body string }
+	got := make(chan seen, 100)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		select {
+		case got <- seen{r.Method, r.Host, r.Header.Get("Content-Type"), r.Header.Get("X-Run"), string(b)}:
+		default:
+		}
+	}))
+	defer hs.Close()
+	body := filepath.Join(t.TempDir(), "body.json")
+	os.WriteFile(body, []byte(`{"k":1}`), 0o600)
+	url := strings.TrimPrefix(hs.URL, "http://") + "/x"
+	code, out, stderr := run(t, "", "bench", "http", url, "-c", "1", "-n", "3", "-X", "POST",
+		"-H", "X-Run: 7", "-T", "application/json", "--host", "api.example", "--body-file", body)
+	if code != 0 {
+		t.Fatalf("exit %d: %q %q", code, out, stderr)
+	}
+	want := seen{"POST", "api.example", "application/json", "7", `{"k":1}`}
+	if s := <-got; s != want {
+		t.Errorf("server saw %+v, want %+v", s, want)
+	}
+
+	ts := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer ts.Close()
+	code, out, _ = run(t, "", "bench", "http", ts.URL, "-c", "1", "-n", "2", "--timeout", "2s")
+	if code == 0 || !strings.Contains(out, "tls") {
+		t.Errorf("self-signed server without --insecure: exit %d, %q", code, out)
+	}
+	if code, out, stderr := run(t, "", "bench", "http", ts.URL, "-c", "1", "-n", "2", "--insecure"); code != 0 {
+		t.Errorf("--insecure: exit %d, %q %q", code, out, stderr)
 	}
 }
