@@ -237,9 +237,10 @@ func label(labels []string, i int, r *Result) string {
 func ms(d Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"ms":   func(d Duration) string { return strconv.FormatFloat(ms(d), 'f', 3, 64) },
-	"num":  func(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) },
-	"safe": func(s string) template.HTML { return template.HTML(s) },
+	"ms":       func(d Duration) string { return strconv.FormatFloat(ms(d), 'f', 3, 64) },
+	"num":      func(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) },
+	"safe":     func(s string) template.HTML { return template.HTML(s) },
+	"statuses": FormatStatusCodes,
 	"classes": func(m map[string]int64) string {
 		keys := make([]string, 0, len(m))
 		for k := range m {
@@ -266,6 +267,7 @@ figure{margin:1.5em 0}
 <table>
 <tr><th>run</th><th>model</th><th>conns</th><th>elapsed s</th><th>requests</th><th>errors</th><th>req/s</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th></tr>
 {{range .Rows}}<tr><td>{{.Name}}</td><td>{{.R.Model}}{{if .R.Rate}} {{num .R.Rate}}/s{{end}}</td><td>{{.R.Conns}}{{if gt .R.Pipeline 1}}×{{.R.Pipeline}}{{end}}</td><td>{{printf "%.2f" .Secs}}</td><td>{{.R.Requests}}</td><td>{{.R.Errors}}{{with classes .R.ErrorsBy}} ({{.}}){{end}}</td><td>{{num .R.RPS}}</td><td>{{ms .R.Latency.P50}}</td><td>{{ms .R.Latency.P90}}</td><td>{{ms .R.Latency.P99}}</td><td>{{ms .R.Latency.P999}}</td><td>{{ms .R.Latency.Max}}</td></tr>
+{{with statuses .R.StatusCodes}}<tr><td>&nbsp;&nbsp;status codes</td><td colspan="11" style="text-align:left">{{.}}</td></tr>{{end}}
 {{with .R.ServiceTime}}<tr><td>&nbsp;&nbsp;service time</td><td></td><td></td><td></td><td></td><td></td><td></td><td>{{ms .P50}}</td><td>{{ms .P90}}</td><td>{{ms .P99}}</td><td>{{ms .P999}}</td><td>{{ms .Max}}</td></tr>{{end}}
 {{end}}</table>
 <figure>{{safe .Percentiles}}<figcaption>Latency by percentile.</figcaption></figure>
@@ -295,4 +297,19 @@ func WriteHTML(w io.Writer, title string, rs ...*Result) error {
 	data.Percentiles = PercentileSVG("Latency by percentile", nil, rs)
 	data.Throughput = ThroughputSVG("Throughput over time", nil, rs)
 	return reportTmpl.Execute(w, data)
+}
+
+// FormatStatusCodes writes HTTP status counts by code, in code order:
+// "200 ×1234, 404 ×5"; "" for none.
+func FormatStatusCodes(m map[int]int64) string {
+	codes := make([]int, 0, len(m))
+	for c := range m {
+		codes = append(codes, c)
+	}
+	sort.Ints(codes)
+	parts := make([]string, 0, len(codes))
+	for _, c := range codes {
+		parts = append(parts, fmt.Sprintf("%d ×%d", c, m[c]))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -278,17 +278,8 @@ func printBench(w io.Writer, r *loadgen.Result) {
 	if r.TLSResumed > 0 {
 		fmt.Fprintf(w, "  tls        %d handshakes, %d resumed\n", r.Dials, r.TLSResumed)
 	}
-	if len(r.StatusCodes) > 0 {
-		codes := make([]int, 0, len(r.StatusCodes))
-		for c := range r.StatusCodes {
-			codes = append(codes, c)
-		}
-		sort.Ints(codes)
-		var parts []string
-		for _, c := range codes {
-			parts = append(parts, fmt.Sprintf("%d ×%d", c, r.StatusCodes[c]))
-		}
-		fmt.Fprintf(w, "  status     %s\n", strings.Join(parts, ", "))
+	if s := loadgen.FormatStatusCodes(r.StatusCodes); s != "" {
+		fmt.Fprintf(w, "  status     %s\n", s)
 	}
 	line := func(name string, s loadgen.Summary) {
 		if r.Requests == 0 {

@@ -219,6 +219,9 @@ func TestBenchHTTPStatuses(t *testing.T) {
 	if !strings.Contains(stderr, "wrote the HTML report to "+report) {
 		t.Errorf("stderr %q does not say where the report went", stderr)
 	}
+	if html, _ := os.ReadFile(report); !strings.Contains(string(html), "404 ×20") {
+		t.Error("the HTML report has no status codes")
+	}
 }
 
 // TestBenchHTTPKnobs: -H, -T, --host, --body-file and a URL without a
