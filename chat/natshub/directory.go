@@ -551,7 +551,22 @@ func (d *Directory) Last(ctx context.Context, room string, n int) ([][]byte, err
 	if err != nil {
 		return nil, fmt.Errorf("natshub: history: %w", err)
 	}
-	batch, err := cons.FetchNoWait(chat.MaxHistoryLines)
+	// How many lines the room has, then wait for exactly those: a fetch
+	// that does not wait could return before the new consumer has been
+	// sent them all, and a /history would miss lines.
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("natshub: history: %w", err)
+	}
+	want := min(int(info.NumPending), chat.MaxHistoryLines)
+	if want == 0 {
+		return nil, nil
+	}
+	wait := d.cfg.OpTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		wait = time.Until(dl)
+	}
+	batch, err := cons.Fetch(want, jetstream.FetchMaxWait(max(wait, time.Millisecond)))
 	if err != nil {
 		return nil, fmt.Errorf("natshub: history: %w", err)
 	}
