@@ -154,6 +154,7 @@ On a terminal a progress line (elapsed, req/s, errors, p99) is updated every
 	f.StringVarP(&opts.ContentType, "content-type", "T", "", "HTTP Content-Type of the body")
 	f.StringVar(&opts.Host, "host", "", "HTTP Host header, instead of the URL's host")
 	f.BoolVar(&opts.HTTP2, "http2", false, "speak HTTP/2 to an https URL (negotiated by ALPN)")
+	cmd.AddCommand(newBenchCompareCmd(streams))
 	return cmd
 }
 
@@ -241,13 +242,17 @@ func runBench(ctx context.Context, opts *benchOptions) error {
 	return nil // an interrupted run prints its partial result and succeeds, as wrk does
 }
 
-func writeReport(path string, res *loadgen.Result) error {
+func writeReport(path string, rs ...*loadgen.Result) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
+	res := rs[0]
 	title := "netkit bench " + string(res.Target) + " " + res.Addr + res.URL
-	if err := loadgen.WriteHTML(f, title, res); err != nil {
+	if len(rs) > 1 {
+		title = "netkit bench compare"
+	}
+	if err := loadgen.WriteHTML(f, title, rs...); err != nil {
 		f.Close()
 		return err
 	}

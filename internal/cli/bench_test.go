@@ -261,3 +261,28 @@ func TestBenchHTTPKnobs(t *testing.T) {
 		t.Errorf("--insecure: exit %d, %q %q", code, out, stderr)
 	}
 }
+
+// TestBenchCompare: two saved runs side by side, against a golden
+// output; --html overlays both; a file that is no result is refused.
+func TestBenchCompare(t *testing.T) {
+	a, b := "testdata/compare/a.json", "testdata/compare/b.json"
+	want, err := os.ReadFile("testdata/compare/golden.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(t.TempDir(), "c.html")
+	code, out, stderr := run(t, "", "bench", "compare", a, b, "--html", report)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if diff := cmp.Diff(string(want), out); diff != "" {
+		t.Errorf("bench compare output (-golden +got):\n%s", diff)
+	}
+	html, _ := os.ReadFile(report)
+	if !strings.Contains(string(html), ">v1<") || !strings.Contains(string(html), ">b<") {
+		t.Error("the HTML report does not name both runs")
+	}
+	if code, _, stderr := run(t, "", "bench", "compare", a, "testdata/compare/golden.txt"); code == 0 || !strings.Contains(stderr, "not a bench result") {
+		t.Errorf("a text file as a result: exit %d, %q", code, stderr)
+	}
+}
