@@ -50,11 +50,17 @@ func (n *node) set(key string, v *node) {
 	n.obj[key] = v
 }
 
+// MaxJSONDepth bounds the nesting parseJSON follows: a response body of
+// a million "[" would otherwise recurse a million frames deep.
+const MaxJSONDepth = 1000
+
+var errTooDeep = fmt.Errorf("JSON nested deeper than %d", MaxJSONDepth)
+
 // parseJSON reads valid JSON into a node, keeping key order.
 func parseJSON(s string) (*node, error) {
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()
-	n, err := decodeNode(dec)
+	n, err := decodeNode(dec, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +70,10 @@ func parseJSON(s string) (*node, error) {
 	return n, nil
 }
 
-func decodeNode(dec *json.Decoder) (*node, error) {
+func decodeNode(dec *json.Decoder, depth int) (*node, error) {
+	if depth > MaxJSONDepth {
+		return nil, errTooDeep
+	}
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
@@ -78,7 +87,7 @@ func decodeNode(dec *json.Decoder) (*node, error) {
 				if err != nil {
 					return nil, err
 				}
-				v, err := decodeNode(dec)
+				v, err := decodeNode(dec, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -89,7 +98,7 @@ func decodeNode(dec *json.Decoder) (*node, error) {
 		}
 		n := &node{kind: 'a'}
 		for dec.More() {
-			v, err := decodeNode(dec)
+			v, err := decodeNode(dec, depth+1)
 			if err != nil {
 				return nil, err
 			}

@@ -35,6 +35,8 @@ func (o *httpOptions) download(ctx context.Context, c *httpclient.Client, req *h
 			req.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
 		}
 	}
+	ctx, guard, stop := o.stallGuard(ctx)
+	defer stop()
 	resp, err := c.Stream(ctx, req)
 	if err != nil {
 		var herr *httpclient.Error
@@ -63,7 +65,7 @@ func (o *httpOptions) download(ctx context.Context, c *httpclient.Client, req *h
 	name := o.Output
 	if name == "" && !o.Streams.OutTTY {
 		// Output redirected: the body goes there, as HTTPie sends it.
-		_, err := io.Copy(o.Streams.Out, resp.Body)
+		_, err := io.Copy(o.Streams.Out, guard(resp.Body))
 		return err
 	}
 	if name == "" {
@@ -106,7 +108,7 @@ func (o *httpOptions) download(ctx context.Context, c *httpclient.Client, req *h
 		w = io.MultiWriter(f, bar)
 	}
 	start := time.Now()
-	n, err := io.Copy(w, resp.Body)
+	n, err := io.Copy(w, guard(resp.Body))
 	if err == nil && total >= 0 && n < total {
 		err = io.ErrUnexpectedEOF
 	}

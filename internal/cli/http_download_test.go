@@ -203,3 +203,32 @@ func runTTY(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	code = Main(context.Background(), args, streams)
 	return code, out.String(), errOut.String()
 }
+
+// TestHTTPDownloadStall: a server that stops sending mid-body is given up
+// after --timeout of silence, the partial file kept.
+func TestHTTPDownloadStall(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		w.Write(make([]byte, 100))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // silent until the client gives up
+	}))
+	defer ts.Close()
+	t.Chdir(t.TempDir())
+	done := make(chan int, 1)
+	go func() {
+		code, _, _ := run(t, "", "http", "-d", "-o", "part.bin", "--timeout", "200ms", ts.URL)
+		done <- code
+	}()
+	select {
+	case code := <-done:
+		if code == 0 {
+			t.Error("a stalled download succeeded")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("a stalled download hung past --timeout")
+	}
+	if fi, err := os.Stat("part.bin"); err != nil || fi.Size() != 100 {
+		t.Errorf("partial file: %v, %v", fi, err)
+	}
+}

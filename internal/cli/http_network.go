@@ -6,9 +6,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/netkit-dev/netkit/httpclient"
 	"github.com/netkit-dev/netkit/httpie"
@@ -72,6 +74,8 @@ func (o *httpOptions) checkHeaders(h http.Header) error {
 // stream prints the response as it arrives (--stream): the head, then the
 // body a line at a time, each JSON line formatted on a terminal.
 func (o *httpOptions) stream(ctx context.Context, c *httpclient.Client, req *httpclient.Request, ps printSet) error {
+	ctx, guard, stop := o.stallGuard(ctx)
+	defer stop()
 	resp, err := c.Stream(ctx, req)
 	if err != nil {
 		var herr *httpclient.Error
@@ -93,7 +97,7 @@ func (o *httpOptions) stream(ctx context.Context, c *httpclient.Client, req *htt
 		return nil
 	}
 	format, _ := o.prettiness()
-	sc := bufio.NewScanner(resp.Body)
+	sc := bufio.NewScanner(guard(resp.Body))
 	sc.Buffer(make([]byte, 64<<10), int(min(o.MaxBody, 16<<20)))
 	out := o.Streams.Out
 	for sc.Scan() {
@@ -111,4 +115,34 @@ func (o *httpOptions) stream(ctx context.Context, c *httpclient.Client, req *htt
 		}
 	}
 	return sc.Err()
+}
+
+// stallGuard bounds a streamed exchange (--download, --stream) in time:
+// Client.Stream has no timeout of its own, since a large body may rightly
+// take long, so the exchange is cancelled when the server sends nothing
+// for --timeout, waiting for the head or between reads of the body. wrap
+// resets the clock on every read that brings data; stop releases the
+// timer.
+func (o *httpOptions) stallGuard(ctx context.Context) (_ context.Context, wrap func(io.Reader) io.Reader, stop func()) {
+	if o.Timeout <= 0 {
+		return ctx, func(r io.Reader) io.Reader { return r }, func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	t := time.AfterFunc(o.Timeout, cancel)
+	wrap = func(r io.Reader) io.Reader { return &stallReader{r: r, t: t, d: o.Timeout} }
+	return ctx, wrap, func() { t.Stop(); cancel() }
+}
+
+type stallReader struct {
+	r io.Reader
+	t *time.Timer
+	d time.Duration
+}
+
+func (s *stallReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if n > 0 {
+		s.t.Reset(s.d)
+	}
+	return n, err
 }
