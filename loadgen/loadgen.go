@@ -104,8 +104,18 @@ type Config struct {
 	Header http.Header
 	Host   string
 
-	// HTTP2 lets an https target speak HTTP/2, negotiated by ALPN.
-	HTTP2 bool
+	// HTTP2 lets an https target speak HTTP/2, negotiated by ALPN. It
+	// runs on net/http's client, as does NetHTTP, which the benchmarks
+	// use as a reference; otherwise the HTTP target runs on the
+	// generator's own HTTP/1.1 engine.
+	HTTP2   bool
+	NetHTTP bool
+
+	// HTTPRequests, when not empty, replaces Method, URL, Header and Body
+	// with several requests, sent in turn by each connection: a mixed
+	// workload (netkit bench --requests-file). With Pipeline above 1 they
+	// must share one origin.
+	HTTPRequests []HTTPRequest
 
 	// Body is sent with each HTTP request (none when empty).
 	Body []byte
@@ -130,8 +140,9 @@ type Config struct {
 	// room). 0 means DefaultConns (10).
 	Conns int
 
-	// Pipeline is the number of RPC calls in flight on each connection.
-	// 0 means 1. Other targets ignore it.
+	// Pipeline is the number of RPC calls, or pipelined HTTP/1.1
+	// requests, in flight on each connection. 0 means 1. Other targets
+	// ignore it.
 	Pipeline int
 
 	// Duration bounds the run, which stops earlier when Requests have
@@ -196,11 +207,14 @@ type Config struct {
 func (c *Config) conns() int { return positiveOr(c.Conns, DefaultConns) }
 
 func (c *Config) pipeline() int {
-	if c.Pipeline <= 0 || c.Target != RPC {
+	if c.Pipeline <= 0 || (c.Target != RPC && c.Target != HTTP) || (c.Target == HTTP && c.netHTTP()) {
 		return 1
 	}
 	return c.Pipeline
 }
+
+// netHTTP says the HTTP target runs on net/http's client.
+func (c *Config) netHTTP() bool { return c.HTTP2 || c.NetHTTP }
 
 func (c *Config) duration() time.Duration { return positiveOr(c.Duration, DefaultDuration) }
 
@@ -244,9 +258,16 @@ func (c *Config) Validate() error {
 			return bad("%s target needs HOST:PORT, got %q", c.Target, c.Addr)
 		}
 	case HTTP:
-		u, err := url.Parse(c.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return bad("http target needs an http:// or https:// URL, got %q", c.URL)
+		origins := map[string]bool{}
+		for _, r := range c.httpRequests() {
+			u, err := url.Parse(r.URL)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return bad("http target needs an http:// or https:// URL, got %q", r.URL)
+			}
+			origins[u.Scheme+"://"+u.Host] = true
+		}
+		if len(origins) > 1 && c.pipeline() > 1 {
+			return bad("pipelined requests must share one origin (scheme, host and port); got %d", len(origins))
 		}
 	case "":
 		return bad("no target")
@@ -305,8 +326,10 @@ type runState struct {
 	stopped atomic.Bool
 	budget  atomic.Int64 // requests left to claim when cfg.Requests > 0
 	dials   atomic.Int64
-	// statuses counts HTTP answers by status code.
-	statuses [600]atomic.Int64
+	// statuses counts HTTP answers by status code, and bodyBytes the
+	// size of their bodies.
+	statuses  [600]atomic.Int64
+	bodyBytes atomic.Int64
 
 	mu       sync.Mutex
 	sessions map[closer]struct{}
@@ -446,6 +469,7 @@ loop:
 			res.StatusCodes[code] = n
 		}
 	}
+	res.BodyBytes = st.bodyBytes.Load()
 	res.TLSResumed = d.resumed.Load()
 	res.IdleConns = len(idle)
 	return res, nil

@@ -109,6 +109,9 @@ type Result struct {
 	// StatusCodes counts HTTP answers by status code, non-2xx included:
 	// a 404 is an answer, not an error.
 	StatusCodes map[int]int64 `json:"status_codes,omitempty"`
+	// BodyBytes is the size of the HTTP bodies answered, as read (before
+	// any content coding is undone).
+	BodyBytes int64 `json:"body_bytes,omitempty"`
 	// TLSResumed counts the TLS handshakes (one per dial, with Config.TLS)
 	// that resumed a session.
 	TLSResumed int64 `json:"tls_resumed,omitempty"`

@@ -1,9 +1,9 @@
 package loadgen
 
 import (
+	"cmp"
 	"context"
 	"errors"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,21 +61,50 @@ func newWorkers(ctx context.Context, st *runState, d *dialer) ([]*worker, error)
 			ws = append(ws, &worker{sess: newChatSession(st, d, i), selfRecorded: true})
 		}
 	case HTTP:
-		for range n {
-			ws = append(ws, &worker{sess: newHTTPSession(st, d)})
+		if cfg.netHTTP() {
+			for range n {
+				ws = append(ws, &worker{sess: newHTTPSession(st, d)})
+			}
+			break
+		}
+		eng, err := newH1Engine(cfg)
+		if err != nil {
+			return nil, err
+		}
+		for c := range n {
+			if p := cfg.pipeline(); p > 1 {
+				pipe := &h1Pipe{st: st, d: d, eng: eng, pipeline: p}
+				slots := make([]chan h1Answer, p)
+				for i := range slots {
+					slots[i] = make(chan h1Answer, 1)
+				}
+				for slot := range p {
+					ws = append(ws, &worker{sess: &h1Slot{p: pipe, slot: slot, slots: slots}})
+				}
+				continue
+			}
+			// Connections start at different places in a mixed
+			// workload, so that its requests are spread from the start.
+			ws = append(ws, &worker{sess: newH1Session(st, d, eng, c)})
 		}
 	}
 
 	// Set up every session, paced, before the clock starts.
-	var wg sync.WaitGroup
-	var ok atomic.Int64
-	needsDial := cfg.Target != Connect && cfg.Target != HTTP
+	var (
+		wg       sync.WaitGroup
+		ok       atomic.Int64
+		errOnce  sync.Once
+		firstErr error
+	)
+	needsDial := cfg.Target != Connect && (cfg.Target != HTTP || !cfg.netHTTP())
 	for _, w := range ws {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if err := d.paced(ctx, func() error { return w.sess.connect(ctx) }); err == nil {
 				ok.Add(1)
+			} else {
+				errOnce.Do(func() { firstErr = err })
 			}
 		}()
 	}
@@ -84,15 +113,7 @@ func newWorkers(ctx context.Context, st *runState, d *dialer) ([]*worker, error)
 		for _, w := range ws {
 			w.sess.close()
 		}
-		err := ctx.Err()
-		if err == nil {
-			// Try once more to report the actual reason.
-			var c net.Conn
-			if c, err = d.dial(ctx, cfg.Addr); err == nil {
-				c.Close()
-				err = errors.New("set-up failed, though a later dial succeeded")
-			}
-		}
+		err := cmp.Or(ctx.Err(), firstErr)
 		var re *RequestError
 		if errors.As(err, &re) {
 			err = re.Err

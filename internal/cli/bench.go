@@ -18,6 +18,7 @@ import (
 
 	"github.com/netkit-dev/netkit/httpie"
 	"github.com/netkit-dev/netkit/loadgen"
+	"github.com/netkit-dev/netkit/netclass"
 	"github.com/netkit-dev/netkit/tlsconf"
 )
 
@@ -50,6 +51,7 @@ type benchOptions struct {
 	ContentType string
 	Host        string
 	HTTP2       bool
+	Engine      string // http: "netkit" or "net/http"
 }
 
 // benchDefaultAddrs are the addresses of netkit serve's services.
@@ -153,7 +155,8 @@ On a terminal a progress line (elapsed, req/s, errors, p99) is updated every
 	f.StringVar(&opts.BodyFile, "body-file", "", "HTTP request body from this file")
 	f.StringVarP(&opts.ContentType, "content-type", "T", "", "HTTP Content-Type of the body")
 	f.StringVar(&opts.Host, "host", "", "HTTP Host header, instead of the URL's host")
-	f.BoolVar(&opts.HTTP2, "http2", false, "speak HTTP/2 to an https URL (negotiated by ALPN)")
+	f.BoolVar(&opts.HTTP2, "http2", false, "speak HTTP/2 to an https URL (negotiated by ALPN; runs on net/http's client)")
+	f.StringVar(&opts.Engine, "engine", "netkit", "HTTP client: netkit (the HTTP/1.1 engine built for load) or net/http (Go's client, for reference)")
 	cmd.AddCommand(newBenchCompareCmd(streams))
 	return cmd
 }
@@ -212,6 +215,11 @@ func runBench(ctx context.Context, opts *benchOptions) error {
 	res, err := loadgen.Run(ctx, cfg)
 	if tty {
 		fmt.Fprint(opts.Streams.ErrOut, "\r\033[K")
+	}
+	if errors.Is(err, loadgen.ErrNoConnections) {
+		// Not one connection: exit as netkit http would for the cause
+		// (7 for a certificate the server's name or CA does not match).
+		return &exitError{Code: exitForClass(netclass.Of(err)), Err: err}
 	}
 	if err != nil {
 		return err
@@ -322,6 +330,13 @@ func errorClasses(m map[string]int64) string {
 func (o *benchOptions) httpConfig(cfg *loadgen.Config) error {
 	cfg.URL = httpie.NormalizeURL(cfg.URL)
 	cfg.Host, cfg.HTTP2 = o.Host, o.HTTP2
+	switch o.Engine {
+	case "", "netkit":
+	case "net/http":
+		cfg.NetHTTP = true
+	default:
+		return fmt.Errorf("--engine %q: want netkit or net/http", o.Engine)
+	}
 	if len(o.Headers) > 0 || o.ContentType != "" {
 		cfg.Header = http.Header{}
 	}

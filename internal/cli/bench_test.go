@@ -196,7 +196,7 @@ func TestBenchRun(t *testing.T) {
 		addr := ln.Addr().String()
 		ln.Close()
 		code, _, stderr := run(t, "", "bench", "line", addr, "-c", "1", "-d", "200ms")
-		if code != ExitError || !strings.Contains(stderr, "no connection") {
+		if code != exitHTTPConnect || !strings.Contains(stderr, "no connection") {
 			t.Errorf("bench against a closed port: exit %d, stderr %q", code, stderr)
 		}
 	})
@@ -253,9 +253,9 @@ func TestBenchHTTPKnobs(t *testing.T) {
 
 	ts := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer ts.Close()
-	code, out, _ = run(t, "", "bench", "http", ts.URL, "-c", "1", "-n", "2", "--timeout", "2s")
-	if code == 0 || !strings.Contains(out, "tls") {
-		t.Errorf("self-signed server without --insecure: exit %d, %q", code, out)
+	code, out, stderr = run(t, "", "bench", "http", ts.URL, "-c", "1", "-n", "2", "--timeout", "2s")
+	if code != exitTLS || !strings.Contains(stderr, "certificate") {
+		t.Errorf("self-signed server without --insecure: exit %d (want %d), %q %q", code, exitTLS, out, stderr)
 	}
 	if code, out, stderr := run(t, "", "bench", "http", ts.URL, "-c", "1", "-n", "2", "--insecure"); code != 0 {
 		t.Errorf("--insecure: exit %d, %q %q", code, out, stderr)

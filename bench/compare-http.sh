@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# HTTP load generators side by side: wrk, hey and netkit bench http (its
+# HTTP/1.1 engine, and net/http's client as a reference) against one Go
+# net/http hello server (bench/hello), with the server pinned to core 0 and
+# each generator to core 1, 100 connections, for the same duration.
+#
+#   bench/compare-http.sh [RUNS] [SECONDS] [CONNS]   (default 5 10 100)
+#
+# For every run and tool it measures requests per second (as the tool
+# reports it) and the generator's CPU time per request (user + system, from
+# the kernel's accounting of the process and its threads), and prints the
+# median, minimum and maximum of each as ratios to wrk in the same run.
+# Needs wrk and hey (apt-get install -y wrk hey) and two cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-5}
+SECS=${2:-10}
+CONNS=${3:-100}
+for tool in wrk hey taskset; do
+	command -v $tool >/dev/null || { echo "$tool is not installed: apt-get install -y wrk hey util-linux" >&2; exit 1; }
+done
+[ "$(nproc)" -ge 2 ] || { echo "needs two cores: one for the server, one for the generator" >&2; exit 1; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+go build -o "$TMP/netkit" ./cmd/netkit
+go build -o "$TMP/hello" ./bench/hello
+python3 - "$RUNS" "$SECS" "$CONNS" "$TMP" <<'PY'
+import json, os, re, resource, statistics, subprocess, sys, time
+
+runs, secs, conns, tmp = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+srv = subprocess.Popen(["taskset", "-c", "0", tmp + "/hello"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+addr = srv.stdout.readline().strip()
+url = "http://" + addr + "/"
+
+def wrk(out):
+    n = int(re.search(r"(\d+) requests in", out).group(1))
+    return n, float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+def hey(out):
+    n = sum(int(c) for c in re.findall(r"\[\d+\]\s+(\d+) responses", out))
+    return n, float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+def netkit(out):
+    r = json.loads(out)
+    return r["requests"], r["rps"]
+
+tools = {
+    "wrk": (["wrk", "-t1", "-c%d" % conns, "-d%ds" % secs, url], wrk),
+    "hey": (["hey", "-z", "%ds" % secs, "-c", str(conns), url], hey),
+    "netkit": ([tmp + "/netkit", "bench", "http", url, "-c", str(conns), "-d", "%ds" % secs, "--json"], netkit),
+    "netkit (net/http)": ([tmp + "/netkit", "bench", "http", url, "-c", str(conns), "-d", "%ds" % secs, "--json", "--engine", "net/http"], netkit),
+}
+
+def measure(cmd, parse):
+    # CPU time of the generator alone: the child's rusage, taken by wait4.
+    p = subprocess.Popen(["taskset", "-c", "1"] + cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out = p.stdout.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    if status != 0:
+        sys.exit("%s failed (status %d): %s" % (cmd[0], status, out[-500:]))
+    n, rps = parse(out)
+    return rps, (ru.ru_utime + ru.ru_stime) / n * 1e6
+
+res = {t: [] for t in tools}
+for i in range(runs):
+    order = list(tools)[i % len(tools):] + list(tools)[:i % len(tools)]
+    for t in order:
+        res[t].append(measure(*tools[t]))
+    print("run %d: " % (i + 1) + ", ".join("%s %.0f req/s %.1f µs" % (t, *res[t][-1]) for t in tools), file=sys.stderr)
+srv.stdin.close()
+srv.wait()
+
+print("%d runs of %d s, %d connections, server on core 0, generator on core 1" % (runs, secs, conns))
+print()
+print("| generator | req/s (median) | CPU µs/request (median) | req/s ÷ wrk: median (min–max) | CPU/request ÷ wrk: median (min–max) |")
+print("|---|---:|---:|---:|---:|")
+for t in tools:
+    rps = [r for r, _ in res[t]]
+    cpu = [c for _, c in res[t]]
+    rr = [r / w for (r, _), (w, _) in zip(res[t], res["wrk"])]
+    cr = [c / w for (_, c), (_, w) in zip(res[t], res["wrk"])]
+    print("| %s | %.0f | %.2f | %.2f (%.2f–%.2f) | %.2f (%.2f–%.2f) |" % (
+        t, statistics.median(rps), statistics.median(cpu),
+        statistics.median(rr), min(rr), max(rr), statistics.median(cr), min(cr), max(cr)))
+PY
