@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net/http"
 	"strconv"
 	"testing"
 )
@@ -69,6 +70,58 @@ func FuzzReadLine(f *testing.F) {
 		}
 		if !bytes.Equal(got, in) {
 			t.Errorf("lines joined = %q, want %q", got, in)
+		}
+	})
+}
+
+// FuzzReadH1Response feeds raw bytes to the engine's response parser, as
+// the first and only answer on a connection. It must never panic or read
+// past its bounds, and where both it and net/http's parser accept a
+// response, they must agree on its status and on its body's size.
+func FuzzReadH1Response(f *testing.F) {
+	for _, s := range []string{
+		"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n0\r\nTrailer: x\r\n\r\n",
+		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+		"HTTP/1.0 200 OK\r\n\r\nuntil the end",
+		"HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+		"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi",
+		"HTTP/1.1 101 Switching Protocols\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+	} {
+		f.Add([]byte(s), false)
+	}
+	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"), true)
+	f.Fuzz(func(t *testing.T, in []byte, head bool) {
+		const maxBody = 1 << 12
+		br := bufio.NewReaderSize(bytes.NewReader(in), 64)
+		r, err := readH1Response(br, head, maxBody)
+		if err != nil {
+			return
+		}
+		if r.status < 200 || r.status > 999 || r.bodyBytes < 0 || r.bodyBytes > maxBody {
+			t.Fatalf("accepted status %d with a body of %d bytes", r.status, r.bodyBytes)
+		}
+		method := "GET"
+		if head {
+			method = "HEAD"
+		}
+		hr := bufio.NewReader(bytes.NewReader(in))
+		resp, err := http.ReadResponse(hr, &http.Request{Method: method})
+		for err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != 101 {
+			// net/http hands interim answers back; the engine skips them.
+			resp, err = http.ReadResponse(hr, &http.Request{Method: method})
+		}
+		if err != nil {
+			return // net/http is stricter in places (obsolete folding, some codings)
+		}
+		n, err := io.Copy(io.Discard, resp.Body)
+		if err != nil {
+			return
+		}
+		if resp.StatusCode != r.status || n != r.bodyBytes {
+			t.Errorf("engine: status %d, %d body bytes; net/http: status %d, %d body bytes", r.status, r.bodyBytes, resp.StatusCode, n)
 		}
 	})
 }

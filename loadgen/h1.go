@@ -299,7 +299,7 @@ func (s *h1Session) do(ctx context.Context, now, _ time.Time) error {
 // idleClosed reports an error that a server closing an idle connection
 // gives: an end of input before any byte of the answer, or a reset.
 func idleClosed(err error) bool {
-	return err == io.EOF || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+	return errors.Is(err, errNoAnswer) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 func idempotent(r *h1Request) bool {
@@ -317,9 +317,9 @@ func (s *h1Session) interrupt() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stopped = true
-	for _, hc := range s.conns {
-		if hc.c != nil {
-			hc.c.SetDeadline(time.Unix(1, 0))
+	for i := range s.conns {
+		if c := s.conns[i].c; c != nil {
+			c.SetDeadline(time.Unix(1, 0))
 		}
 	}
 }
@@ -365,6 +365,8 @@ type h1PipeConn struct {
 	err  error          // why the reader ended; read after done
 	quit chan struct{}  // closed by shut: the reader stops waiting for requests
 	once sync.Once
+	// answered counts the answers read; read after done.
+	answered int
 }
 
 // shut closes the connection and ends its reader.
@@ -432,6 +434,12 @@ func (pc *h1PipeConn) readLoop(p *h1Pipe, slots []chan h1Answer) {
 			return
 		}
 		r, err := readH1Response(br, want.head, max)
+		if errors.Is(err, errNoAnswer) {
+			// Closed between answers: what is queued was not served.
+			pc.err = errPipeClosed
+			pc.shut()
+			return
+		}
 		if err != nil {
 			if errors.Is(err, ErrProtocol) {
 				err = &RequestError{Op: "read", Class: netclass.Protocol, Err: err}
@@ -444,12 +452,13 @@ func (pc *h1PipeConn) readLoop(p *h1Pipe, slots []chan h1Answer) {
 		}
 		counts.status(r.status)
 		counts.bodyBytes += r.bodyBytes
+		pc.answered++
 		select {
 		case slots[want.slot] <- h1Answer{seq: want.seq}:
 		default:
 		}
 		if r.close {
-			pc.err = reqErr("read", fmt.Errorf("%w: the server closed a pipelined connection", io.EOF))
+			pc.err = errPipeClosed
 			pc.shut()
 			return
 		}
@@ -497,6 +506,34 @@ func (s *h1Slot) connect(ctx context.Context) error {
 }
 
 func (s *h1Slot) do(ctx context.Context, now, _ time.Time) error {
+	s.p.mu.Lock()
+	req := &s.p.eng.reqs[s.p.next]
+	if s.p.next++; s.p.next == len(s.p.eng.reqs) {
+		s.p.next = 0
+	}
+	s.p.mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		err := s.try(ctx, now, req)
+		// Requests written behind the answer on which the server closed
+		// the connection were never served: send them again on a new
+		// one. Again and again while each connection serves some (a
+		// server that closes after every answer serves one request per
+		// connection); once when one served none.
+		if errors.Is(err, errPipeClosed) && idempotent(req) && (attempt == 0 || s.cur.answered > 0) && ctx.Err() == nil {
+			s.p.drop(s.cur)
+			now = time.Now()
+			continue
+		}
+		return err
+	}
+}
+
+// errPipeClosed ends a pipelined connection that the server closed at the
+// end of an answer, cleanly: the requests still queued on it were not
+// served.
+var errPipeClosed = &RequestError{Op: "read", Class: netclass.EOF, Err: fmt.Errorf("%w: the server closed a pipelined connection", io.EOF)}
+
+func (s *h1Slot) try(ctx context.Context, now time.Time, req *h1Request) error {
 	pc, err := s.p.get(ctx, s.slots)
 	if err != nil {
 		return err
@@ -505,12 +542,6 @@ func (s *h1Slot) do(ctx context.Context, now, _ time.Time) error {
 	s.seq++
 	timeout := s.p.st.cfg.timeout()
 	pc.wmu.Lock()
-	s.p.mu.Lock()
-	req := &s.p.eng.reqs[s.p.next]
-	if s.p.next++; s.p.next == len(s.p.eng.reqs) {
-		s.p.next = 0
-	}
-	s.p.mu.Unlock()
 	if now.Add(timeout / 2).After(pc.wdl) {
 		pc.wdl = now.Add(timeout)
 		pc.c.SetDeadline(pc.wdl)
@@ -520,15 +551,24 @@ func (s *h1Slot) do(ctx context.Context, now, _ time.Time) error {
 	pc.fifo <- h1Pending{slot: s.slot, head: req.head, seq: s.seq}
 	_, err = pc.c.Write(req.bytes)
 	pc.wmu.Unlock()
-	if err != nil {
-		return reqErr("write", err)
-	}
 	if s.timer == nil {
 		s.timer = time.NewTimer(timeout)
 	} else {
 		s.timer.Reset(timeout)
 	}
 	defer s.timer.Stop()
+	if err != nil {
+		// The reader tells why: a server that closed cleanly after an
+		// answer did not serve this request.
+		select {
+		case <-pc.done:
+			if pc.err == errPipeClosed {
+				return errPipeClosed
+			}
+		case <-s.timer.C:
+		}
+		return reqErr("write", err)
+	}
 	for {
 		select {
 		case a := <-s.slots[s.slot]:

@@ -21,6 +21,7 @@ const MaxResponseHeader = 1 << 20
 
 // The engine's protocol errors, each matching ErrProtocol.
 var (
+	errNoAnswer       = errors.New("the connection ended before an answer")
 	errHeaderTooLarge = fmt.Errorf("%w: response header larger than %d bytes", ErrProtocol, MaxResponseHeader)
 	errSwitching      = fmt.Errorf("%w: 101 Switching Protocols is not an answer a load test can count", ErrProtocol)
 )
@@ -44,10 +45,10 @@ type h1Response struct {
 // are skipped, and the body is read and discarded, at most maxBody bytes
 // of it. head says the request was HEAD, whose response has no body.
 //
-// It returns io.EOF, and only then, when the connection ended before the
-// first byte of the response: on a reused keep-alive connection that is
-// the server closing it idle, and the request may be retried on a new
-// one.
+// An error that matches errNoAnswer says that the connection ended
+// before the first byte of the response: on a reused keep-alive
+// connection that is the server closing it idle, and the request may be
+// retried on a new one.
 func readH1Response(br *bufio.Reader, head bool, maxBody int) (h1Response, error) {
 	budget := MaxResponseHeader
 	first := true
@@ -183,8 +184,10 @@ func readH1Head(br *bufio.Reader, budget *int, first bool) (h1Response, h1Framin
 	f := h1Framing{length: -1}
 	line, err := readHeaderLine(br, budget)
 	if err != nil {
-		if first && errors.Is(err, io.EOF) && len(line) == 0 {
-			return r, f, io.EOF
+		if first && len(line) == 0 && br.Buffered() == 0 {
+			// Not a byte of an answer: the server closed the connection
+			// (or reset it) before this request, or without serving it.
+			return r, f, fmt.Errorf("%w: %w", errNoAnswer, err)
 		}
 		return r, f, unexpected(err)
 	}
@@ -206,8 +209,13 @@ func readH1Head(br *bufio.Reader, budget *int, first bool) (h1Response, h1Framin
 	if err := readHeaders(br, budget, &f, &r.close); err != nil {
 		return r, f, err
 	}
-	if http10 && !f.keepAlive {
-		r.close = true
+	if http10 {
+		// Transfer-Encoding is HTTP/1.1's; an HTTP/1.0 answer that names
+		// it is framed as if it did not, as net/http reads it.
+		f.chunked = false
+		if !f.keepAlive {
+			r.close = true
+		}
 	}
 	if f.chunked && f.length >= 0 {
 		// Both framings: chunked wins, and the connection is not to be
