@@ -328,4 +328,3 @@ func TestHTTPEngineMixed(t *testing.T) {
 		})
 	}
 }
-
