@@ -6,7 +6,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -122,6 +125,48 @@ func FuzzReadH1Response(f *testing.F) {
 		}
 		if resp.StatusCode != r.status || n != r.bodyBytes {
 			t.Errorf("engine: status %d, %d body bytes; net/http: status %d, %d body bytes", r.status, r.bodyBytes, resp.StatusCode, n)
+		}
+	})
+}
+
+// FuzzParseTargets: the targets parser never panics, and every request it
+// returns can be built into HTTP/1.1 bytes that net/http reads back as the
+// same method, target and headers.
+func FuzzParseTargets(f *testing.F) {
+	f.Add("GET http://127.0.0.1:8080/a?x=1\nX-K: 1\n\nPOST http://127.0.0.1/b\nContent-Type: text/plain\n@body\n")
+	f.Add("# comment\nDELETE https://[::1]:8443/c\n\n\n")
+	f.Add("GET http://h/\n@x\n@y\n")
+	f.Add("get http://h/\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		reqs, err := ParseTargets(strings.NewReader(in), func(string) ([]byte, error) { return []byte("body"), nil })
+		if err != nil {
+			if !errors.Is(err, ErrTargets) {
+				t.Fatalf("error %v does not match ErrTargets", err)
+			}
+			return
+		}
+		for _, r := range reqs {
+			u, err := url.Parse(r.URL)
+			if err != nil {
+				t.Fatalf("accepted URL %q: %v", r.URL, err)
+			}
+			b := buildH1Request(r.Method, u, "", r.Header, r.Body)
+			hr, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(b)))
+			if err != nil {
+				t.Fatalf("request built from %+v does not parse: %v\n%q", r, err, b)
+			}
+			if hr.Method != r.Method || hr.RequestURI != u.RequestURI() {
+				t.Errorf("built %s %s, read back %s %s", r.Method, u.RequestURI(), hr.Method, hr.RequestURI)
+			}
+			for k, vs := range r.Header {
+				ck := http.CanonicalHeaderKey(k)
+				if ck == "Host" || ck == "Content-Length" {
+					continue
+				}
+				if got := hr.Header.Values(k); !slices.Equal(got, vs) {
+					t.Errorf("header %s: built %q, read back %q", k, vs, got)
+				}
+			}
 		}
 	})
 }

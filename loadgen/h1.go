@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"cmp"
 	"bufio"
 	"context"
 	"crypto/tls"
@@ -57,6 +58,18 @@ func (c *Config) httpRequests() []HTTPRequest {
 	return []HTTPRequest{{Method: c.Method, URL: c.URL, Header: c.Header, Body: c.Body}}
 }
 
+// describeURL names the run's URL in its result: a mixed workload by its
+// first request.
+func (c *Config) describeURL() string {
+	if c.URL != "" || len(c.HTTPRequests) == 0 {
+		return c.URL
+	}
+	if n := len(c.HTTPRequests); n > 1 {
+		return fmt.Sprintf("%s (and %d more)", c.HTTPRequests[0].URL, n-1)
+	}
+	return c.HTTPRequests[0].URL
+}
+
 func newH1Engine(cfg *Config) (*h1Engine, error) {
 	e := &h1Engine{}
 	index := map[string]int{}
@@ -100,7 +113,7 @@ func newH1Engine(cfg *Config) (*h1Engine, error) {
 		e.reqs = append(e.reqs, h1Request{
 			origin: o,
 			head:   r.Method == http.MethodHead,
-			bytes:  buildH1Request(r.Method, u, cfg.Host, r.Header, r.Body),
+			bytes:  buildH1Request(r.Method, u, cmp.Or(cfg.Host, r.Header.Get("Host")), r.Header, r.Body),
 		})
 	}
 	return e, nil

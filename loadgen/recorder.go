@@ -179,7 +179,7 @@ func (r *recorder) result(cfg *Config) *Result {
 	res := &Result{
 		Target:    cfg.Target,
 		Addr:      cfg.Addr,
-		URL:       cfg.URL,
+		URL:       cfg.describeURL(),
 		Model:     cfg.Model(),
 		Conns:     cfg.conns(),
 		Pipeline:  cfg.pipeline(),

@@ -25,33 +25,34 @@ import (
 type benchOptions struct {
 	Streams *IOStreams
 
-	Target      loadgen.Target
-	Addr        string // host:port, or the URL for the http target
-	Conns       int
-	Duration    time.Duration
-	Requests    int64
-	Rate        float64
-	Pipeline    int
-	Timeout     time.Duration
-	Message     string
-	Expect      string
-	Method      string
-	Body        string
-	IdleConns   int
-	Ramp        float64
-	SourceAddrs int
-	Interval    time.Duration
-	Label       string
-	JSON        bool
-	HTML        string
-	TLS         clientTLSFlags
-	NoResume    bool
-	Headers     []string // -H 'Name: value'
-	BodyFile    string
-	ContentType string
-	Host        string
-	HTTP2       bool
-	Engine      string // http: "netkit" or "net/http"
+	Target       loadgen.Target
+	Addr         string // host:port, or the URL for the http target
+	Conns        int
+	Duration     time.Duration
+	Requests     int64
+	Rate         float64
+	Pipeline     int
+	Timeout      time.Duration
+	Message      string
+	Expect       string
+	Method       string
+	Body         string
+	IdleConns    int
+	Ramp         float64
+	SourceAddrs  int
+	Interval     time.Duration
+	Label        string
+	JSON         bool
+	HTML         string
+	TLS          clientTLSFlags
+	NoResume     bool
+	Headers      []string // -H 'Name: value'
+	BodyFile     string
+	ContentType  string
+	Host         string
+	HTTP2        bool
+	Engine       string // http: "netkit" or "net/http"
+	RequestsFile string
 }
 
 // benchDefaultAddrs are the addresses of netkit serve's services.
@@ -78,10 +79,14 @@ Targets:
            --pipeline calls in flight per connection
   chat     --conns clients in one chat room; latency from send to receipt at
            every other client
-  http     one method and URL on keep-alive connections
+  http     HTTP/1.1 requests on keep-alive connections, --pipeline requests
+           in flight per connection; one method and URL, or the requests of
+           --requests-file (vegeta's targets format) in turn. Every status
+           is an answer, counted by code. --http2 and --engine net/http run
+           on Go's client instead of netkit's engine.
 
 ADDR defaults to netkit serve's service (line and connect 127.0.0.1:7001,
-chat 7002, rpc 7003); http needs a URL.
+chat 7002, rpc 7003); http needs a URL or --requests-file.
 
 Without --rate the model is closed: each connection sends its next request
 when the last is answered. With --rate R requests start on a fixed schedule
@@ -96,6 +101,7 @@ On a terminal a progress line (elapsed, req/s, errors, p99) is updated every
   netkit bench rpc 127.0.0.1:7003 --pipeline 8 --json
   netkit bench line 127.0.0.1:6379 --message PING --expect +PONG
   netkit bench http http://127.0.0.1:9090/healthz --rate 2000 --html report.html
+  netkit bench http --requests-file targets.txt -c 100 -d 30s
   netkit bench line --conns 10 --idle-conns 30000 --source-addrs 4 --ramp 5000`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -107,8 +113,11 @@ On a terminal a progress line (elapsed, req/s, errors, p99) is updated every
 			if len(args) == 2 {
 				opts.Addr = args[1]
 			}
-			if opts.Addr == "" {
-				return errors.New("the http target needs a URL")
+			if opts.RequestsFile != "" && (opts.Target != loadgen.HTTP || opts.Addr != "") {
+				return errors.New("--requests-file takes the place of the URL of the http target")
+			}
+			if opts.Addr == "" && opts.RequestsFile == "" {
+				return errors.New("the http target needs a URL, or --requests-file")
 			}
 			if opts.Conns < 1 || opts.Conns > loadgen.MaxConns {
 				return fmt.Errorf("invalid --conns %d: want 1 to %d", opts.Conns, loadgen.MaxConns)
@@ -136,7 +145,7 @@ On a terminal a progress line (elapsed, req/s, errors, p99) is updated every
 	f.VarP(newDurationValue(&opts.Duration, loadgen.DefaultDuration), "duration", "d", "how long to run")
 	f.Int64VarP(&opts.Requests, "requests", "n", 0, "stop after this many requests (0: run for --duration)")
 	f.Float64VarP(&opts.Rate, "rate", "r", 0, "requests per second in total, open model (0: closed model)")
-	f.IntVar(&opts.Pipeline, "pipeline", 1, "rpc calls in flight per connection")
+	f.IntVar(&opts.Pipeline, "pipeline", 1, "requests in flight per connection (rpc; http, as HTTP/1.1 pipelining)")
 	f.Var(newDurationValue(&opts.Timeout, loadgen.DefaultTimeout), "timeout", "limit for each request and each dial")
 	f.StringVar(&opts.Message, "message", loadgen.DefaultMessage, "line to send (line, connect)")
 	f.StringVar(&opts.Expect, "expect", "", "prefix every reply must start with (line, connect); others are protocol errors")
@@ -156,6 +165,7 @@ On a terminal a progress line (elapsed, req/s, errors, p99) is updated every
 	f.StringVarP(&opts.ContentType, "content-type", "T", "", "HTTP Content-Type of the body")
 	f.StringVar(&opts.Host, "host", "", "HTTP Host header, instead of the URL's host")
 	f.BoolVar(&opts.HTTP2, "http2", false, "speak HTTP/2 to an https URL (negotiated by ALPN; runs on net/http's client)")
+	f.StringVar(&opts.RequestsFile, "requests-file", "", "HTTP requests in vegeta's targets format (METHOD URL, headers, @body-file), sent in turn by each connection; - reads stdin")
 	f.StringVar(&opts.Engine, "engine", "netkit", "HTTP client: netkit (the HTTP/1.1 engine built for load) or net/http (Go's client, for reference)")
 	cmd.AddCommand(newBenchCompareCmd(streams))
 	return cmd
@@ -324,11 +334,32 @@ func errorClasses(m map[string]int64) string {
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
+// readRequestsFile parses --requests-file, whose "@file" bodies are read
+// relative to the working directory, as vegeta reads them.
+func (o *benchOptions) readRequestsFile() ([]loadgen.HTTPRequest, error) {
+	var r io.Reader = o.Streams.In
+	if o.RequestsFile != "-" {
+		f, err := os.Open(o.RequestsFile)
+		if err != nil {
+			return nil, fmt.Errorf("--requests-file: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	reqs, err := loadgen.ParseTargets(r, os.ReadFile)
+	if err != nil {
+		return nil, fmt.Errorf("--requests-file %s: %w", o.RequestsFile, err)
+	}
+	return reqs, nil
+}
+
 // httpConfig applies the HTTP knobs to cfg: headers, body file, content
 // type, Host, HTTP/2, a URL without a scheme as netkit http takes it, and
 // the TLS flags (the server's certificate is verified unless --insecure).
 func (o *benchOptions) httpConfig(cfg *loadgen.Config) error {
-	cfg.URL = httpie.NormalizeURL(cfg.URL)
+	if cfg.URL != "" {
+		cfg.URL = httpie.NormalizeURL(cfg.URL)
+	}
 	cfg.Host, cfg.HTTP2 = o.Host, o.HTTP2
 	switch o.Engine {
 	case "", "netkit":
@@ -356,6 +387,22 @@ func (o *benchOptions) httpConfig(cfg *loadgen.Config) error {
 			return fmt.Errorf("--body-file: %w", err)
 		}
 		cfg.Body = b
+	}
+	if o.RequestsFile != "" {
+		reqs, err := o.readRequestsFile()
+		if err != nil {
+			return err
+		}
+		// -H and -T apply to every request that does not set the
+		// header itself, as vegeta's -header does.
+		for i := range reqs {
+			for k, vs := range cfg.Header {
+				if _, ok := reqs[i].Header[k]; !ok {
+					reqs[i].Header[k] = vs
+				}
+			}
+		}
+		cfg.HTTPRequests = reqs
 	}
 	t := o.TLS
 	if t.CACert != "" || t.Insecure || t.Cert != "" || t.Key != "" || t.ServerName != "" {

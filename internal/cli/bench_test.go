@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +26,7 @@ import (
 func TestBenchFlags(t *testing.T) {
 	def := benchOptions{
 		Target: loadgen.Line, Addr: "127.0.0.1:7001", Conns: 10, Duration: 10 * time.Second,
-		Pipeline: 1, Timeout: 5 * time.Second, Message: "ping", Method: "GET", Interval: time.Second,
+		Pipeline: 1, Timeout: 5 * time.Second, Message: "ping", Method: "GET", Interval: time.Second, Engine: "netkit",
 	}
 	with := func(f func(o *benchOptions)) benchOptions { o := def; f(&o); return o }
 	tests := []struct {
@@ -284,5 +285,57 @@ func TestBenchCompare(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "", "bench", "compare", a, "testdata/compare/golden.txt"); code == 0 || !strings.Contains(stderr, "not a bench result") {
 		t.Errorf("a text file as a result: exit %d, %q", code, stderr)
+	}
+}
+
+// TestBenchRequestsFile: a vegeta targets file is replayed, each request
+// in turn with its headers and body, and -H applies to all of them; a
+// broken file is refused with its line.
+func TestBenchRequestsFile(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen[r.Method+" "+r.URL.RequestURI()+" "+r.Header.Get("X-K")+" "+r.Header.Get("X-All")+" "+string(b)]++
+		mu.Unlock()
+		if r.Method == "DELETE" {
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	defer hs.Close()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "item.json"), []byte(`{"id":7}`), 0o600)
+	targets := "# a mixed workload\nGET " + hs.URL + "/items?id=7\nX-K: 1\n\n" +
+		"POST " + hs.URL + "/items\nContent-Type: application/json\n@" + filepath.Join(dir, "item.json") + "\n\n" +
+		"DELETE " + hs.URL + "/items/7\nX-All: own\n"
+	file := filepath.Join(dir, "targets.txt")
+	os.WriteFile(file, []byte(targets), 0o600)
+	code, out, stderr := run(t, "", "bench", "http", "--requests-file", file, "-c", "1", "-n", "9", "-H", "X-All: every", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := map[string]int{
+		"GET /items?id=7 1 every ":    3,
+		`POST /items  every {"id":7}`: 3,
+		"DELETE /items/7  own ":       3,
+	}
+	mu.Lock()
+	if diff := cmp.Diff(want, seen); diff != "" {
+		t.Errorf("requests the server saw (-want +got):\n%s", diff)
+	}
+	mu.Unlock()
+	var res loadgen.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[int]int64{200: 6, 404: 3}, res.StatusCodes); diff != "" {
+		t.Errorf("status codes (-want +got):\n%s", diff)
+	}
+
+	os.WriteFile(file, []byte("GET "+hs.URL+"/\nbad header line\n"), 0o600)
+	code, _, stderr = run(t, "", "bench", "http", "--requests-file", file, "-n", "1")
+	if code == 0 || !strings.Contains(stderr, "line 2") {
+		t.Errorf("a broken targets file: exit %d, %q", code, stderr)
 	}
 }
