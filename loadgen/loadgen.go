@@ -199,6 +199,16 @@ type Config struct {
 	// the run so far. It must return quickly.
 	Progress func(Progress)
 
+	// EncodeHistogram stores the run's histograms in the result
+	// (Result.Histogram), for Merge.
+	EncodeHistogram bool
+
+	// Barrier, when set, is called once every connection is set up and
+	// before the clock starts; the run starts when it returns nil, and
+	// returns its error otherwise. A distributed run uses it to start its
+	// workers together.
+	Barrier func(ctx context.Context) error
+
 	// Logger receives set-up events (file limit raised, dial failures);
 	// nil is silent.
 	Logger *slog.Logger
@@ -419,6 +429,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Barrier != nil {
+		if err := cfg.Barrier(ctx); err != nil {
+			for _, w := range workers {
+				w.close()
+			}
+			return nil, err
+		}
+	}
 
 	rec := st.rec
 	runCtx, cancel := context.WithTimeout(ctx, cfg.duration())
@@ -472,6 +490,11 @@ loop:
 	res.BodyBytes = st.bodyBytes.Load()
 	res.TLSResumed = d.resumed.Load()
 	res.IdleConns = len(idle)
+	if cfg.EncodeHistogram {
+		if err := res.encodeHistograms(rec.svc); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 

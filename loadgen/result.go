@@ -117,6 +117,18 @@ type Result struct {
 	TLSResumed int64 `json:"tls_resumed,omitempty"`
 	IdleConns  int   `json:"idle_conns"` // idle connections held through the run
 
+	// Histogram and ServiceHistogram are the latency and service-time
+	// histograms in HdrHistogram's compressed encoding
+	// (Config.EncodeHistogram), from which Merge rebuilds them exactly.
+	Histogram        []byte `json:"histogram,omitempty"`
+	ServiceHistogram []byte `json:"service_histogram,omitempty"`
+
+	// Workers has a row per worker of a distributed run, and Partial says
+	// that some of them were lost during it: the result then counts only
+	// the others' requests (see WorkerResult.Lost).
+	Workers []WorkerResult `json:"workers,omitempty"`
+	Partial bool           `json:"partial,omitempty"`
+
 	latency   *hdr.Histogram
 	startTime time.Time
 }
