@@ -199,6 +199,11 @@ type Config struct {
 	// the run so far. It must return quickly.
 	Progress func(Progress)
 
+	// FirstClient numbers the chat clients from this index: the workers
+	// of a distributed run, sharing a room, number theirs apart so that
+	// each client tells its own messages from everyone else's.
+	FirstClient int
+
 	// EncodeHistogram stores the run's histograms in the result
 	// (Result.Histogram), for Merge.
 	EncodeHistogram bool

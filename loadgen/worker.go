@@ -58,7 +58,7 @@ func newWorkers(ctx context.Context, st *runState, d *dialer) ([]*worker, error)
 		}
 	case Chat:
 		for i := range n {
-			ws = append(ws, &worker{sess: newChatSession(st, d, i), selfRecorded: true})
+			ws = append(ws, &worker{sess: newChatSession(st, d, cfg.FirstClient+i), selfRecorded: true})
 		}
 	case HTTP:
 		if cfg.netHTTP() {

@@ -50,6 +50,7 @@ var layers = map[string]layer{
 	"rpcdemo":           service,
 	"chat/natshub":      service,
 	"loadgen":           service,
+	"loadpool":          service,
 	"admin":             service,
 	"web":               service,
 	"internal/cli":      command,
