@@ -53,6 +53,7 @@ type benchOptions struct {
 	HTTP2        bool
 	Engine       string // http: "netkit" or "net/http"
 	RequestsFile string
+	Pool         poolFlags
 }
 
 // benchDefaultAddrs are the addresses of netkit serve's services.
@@ -167,7 +168,8 @@ On a terminal a progress line (elapsed, req/s, errors, p99) is updated every
 	f.BoolVar(&opts.HTTP2, "http2", false, "speak HTTP/2 to an https URL (negotiated by ALPN; runs on net/http's client)")
 	f.StringVar(&opts.RequestsFile, "requests-file", "", "HTTP requests in vegeta's targets format (METHOD URL, headers, @body-file), sent in turn by each connection; - reads stdin")
 	f.StringVar(&opts.Engine, "engine", "netkit", "HTTP client: netkit (the HTTP/1.1 engine built for load) or net/http (Go's client, for reference)")
-	cmd.AddCommand(newBenchCompareCmd(streams))
+	opts.Pool.addFlags(cmd)
+	cmd.AddCommand(newBenchCompareCmd(streams), newBenchWorkerCmd(streams))
 	return cmd
 }
 
@@ -222,7 +224,13 @@ func runBench(ctx context.Context, opts *benchOptions) error {
 				p.Elapsed.Seconds(), p.RPS, p.Requests, p.Errors, p.P99)
 		}
 	}
-	res, err := loadgen.Run(ctx, cfg)
+	var res *loadgen.Result
+	var err error
+	if opts.Pool.Workers > 0 {
+		res, err = opts.runPool(ctx, cfg)
+	} else {
+		res, err = loadgen.Run(ctx, cfg)
+	}
 	if tty {
 		fmt.Fprint(opts.Streams.ErrOut, "\r\033[K")
 	}
@@ -249,6 +257,16 @@ func runBench(ctx context.Context, opts *benchOptions) error {
 		}
 	} else {
 		printBench(opts.Streams.Out, res)
+	}
+	if res.Partial {
+		var lost []string
+		for _, wr := range res.Workers {
+			if wr.Lost {
+				lost = append(lost, wr.Name+" ("+wr.Reason+")")
+			}
+		}
+		fmt.Fprintf(opts.Streams.ErrOut, "netkit: partial result: lost %s\n", strings.Join(lost, ", "))
+		return errSilent
 	}
 	if res.Requests == 0 {
 		if opts.JSON {
@@ -303,6 +321,17 @@ func printBench(w io.Writer, r *loadgen.Result) {
 	}
 	if s := loadgen.FormatStatusCodes(r.StatusCodes); s != "" {
 		fmt.Fprintf(w, "  status     %s\n", s)
+	}
+	for _, wr := range r.Workers {
+		if wr.Lost {
+			fmt.Fprintf(w, "  worker     %-12s LOST: %s; not counted\n", wr.Name, wr.Reason)
+			continue
+		}
+		fmt.Fprintf(w, "  worker     %-12s %d connections, %d requests (%.1f/s), %d errors, p50 %v p99 %v\n",
+			wr.Name, wr.Conns, wr.Requests, wr.RPS, wr.Errors, wr.Latency.P50, wr.Latency.P99)
+	}
+	if r.Partial {
+		fmt.Fprintf(w, "  PARTIAL    workers were lost during the run: the totals count only the others\n")
 	}
 	line := func(name string, s loadgen.Summary) {
 		if r.Requests == 0 {

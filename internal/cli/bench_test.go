@@ -27,6 +27,7 @@ func TestBenchFlags(t *testing.T) {
 	def := benchOptions{
 		Target: loadgen.Line, Addr: "127.0.0.1:7001", Conns: 10, Duration: 10 * time.Second,
 		Pipeline: 1, Timeout: 5 * time.Second, Message: "ping", Method: "GET", Interval: time.Second, Engine: "netkit",
+		Pool: poolFlags{Wait: 30 * time.Second},
 	}
 	with := func(f func(o *benchOptions)) benchOptions { o := def; f(&o); return o }
 	tests := []struct {

@@ -106,6 +106,20 @@ func (o *natsOptions) addNATS(g *lifecycle.Group, log *slog.Logger) (*chatCluste
 	}
 	node := o.nodeName()
 	log = log.With("node", node)
+	conn, err := o.addBus(g, log)
+	if err != nil {
+		return nil, err
+	}
+	chatLog := log.With("service", "chat")
+	dir := natshub.NewDirectory(conn, natshub.DirectoryConfig{Node: node, Replicas: o.replicas(), Logger: chatLog})
+	g.Add("chat-directory", dir)
+	return &chatCluster{Conn: conn, Hub: natshub.New(conn, natshub.Config{Logger: chatLog}), Directory: dir, Node: node}, nil
+}
+
+// addBus adds to g the embedded NATS server if --nats-listen asks for
+// one, and the connection to it or to --nats.
+func (o *natsOptions) addBus(g *lifecycle.Group, log *slog.Logger) (*natsbus.Conn, error) {
+	node := o.nodeName()
 	cc := natsbus.ConnConfig{Name: "netkit " + node, Logger: log.With("service", "nats")}
 	if o.Listen != "" {
 		dir := o.DataDir
@@ -134,10 +148,7 @@ func (o *natsOptions) addNATS(g *lifecycle.Group, log *slog.Logger) (*chatCluste
 	}
 	conn := natsbus.NewConn(cc)
 	g.Add("nats", conn)
-	chatLog := log.With("service", "chat")
-	dir := natshub.NewDirectory(conn, natshub.DirectoryConfig{Node: node, Replicas: o.replicas(), Logger: chatLog})
-	g.Add("chat-directory", dir)
-	return &chatCluster{Conn: conn, Hub: natshub.New(conn, natshub.Config{Logger: chatLog}), Directory: dir, Node: node}, nil
+	return conn, nil
 }
 
 // replicas is how many copies of chat's key-value buckets the cluster
