@@ -1,8 +1,8 @@
 package loadgen
 
 import (
-	"cmp"
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
