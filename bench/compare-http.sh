@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # HTTP load generators side by side: wrk, hey and netkit bench http (its
-# HTTP/1.1 engine, and net/http's client as a reference) against one Go
+# HTTP/1.1 engine, and net/http's client as a reference) and a closed loop on
+# valyala/fasthttp's client (bench/fasthttp) against one Go
 # net/http hello server (bench/hello), with the server pinned to core 0 and
 # each generator to core 1, 100 connections, for the same duration.
 #
@@ -24,6 +25,8 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 go build -o "$TMP/netkit" ./cmd/netkit
 go build -o "$TMP/hello" ./bench/hello
+# fasthttp's client, in a module of its own so that netkit does not depend on it.
+(cd bench/fasthttp && go build -o "$TMP/fasthttp" .)
 python3 - "$RUNS" "$SECS" "$CONNS" "$TMP" <<'PY'
 import json, os, re, resource, statistics, subprocess, sys, time
 
@@ -48,6 +51,7 @@ tools = {
     "wrk": (["wrk", "-t1", "-c%d" % conns, "-d%ds" % secs, url], wrk),
     "hey": (["hey", "-z", "%ds" % secs, "-c", str(conns), url], hey),
     "netkit": ([tmp + "/netkit", "bench", "http", url, "-c", str(conns), "-d", "%ds" % secs, "--json"], netkit),
+    "fasthttp": ([tmp + "/fasthttp", "-c", str(conns), "-d", "%ds" % secs, url], wrk),
     "netkit (net/http)": ([tmp + "/netkit", "bench", "http", url, "-c", str(conns), "-d", "%ds" % secs, "--json", "--engine", "net/http"], netkit),
 }
 
