@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -16,9 +16,46 @@ func TestH1NoAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates on its own account")
 	}
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("hello")) }))
-	defer hs.Close()
-	cfg := &Config{Target: HTTP, URL: hs.URL + "/x?y=1", Header: http.Header{"X-A": {"1"}}}
+	// The server runs in this process, so it must not allocate either:
+	// net/http's would, per request. This one answers each request's
+	// head with the same bytes.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan struct{})
+	defer func() { <-done }()
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		answer := []byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+		buf := make([]byte, 4096)
+		var have int
+		for {
+			n, err := c.Read(buf[have:])
+			if err != nil {
+				return
+			}
+			have += n
+			for {
+				i := bytes.Index(buf[:have], []byte("\r\n\r\n"))
+				if i < 0 {
+					break
+				}
+				copy(buf, buf[i+4:have])
+				have -= i + 4
+				if _, err := c.Write(answer); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	cfg := &Config{Target: HTTP, URL: "http://" + ln.Addr().String() + "/x?y=1", Header: http.Header{"X-A": {"1"}}}
 	st := &runState{cfg: cfg, rec: newRecorder(cfg), sessions: map[closer]struct{}{}}
 	d, err := newDialer(cfg)
 	if err != nil {
