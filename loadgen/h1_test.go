@@ -1,8 +1,8 @@
 package loadgen_test
 
 import (
-	"bufio"
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/loadgen"
+	"github.com/netkit-dev/netkit/tcpserver"
 )
 
 // engines are the ways the HTTP engine runs a workload: the closed model
@@ -128,63 +129,21 @@ func TestHTTPEngine(t *testing.T) {
 // respond returns false to hang up.
 func rawServer(t *testing.T, respond func(c net.Conn, i int) bool) string {
 	t.Helper()
-	ln := testnet.Listen(t)
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns []net.Conn
-		done  bool
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
+	h := tcpserver.HandlerFunc(func(_ context.Context, c *tcpserver.Conn) error {
+		for i := 0; ; i++ {
+			// A request of the tests is a head without a body.
+			if !c.Next() {
+				return c.Err()
 			}
-			mu.Lock()
-			if done {
-				mu.Unlock()
-				c.Close()
-				return
+			if _, err := c.Reader().ReadUntil([]byte("\r\n\r\n")); err != nil {
+				return err
 			}
-			conns = append(conns, c)
-			wg.Add(1)
-			mu.Unlock()
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for i := 0; ; i++ {
-					// A request of the tests is a head without a body.
-					for {
-						line, err := br.ReadString('\n')
-						if err != nil {
-							return
-						}
-						if line == "\r\n" {
-							break
-						}
-					}
-					if !respond(c, i) {
-						return
-					}
-				}
-			}()
+			if !respond(c.NetConn(), i) {
+				return nil
+			}
 		}
-	}()
-	t.Cleanup(func() {
-		mu.Lock()
-		done = true
-		ln.Close()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
 	})
-	return "http://" + ln.Addr().String() + "/"
+	return "http://" + testnet.Serve(t, &tcpserver.Server{Handler: h}) + "/"
 }
 
 func write(c net.Conn, s string) bool {
