@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -46,16 +47,25 @@ func TestSlowBrowser(t *testing.T) {
 			}
 		}
 	}()
-	// The sender is a TCP client that reads what it is sent, so that it
-	// is no slow consumer itself.
+	// The sender is a TCP client that reads what it is sent (its own
+	// lines come back to it), so that it is no slow consumer itself.
 	sender := testnet.Dial(t, tcpAddr)
-	go io.Copy(io.Discard, sender)
+	var echoed atomic.Int64
+	go func() {
+		sc := bufio.NewScanner(sender)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), ": filler ") {
+				echoed.Add(1)
+			}
+		}
+	}()
 	filler := strings.Repeat("x", 900)
 	for i := range lines {
-		// At most a window of lines ahead of the reader, which so stays
-		// within its send queue however the goroutines are scheduled;
-		// the browser that never reads falls ever further behind.
-		for i-int(got.Load()) > 32 {
+		// At most a window of lines ahead of the reader and of the
+		// sender's own reading, which so stay within their send queues
+		// however the goroutines are scheduled on a busy machine; the
+		// browser that never reads falls ever further behind.
+		for i-int(got.Load()) > 32 || i-int(echoed.Load()) > 32 {
 			select {
 			case err := <-readerDone:
 				t.Fatalf("the reading browser stopped at %d of %d lines: %v; chat: %+v", got.Load(), lines, err, cs.Stats())
