@@ -368,6 +368,9 @@ type h1Request struct {
 
 // buildH1Request returns the bytes of one HTTP/1.1 request. Header names
 // are written in a fixed (sorted) order so that runs are reproducible.
+// Like wrk's, the request carries no User-Agent of its own (-H adds one):
+// a header the server parses on every request is load the test did not
+// ask for, about 4 % of a Go net/http server's time per request.
 func buildH1Request(method string, u *url.URL, host string, header http.Header, body []byte) []byte {
 	if method == "" {
 		method = http.MethodGet
@@ -382,9 +385,6 @@ func buildH1Request(method string, u *url.URL, host string, header http.Header, 
 	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(b, host...)
 	b = append(b, "\r\n"...)
-	if header.Get("User-Agent") == "" {
-		b = append(b, "User-Agent: netkit-bench\r\n"...)
-	}
 	for _, k := range slices.Sorted(maps.Keys(header)) {
 		if http.CanonicalHeaderKey(k) == "Host" || http.CanonicalHeaderKey(k) == "Content-Length" {
 			continue

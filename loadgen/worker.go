@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,8 @@ type session interface {
 // worker runs one session's request loop.
 type worker struct {
 	sess session
+	// loop, when set, drives many HTTP connections in place of sess.
+	loop *h1Loop
 	// selfRecorded is set for chat, whose latencies are recorded by the
 	// receiving clients: the sender records only errors.
 	selfRecorded bool
@@ -71,6 +74,16 @@ func newWorkers(ctx context.Context, st *runState, d *dialer) ([]*worker, error)
 		if err != nil {
 			return nil, err
 		}
+		if useLoop(cfg, eng) {
+			loops, err := newH1Loops(st, d, eng, n, runtime.GOMAXPROCS(0))
+			if err != nil {
+				return nil, err
+			}
+			for _, l := range loops {
+				ws = append(ws, &worker{loop: l})
+			}
+			break
+		}
 		for c := range n {
 			if p := cfg.pipeline(); p > 1 {
 				pipe := &h1Pipe{st: st, d: d, eng: eng, pipeline: p}
@@ -101,6 +114,15 @@ func newWorkers(ctx context.Context, st *runState, d *dialer) ([]*worker, error)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if w.loop != nil {
+				// The loop paces its connections' dials itself.
+				n, err := w.loop.setup(ctx)
+				ok.Add(int64(n))
+				if err != nil {
+					errOnce.Do(func() { firstErr = err })
+				}
+				return
+			}
 			if err := d.paced(ctx, func() error { return w.sess.connect(ctx) }); err == nil {
 				ok.Add(1)
 			} else {
@@ -111,7 +133,7 @@ func newWorkers(ctx context.Context, st *runState, d *dialer) ([]*worker, error)
 	wg.Wait()
 	if needsDial && ok.Load() == 0 && len(ws) > 0 {
 		for _, w := range ws {
-			w.sess.close()
+			w.close()
 		}
 		err := cmp.Or(ctx.Err(), firstErr)
 		var re *RequestError
@@ -121,7 +143,9 @@ func newWorkers(ctx context.Context, st *runState, d *dialer) ([]*worker, error)
 		return nil, &noConnError{err: err}
 	}
 	for _, w := range ws {
-		st.track(w.sess, true)
+		if w.sess != nil {
+			st.track(w.sess, true)
+		}
 	}
 	return ws, nil
 }
@@ -141,6 +165,10 @@ func (e *noConnError) Unwrap() []error { return []error{ErrNoConnections, e.err}
 // together keep a constant rate; a worker that falls behind its schedule
 // sends at once and its latency still counts from the scheduled time.
 func (w *worker) run(ctx context.Context, st *runState, i, n int) {
+	if w.loop != nil {
+		w.loop.run(ctx)
+		return
+	}
 	sh := st.rec.shard(i)
 	rate := st.cfg.Rate
 	var (
@@ -222,4 +250,18 @@ func (w *worker) run(ctx context.Context, st *runState, i, n int) {
 	}
 }
 
-func (w *worker) close() { w.sess.close() }
+func (w *worker) close() {
+	if w.loop != nil {
+		w.loop.close()
+		return
+	}
+	w.sess.close()
+}
+
+// useLoop says the run can go on the HTTP engine's event loop: the closed
+// model, one request in flight per connection, and one plain-HTTP origin.
+// Everything else runs a goroutine per connection.
+func useLoop(cfg *Config, eng *h1Engine) bool {
+	return loopSupported && cfg.Rate <= 0 && cfg.pipeline() == 1 &&
+		len(eng.origins) == 1 && eng.origins[0].tls == nil
+}
