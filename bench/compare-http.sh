@@ -8,9 +8,10 @@
 #   bench/compare-http.sh [RUNS] [SECONDS] [CONNS]   (default 5 10 100)
 #
 # For every run and tool it measures requests per second (as the tool
-# reports it) and the generator's CPU time per request (user + system, from
-# the kernel's accounting of the process and its threads), and prints the
-# median, minimum and maximum of each as ratios to wrk in the same run.
+# reports it), the generator's CPU time per request (user + system, from
+# the kernel's accounting of the process and its threads) and the server's
+# (from /proc), and prints the median, minimum and maximum of the first two
+# as ratios to wrk in the same run.
 # Needs wrk and hey (apt-get install -y wrk hey) and two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,35 +56,46 @@ tools = {
     "netkit (net/http)": ([tmp + "/netkit", "bench", "http", url, "-c", str(conns), "-d", "%ds" % secs, "--json", "--engine", "net/http"], netkit),
 }
 
+tick = os.sysconf("SC_CLK_TCK")
+
+def server_cpu():
+    # utime + stime of the server, in seconds, from /proc.
+    f = open("/proc/%d/stat" % srv.pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / tick
+
 def measure(cmd, parse):
-    # CPU time of the generator alone: the child's rusage, taken by wait4.
+    # CPU time of the generator alone: the child's rusage, taken by wait4;
+    # the server's from /proc around the run.
+    s0 = server_cpu()
     p = subprocess.Popen(["taskset", "-c", "1"] + cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     out = p.stdout.read()
     _, status, ru = os.wait4(p.pid, 0)
+    s1 = server_cpu()
     if status != 0:
         sys.exit("%s failed (status %d): %s" % (cmd[0], status, out[-500:]))
     n, rps = parse(out)
-    return rps, (ru.ru_utime + ru.ru_stime) / n * 1e6
+    return rps, (ru.ru_utime + ru.ru_stime) / n * 1e6, (s1 - s0) / n * 1e6
 
 res = {t: [] for t in tools}
 for i in range(runs):
     order = list(tools)[i % len(tools):] + list(tools)[:i % len(tools)]
     for t in order:
         res[t].append(measure(*tools[t]))
-    print("run %d: " % (i + 1) + ", ".join("%s %.0f req/s %.1f µs" % (t, *res[t][-1]) for t in tools), file=sys.stderr)
+    print("run %d: " % (i + 1) + ", ".join("%s %.0f req/s %.1f µs (server %.1f µs)" % (t, *res[t][-1]) for t in tools), file=sys.stderr)
 srv.stdin.close()
 srv.wait()
 
 print("%d runs of %d s, %d connections, server on core 0, generator on core 1" % (runs, secs, conns))
 print()
-print("| generator | req/s (median) | CPU µs/request (median) | req/s ÷ wrk: median (min–max) | CPU/request ÷ wrk: median (min–max) |")
-print("|---|---:|---:|---:|---:|")
+print("| generator | req/s (median) | generator CPU µs/request (median) | server CPU µs/request (median) | req/s ÷ wrk: median (min–max) | generator CPU/request ÷ wrk: median (min–max) |")
+print("|---|---:|---:|---:|---:|---:|")
 for t in tools:
-    rps = [r for r, _ in res[t]]
-    cpu = [c for _, c in res[t]]
-    rr = [r / w for (r, _), (w, _) in zip(res[t], res["wrk"])]
-    cr = [c / w for (_, c), (_, w) in zip(res[t], res["wrk"])]
-    print("| %s | %.0f | %.2f | %.2f (%.2f–%.2f) | %.2f (%.2f–%.2f) |" % (
-        t, statistics.median(rps), statistics.median(cpu),
+    rps = [r[0] for r in res[t]]
+    cpu = [r[1] for r in res[t]]
+    scpu = [r[2] for r in res[t]]
+    rr = [a[0] / w[0] for a, w in zip(res[t], res["wrk"])]
+    cr = [a[1] / w[1] for a, w in zip(res[t], res["wrk"])]
+    print("| %s | %.0f | %.2f | %.2f | %.2f (%.2f–%.2f) | %.2f (%.2f–%.2f) |" % (
+        t, statistics.median(rps), statistics.median(cpu), statistics.median(scpu),
         statistics.median(rr), min(rr), max(rr), statistics.median(cr), min(cr), max(cr)))
 PY

@@ -6,6 +6,8 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 )
@@ -16,46 +18,8 @@ func TestH1NoAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates on its own account")
 	}
-	// The server runs in this process, so it must not allocate either:
-	// net/http's would, per request. This one answers each request's
-	// head with the same bytes.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	done := make(chan struct{})
-	defer func() { <-done }()
-	go func() {
-		defer close(done)
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		answer := []byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
-		buf := make([]byte, 4096)
-		var have int
-		for {
-			n, err := c.Read(buf[have:])
-			if err != nil {
-				return
-			}
-			have += n
-			for {
-				i := bytes.Index(buf[:have], []byte("\r\n\r\n"))
-				if i < 0 {
-					break
-				}
-				copy(buf, buf[i+4:have])
-				have -= i + 4
-				if _, err := c.Write(answer); err != nil {
-					return
-				}
-			}
-		}
-	}()
-	cfg := &Config{Target: HTTP, URL: "http://" + ln.Addr().String() + "/x?y=1", Header: http.Header{"X-A": {"1"}}}
+	addr := quietServer(t)
+	cfg := &Config{Target: HTTP, URL: "http://" + addr + "/x?y=1", Header: http.Header{"X-A": {"1"}}}
 	st := &runState{cfg: cfg, rec: newRecorder(cfg), sessions: map[closer]struct{}{}}
 	d, err := newDialer(cfg)
 	if err != nil {
@@ -95,5 +59,84 @@ func BenchmarkReadH1Response(b *testing.B) {
 			r.Reset(data)
 			br.Reset(r)
 		}
+	}
+}
+
+// quietServer answers every request head with the same bytes, and
+// allocates nothing per request itself: it runs in the test's process,
+// whose allocations the tests count (net/http's server would allocate).
+func quietServer(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	answer := []byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				buf := make([]byte, 4096)
+				var have int
+				for {
+					n, err := c.Read(buf[have:])
+					if err != nil {
+						return
+					}
+					have += n
+					for {
+						i := bytes.Index(buf[:have], []byte("\r\n\r\n"))
+						if i < 0 {
+							break
+						}
+						copy(buf, buf[i+4:have])
+						have -= i + 4
+						if _, err := c.Write(answer); err != nil {
+							return
+						}
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestH1LoopAllocs: the event loop's requests allocate nothing either. A
+// whole run is measured, set-up included, so the bound is a fraction of
+// an allocation per request: one per request would fail it.
+func TestH1LoopAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on its own account")
+	}
+	if !loopSupported {
+		t.Skip("no event loop on this platform")
+	}
+	addr := quietServer(t)
+	const n = 20000
+	cfg := Config{Target: HTTP, URL: "http://" + addr + "/", Conns: 4, Requests: n, Duration: time.Minute}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	res, err := Run(context.Background(), cfg)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != n || res.Errors != 0 {
+		t.Fatalf("%d requests, %d errors %v", res.Requests, res.Errors, res.ErrorsBy)
+	}
+	per := float64(after.Mallocs-before.Mallocs) / n
+	t.Logf("%d allocations in the run, %.3f per request", after.Mallocs-before.Mallocs, per)
+	if per > 0.25 {
+		t.Errorf("%.3f allocations per request, want none beyond set-up", per)
 	}
 }
