@@ -246,7 +246,12 @@ func runURLParse(ctx context.Context, opts *urlParseOptions) error {
 		}
 		j := urlParseJSON{Scheme: p.Scheme, Netloc: p.Netloc, Path: p.Path, Query: p.Query, Fragment: p.Fragment}
 		if opts.Split {
-			s := p.Split()
+			// urlsplit's own path, not urlparse's put back together: an
+			// empty ";" parameter ("/path;") has no way back.
+			s, err := po.Split(in)
+			if err != nil {
+				return urlResult{}, err
+			}
 			j.Path = s.Path
 		} else {
 			j.Params = &p.Params

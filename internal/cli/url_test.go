@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"os/exec"
 	"strings"
 	"testing"
@@ -87,6 +88,28 @@ func TestURLSplitStdin(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, out); diff != "" {
 		t.Errorf("stdout mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestURLSplitEmptyParams: urlsplit keeps a ";" with nothing after it in
+// the path, as CPython does; urlparse drops it, having no way to tell an
+// empty parameter from none.
+func TestURLSplitEmptyParams(t *testing.T) {
+	for _, tt := range []struct{ in, split, parse string }{
+		{"http://host/;", "/;", "/"},
+		{"http://host/path;", "/path;", "/path"},
+		{";", ";", ""},
+		{"/a;b;", "/a;b;", "/a"},
+	} {
+		_, out, _ := run(t, "", "url", "split", "--json", tt.in)
+		var s struct{ Path string }
+		if err := json.Unmarshal([]byte(out), &s); err != nil || s.Path != tt.split {
+			t.Errorf("url split %q: path %q (%v), want %q", tt.in, s.Path, err, tt.split)
+		}
+		_, out, _ = run(t, "", "url", "parse", "--json", tt.in)
+		if err := json.Unmarshal([]byte(out), &s); err != nil || s.Path != tt.parse {
+			t.Errorf("url parse %q: path %q (%v), want %q", tt.in, s.Path, err, tt.parse)
+		}
 	}
 }
 
