@@ -43,6 +43,10 @@ inputs: a bad input is reported on stderr and gets an empty line on stdout
 		newURLQuoteCmd(streams, true, nil),
 		newURLQueryCmd(streams),
 		newURLBuildCmd(streams, nil),
+		newURLComposeCmd(streams, 6, nil),
+		newURLComposeCmd(streams, 5, nil),
+		newURLDefragCmd(streams, nil),
+		newURLEncodeCmd(streams, nil),
 	)
 	return cmd
 }

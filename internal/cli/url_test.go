@@ -358,3 +358,134 @@ func TestURLParseMatchesPython(t *testing.T) {
 		t.Errorf("netkit url parse --json differs from CPython (-python +netkit):\n%s", diff)
 	}
 }
+
+// urlComposePython prints, per JSON line of stdin, what CPython gives for
+// the mode in argv[1], as `netkit url MODE --json` prints it.
+const urlComposePython = `
+import json, sys, urllib.parse as up
+mode = sys.argv[1]
+def dump(v):
+    print(json.dumps(v, ensure_ascii=False, separators=(",", ":")))
+for line in sys.stdin:
+    x = json.loads(line)
+    if mode == "unparse":
+        dump(up.urlunparse(x))
+    elif mode == "unsplit":
+        dump(up.urlunsplit(x))
+    elif mode == "defrag":
+        dump(list(up.urldefrag(x)))
+    elif mode.startswith("encode"):
+        if isinstance(x, list):
+            x = [tuple(p) for p in x]  # urlencode takes pairs as tuples
+        dump(up.urlencode(x, doseq=mode == "encode-doseq"))
+`
+
+// TestURLComposeMatchesPython runs batches through `netkit url unparse`,
+// `unsplit`, `defrag` and `encode` and through CPython, and requires the
+// same lines.
+func TestURLComposeMatchesPython(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found")
+	}
+	if out, err := exec.Command(py, "-c", "import sys; print(sys.version_info[:2] == (3, 11))").Output(); err != nil || strings.TrimSpace(string(out)) != "True" {
+		t.Skip("python3 is not CPython 3.11")
+	}
+	line := func(v any) string {
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	var parts6, parts5 []string
+	for _, scheme := range []string{"", "http", "mailto", "file", "x-y"} {
+		for _, netloc := range []string{"", "h", "u@h:1", "[::1]"} {
+			for _, path := range []string{"", "/", "p", "//x", "/a;b", "a/b"} {
+				for _, params := range []string{"", "x", ";"} {
+					for _, query := range []string{"", "q=1", "?"} {
+						for _, frag := range []string{"", "f", "#"} {
+							parts6 = append(parts6, line([]string{scheme, netloc, path, params, query, frag}))
+							if params == "" {
+								parts5 = append(parts5, line([]string{scheme, netloc, path, query, frag}))
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	var urls []string
+	for _, u := range []string{"", "#", "a#", "#f", "http://h/p?q#f", "http://h/p#f#g", "mailto:x#y", "//h#", "é#ü", "http://[::1]:80/#%41", "a?b#c?d"} {
+		urls = append(urls, line(u))
+	}
+	queries := []string{
+		`{"q":"python networking","page":1}`, `{"f":1.0,"e":1e2,"big":123456789012345678901234567890}`,
+		`{"t":true,"n":null,"s":"a&b=c","u":"é€"}`, `[["k","v"],["k","w"],["","="]]`,
+		`{"l":["a","b"],"t":[],"n":[1,2.5]}`, `[["x",["y","z"]],[1,2]]`, `{}`, `[]`,
+	}
+	for _, tt := range []struct {
+		mode, cmd string
+		flags     []string
+		inputs    []string
+	}{
+		{"unparse", "unparse", nil, parts6},
+		{"unsplit", "unsplit", nil, parts5},
+		{"defrag", "defrag", nil, urls},
+		{"encode", "encode", nil, queries},
+		{"encode-doseq", "encode", []string{"--doseq"}, queries},
+	} {
+		t.Run(tt.mode, func(t *testing.T) {
+			batch := strings.Join(tt.inputs, "\n") + "\n"
+			cmd := exec.Command(py, "-c", urlComposePython, tt.mode)
+			cmd.Stdin = strings.NewReader(batch)
+			want, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("python3: %v", err)
+			}
+			stdin := batch
+			if tt.mode == "defrag" {
+				// defrag takes the URLs themselves, not JSON strings.
+				var raw []string
+				for _, u := range tt.inputs {
+					var s string
+					json.Unmarshal([]byte(u), &s)
+					raw = append(raw, s)
+				}
+				stdin = strings.Join(raw, "\n") + "\n"
+			}
+			code, got, stderr := run(t, stdin, append([]string{"url", tt.cmd, "--json"}, tt.flags...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if diff := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(got, "\n")); diff != "" {
+				t.Errorf("netkit url %s differs from CPython (-python +netkit):\n%s", tt.cmd, diff)
+			}
+		})
+	}
+}
+
+// TestURLEncodeFlags: urlencode's safe, quote_via and encoding, with the
+// outputs CPython 3.11 gives; bad inputs fail alone, aligned.
+func TestURLEncodeFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+		code int
+	}{
+		{[]string{"--quote-via", "quote", "--safe", "/", `{"path":"/a b"}`}, "path=/a%20b\n", 0},
+		{[]string{`{"path":"/a b"}`}, "path=%2Fa+b\n", 0},
+		{[]string{"--encoding", "latin-1", `{"k":"é","l":["é"]}`}, "k=%E9&l=%5B%27%E9%27%5D\n", 0},
+		{[]string{"--encoding", "latin-1", "--doseq", `{"k":"é","l":["é"]}`}, "k=%E9&l=%E9\n", 0},
+		{[]string{"--encoding", "latin-1", `{"k":"€"}`, `{"k":"e"}`}, "\nk=e\n", ExitError},
+		{[]string{`{"k":1}x`, `[["k"]]`, `{"a":{"b":1}}`, `[["a","b"]]`}, "\n\n\na=b\n", ExitError},
+	}
+	for _, tt := range tests {
+		code, out, _ := run(t, "", append([]string{"url", "encode"}, tt.args...)...)
+		if code != tt.code || out != tt.want {
+			t.Errorf("url encode %q = %d, %q; want %d, %q", tt.args, code, out, tt.code, tt.want)
+		}
+	}
+	for _, args := range [][]string{{"unparse", `["a","b"]`}, {"unsplit", `not json`}} {
+		if code, out, stderr := run(t, "", append([]string{"url"}, args...)...); code != ExitError || out != "\n" || !strings.Contains(stderr, "JSON array of") {
+			t.Errorf("url %q = %d, %q, %q; want an error naming the form", args, code, out, stderr)
+		}
+	}
+}
