@@ -2,7 +2,10 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"io"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,9 +22,41 @@ func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr s
 }
 
 func TestVersion(t *testing.T) {
-	code, out, _ := run(t, "", "--version")
-	if code != 0 || out != "netkit "+Version+"\n" {
-		t.Errorf("netkit --version = %d, %q; want 0, %q", code, out, "netkit "+Version+"\n")
+	want := "netkit " + build().String() + "\n"
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		code, out, _ := run(t, "", args...)
+		if code != 0 || out != want || !strings.HasPrefix(out, "netkit "+Version+" ") {
+			t.Errorf("netkit %s = %d, %q; want 0, %q", args[0], code, out, want)
+		}
+	}
+	code, out, _ := run(t, "", "version", "--json")
+	var b struct{ Version, GoVersion string }
+	if err := json.Unmarshal([]byte(out), &b); code != 0 || err != nil || b.Version != Version {
+		t.Errorf("netkit version --json = %d, %q (%v)", code, out, err)
+	}
+}
+
+// TestVersionRevision: a binary built from a git checkout names its
+// commit in --version.
+func TestVersionRevision(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Skip("not a git checkout, or no git")
+	}
+	bin := filepath.Join(t.TempDir(), "netkit")
+	// -buildvcs=true over any GOFLAGS that turn stamping off.
+	if out, err := exec.Command("go", "build", "-buildvcs=true", "-o", bin, "github.com/netkit-dev/netkit/cmd/netkit").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rev := strings.TrimSpace(string(head))[:12]; !strings.Contains(string(out), "(rev "+rev) {
+		t.Errorf("--version = %q, want the revision %s", out, rev)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -175,7 +176,8 @@ func TestServeInProcess(t *testing.T) {
 		t.Errorf("/readyz = %d %q", code, body)
 	}
 	_, metrics := httpGet(t, admin+"/metrics")
-	for _, want := range []string{`netkit_tcp_requests_total{service="echo"} 1`, `service="chat"`, `service="rpc"`, `netkit_tcp_connections_accepted_total{service="web-chat"} 1`, "netkit_chat_"} {
+	for _, want := range []string{`netkit_tcp_requests_total{service="echo"} 1`, `service="chat"`, `service="rpc"`, `netkit_tcp_connections_accepted_total{service="web-chat"} 1`, "netkit_chat_",
+		`netkit_build_info{goversion="` + runtime.Version() + `",platform="` + runtime.GOOS + "/" + runtime.GOARCH + `",revision="`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s:\n%.2000s", want, metrics)
 		}
