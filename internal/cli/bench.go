@@ -104,7 +104,7 @@ On a terminal a progress line (elapsed, req/s, errors, p99) is updated every
   netkit bench http http://127.0.0.1:9090/healthz --rate 2000 --html report.html
   netkit bench http --requests-file targets.txt -c 100 -d 30s
   netkit bench line --conns 10 --idle-conns 30000 --source-addrs 4 --ramp 5000`,
-		Args: cobra.RangeArgs(1, 2),
+		Args: argsFor(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Target = loadgen.Target(args[0])
 			if !slices.Contains(loadgen.Targets, opts.Target) {

@@ -20,7 +20,7 @@ func newBenchCompareCmd(streams *IOStreams) *cobra.Command {
 second, requests, errors and every latency percentile, with the change from
 A to B as a ratio (B ÷ A; for latency, below 1 means B is faster). --html
 writes both runs overlaid on one latency plot and one throughput plot.`,
-		Args: cobra.ExactArgs(2),
+		Args: argsFor(2, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := loadgen.ReadResult(args[0])
 			if err != nil {

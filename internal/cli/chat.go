@@ -42,7 +42,7 @@ gets the replies to every line. The exit status is 0 after leaving, 1 when
 the server closed the connection first (shutdown, slow or flooding client).`,
 		Example: `  netkit chat 127.0.0.1:7002 --nick alice
   printf 'Hello!\n/who\n' | netkit chat 127.0.0.1:7002 --room dev --json`,
-		Args: cobra.ExactArgs(1),
+		Args: argsFor(1, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Addr = args[0]
 			if opts.Nick != "" && chat.ValidNick(opts.Nick) != nil {

@@ -33,7 +33,7 @@ without messages, each line of standard input) and print each reply.
 --timeout bounds the connection and each exchange.`,
 		Example: `  netkit echo 127.0.0.1:7001 "Hello async!" "Goodbye"
   printf 'a\nb\n' | netkit echo 127.0.0.1:7001 --json`,
-		Args: cobra.MinimumNArgs(1),
+		Args: argsFor(1, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Addr, opts.Messages = args[0], args[1:]
 			if runF == nil {

@@ -114,7 +114,7 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
   netkit http POST :8080/users name=Alice age:=30 roles:='["admin"]'
   netkit http --form POST :8080/upload title=notes doc@notes.txt
   netkit http --offline PUT https://api.example.com/v2/users/1 name=Bob`,
-		Args: cobra.MinimumNArgs(1),
+		Args: argsFor(1, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.parseArgs(args); err != nil {
 				return err

@@ -67,7 +67,7 @@ alias of bare.`,
   netkit rpc call 127.0.0.1:7003 greet '{"name": "Python"}'
   netkit rpc call 127.0.0.1:7003 add '[1, 2]' --json
   netkit rpc call --http http://127.0.0.1:9090/rpc echo data:='[1,2,3]'`,
-		Args: cobra.MinimumNArgs(1),
+		Args: argsFor(1, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.HTTPURL == "" {
 				if len(args) < 2 {

@@ -348,7 +348,7 @@ section 5.2, with Python's rules for which schemes allow relative
 references) and print one URL per line. Without REFs, each line of
 standard input is one.`,
 		Example: "  netkit url join https://api.example.com/v2/ users ../v1/legacy /absolute/path",
-		Args:    cobra.MinimumNArgs(1),
+		Args:    argsFor(1, -1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Base, opts.Inputs = args[0], argsOrNil(args[1:])
 			if runF == nil {
