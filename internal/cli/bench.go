@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -301,16 +302,16 @@ func printBench(w io.Writer, r *loadgen.Result) {
 	if r.Model == "open" {
 		model = fmt.Sprintf("open model at %g/s", r.Rate)
 	}
-	conns := fmt.Sprintf("%d connections", r.Conns)
+	conns := count(r.Conns, "connection")
 	if r.Pipeline > 1 {
 		conns += fmt.Sprintf(" × %d in flight", r.Pipeline)
 	}
 	fmt.Fprintf(w, "%s %s: %s, %s, %.2fs\n", r.Target, target, conns, model, time.Duration(r.Elapsed).Seconds())
 	if r.IdleConns > 0 {
-		fmt.Fprintf(w, "  idle       %d connections held\n", r.IdleConns)
+		fmt.Fprintf(w, "  idle       %s held\n", count(r.IdleConns, "connection"))
 	}
 	if r.Target == loadgen.Chat {
-		fmt.Fprintf(w, "  sent       %d messages\n", r.Sent)
+		fmt.Fprintf(w, "  sent       %s\n", count(int(r.Sent), "message"))
 		fmt.Fprintf(w, "  delivered  %d (%.1f/s)\n", r.Requests, r.RPS)
 	} else {
 		fmt.Fprintf(w, "  requests   %d (%.1f/s)\n", r.Requests, r.RPS)
@@ -327,8 +328,8 @@ func printBench(w io.Writer, r *loadgen.Result) {
 			fmt.Fprintf(w, "  worker     %-12s LOST: %s; not counted\n", wr.Name, wr.Reason)
 			continue
 		}
-		fmt.Fprintf(w, "  worker     %-12s %d connections, %d requests (%.1f/s), %d errors, p50 %v p99 %v\n",
-			wr.Name, wr.Conns, wr.Requests, wr.RPS, wr.Errors, wr.Latency.P50, wr.Latency.P99)
+		fmt.Fprintf(w, "  worker     %-12s %s, %s (%.1f/s), %s, p50 %v p99 %v\n",
+			wr.Name, count(wr.Conns, "connection"), count(int(wr.Requests), "request"), wr.RPS, count(int(wr.Errors), "error"), wr.Latency.P50, wr.Latency.P99)
 	}
 	if r.Partial {
 		fmt.Fprintf(w, "  PARTIAL    workers were lost during the run: the totals count only the others\n")
@@ -345,6 +346,14 @@ func printBench(w io.Writer, r *loadgen.Result) {
 	if r.ServiceTime != nil {
 		line("service", *r.ServiceTime)
 	}
+}
+
+// count is "1 connection", "2 connections".
+func count(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }
 
 func errorClasses(m map[string]int64) string {

@@ -340,3 +340,13 @@ func TestBenchRequestsFile(t *testing.T) {
 		t.Errorf("a broken targets file: exit %d, %q", code, stderr)
 	}
 }
+
+// TestBenchSingular: one connection is "1 connection".
+func TestBenchSingular(t *testing.T) {
+	var b strings.Builder
+	printBench(&b, &loadgen.Result{Target: loadgen.Line, Addr: "h:1", Model: "closed", Conns: 1, Requests: 1,
+		Workers: []loadgen.WorkerResult{{Name: "w1", Conns: 1, Requests: 1}}})
+	if out := b.String(); !strings.Contains(out, ": 1 connection, closed model") || !strings.Contains(out, "1 connection, 1 request (") {
+		t.Errorf("printBench:\n%s", out)
+	}
+}

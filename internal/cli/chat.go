@@ -66,7 +66,7 @@ the server closed the connection first (shutdown, slow or flooding client).`,
 	f.StringVar(&opts.Room, "room", "", "room to join on connecting (default: the server's, lobby)")
 	f.Var(newDurationValue(&opts.Timeout, 5*time.Second), "timeout", "limit for connecting and for each line sent (0: none)")
 	f.Var(newDurationValue(&opts.Wait, 5*time.Second), "wait", "after /quit, how long to wait for the server to close")
-	f.BoolVar(&opts.JSON, "json", false, `print one JSON object per line: {"kind":...,"time":...,"from":...,"text":...}`)
+	f.BoolVar(&opts.JSON, "json", false, `print one JSON object per line: {"kind":...,"time":RFC 3339,"server_time":"HH:MM:SS","from":...,"text":...}`)
 	return cmd
 }
 
@@ -163,6 +163,22 @@ func quit(ctx context.Context, cl *chat.Client, send func(string) error, receive
 	}
 }
 
+// chatJSONLine is a line as --json prints it. The protocol stamps lines
+// with the server's wall clock, HH:MM:SS with no date or zone, which
+// is kept as server_time; time is when this client received the line, in
+// RFC 3339 with its offset, as every --json output of netkit gives times.
+type chatJSONLine struct {
+	Kind       string `json:"kind"`
+	Time       string `json:"time"`
+	ServerTime string `json:"server_time,omitempty"`
+	From       string `json:"from,omitempty"`
+	Text       string `json:"text"`
+}
+
+func newChatJSONLine(l chat.Line, received time.Time) chatJSONLine {
+	return chatJSONLine{Kind: l.Kind, Time: received.Format("2006-01-02T15:04:05.000Z07:00"), ServerTime: l.Time, From: l.From, Text: l.Text}
+}
+
 // printLines prints every line from the server until the end of the
 // stream (nil) or a read error.
 func printLines(cl *chat.Client, opts *chatOptions) error {
@@ -180,7 +196,7 @@ func printLines(cl *chat.Client, opts *chatOptions) error {
 			return nil // reset or closed by us: the session is over
 		}
 		if opts.JSON {
-			enc.Encode(chat.ParseLine(line))
+			enc.Encode(newChatJSONLine(chat.ParseLine(line), time.Now()))
 		} else {
 			fmt.Fprintln(opts.Streams.Out, line)
 		}

@@ -76,25 +76,33 @@ func TestChatRun(t *testing.T) {
 
 func TestChatJSON(t *testing.T) {
 	addr, _ := chatServer(t)
+	before := time.Now().Add(-time.Second)
 	code, out, stderr := run(t, "hi\n", "chat", "--json", "--nick", "bob", addr)
+	after := time.Now().Add(time.Second)
 	if code != 0 {
 		t.Fatalf("netkit chat --json = %d (stderr %q)", code, stderr)
 	}
-	var got []chat.Line
+	var got []chatJSONLine
 	dec := json.NewDecoder(strings.NewReader(out))
 	for dec.More() {
-		var l chat.Line
+		var l chatJSONLine
 		if err := dec.Decode(&l); err != nil {
 			t.Fatalf("decoding %q: %v", out, err)
 		}
+		// Received times are RFC 3339 with an offset, within the run.
+		at, err := time.Parse(time.RFC3339, l.Time)
+		if err != nil || at.Before(before) || at.After(after) {
+			t.Errorf("time %q: %v, want RFC 3339 between %v and %v", l.Time, err, before, after)
+		}
+		l.Time = ""
 		got = append(got, l)
 	}
 	if len(got) != 4 || got[0].Kind != chat.KindWelcome {
 		t.Fatalf("netkit chat --json printed %+v, want the welcome and 3 lines", got)
 	}
-	want := []chat.Line{
-		{Kind: chat.KindMessage, Time: "09:00:00", From: "bob", Text: "hi"},
-		{Kind: chat.KindNotice, Time: "09:00:00", Text: "bye"},
+	want := []chatJSONLine{
+		{Kind: chat.KindMessage, ServerTime: "09:00:00", From: "bob", Text: "hi"},
+		{Kind: chat.KindNotice, ServerTime: "09:00:00", Text: "bye"},
 	}
 	if diff := cmp.Diff(want, got[2:]); diff != "" {
 		t.Errorf("netkit chat --json lines (-want +got):\n%s", diff)
