@@ -187,6 +187,9 @@ type Server struct {
 	st     counters
 	tlsLog ratelog.Limiter
 	ipl    *IPLimiter // nil without PerIP limits
+
+	maxSet  atomic.Bool // SetMaxConns was called: maxLive overrides MaxConns
+	maxLive atomic.Int64
 }
 
 func (s *Server) init() {
@@ -203,13 +206,26 @@ func (s *Server) init() {
 }
 
 func (s *Server) maxConns() int64 {
+	n := s.MaxConns
+	if s.maxSet.Load() {
+		n = int(s.maxLive.Load())
+	}
 	switch {
-	case s.MaxConns == 0:
+	case n == 0:
 		return DefaultMaxConns
-	case s.MaxConns < 0:
+	case n < 0:
 		return 1<<63 - 1
 	}
-	return int64(s.MaxConns)
+	return int64(n)
+}
+
+// SetMaxConns changes MaxConns while the server runs (a configuration
+// reload), with MaxConns's meaning of 0 and negative values. Raising it
+// admits new connections at once; lowering it closes none of those open,
+// and new ones are refused until the count falls below it.
+func (s *Server) SetMaxConns(n int) {
+	s.maxLive.Store(int64(n))
+	s.maxSet.Store(true)
 }
 
 func orDefault(d, def time.Duration) time.Duration {

@@ -542,3 +542,47 @@ func TestWriteErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestSetMaxConns: raising the limit on a running server admits a
+// connection that the old limit refused, with those open kept.
+func TestSetMaxConns(t *testing.T) {
+	srv := &tcpserver.Server{MaxConns: 2, Handler: tcpserver.HandlerFunc(func(ctx context.Context, c *tcpserver.Conn) error {
+		<-ctx.Done()
+		return nil
+	})}
+	addr := testnet.Serve(t, srv)
+	var open []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		open = append(open, c)
+	}
+	if !testnet.Eventually(10*time.Second, func() bool { return srv.Stats().Active == 2 }) {
+		t.Fatalf("active %d, want 2", srv.Stats().Active)
+	}
+	refused := func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return true
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = c.Read(make([]byte, 1))
+		return err == io.EOF
+	}
+	if !refused() {
+		t.Fatal("a third connection was served over MaxConns 2")
+	}
+	srv.SetMaxConns(3)
+	third, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer third.Close()
+	if !testnet.Eventually(10*time.Second, func() bool { return srv.Stats().Active == 3 }) {
+		t.Errorf("after SetMaxConns(3): active %d, want 3", srv.Stats().Active)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/netkit-dev/netkit/chat"
 	"github.com/netkit-dev/netkit/chat/natshub"
 	"github.com/netkit-dev/netkit/echo"
+	"github.com/netkit-dev/netkit/internal/config"
 	"github.com/netkit-dev/netkit/jsonrpc"
 	"github.com/netkit-dev/netkit/lifecycle"
 	"github.com/netkit-dev/netkit/rpcdemo"
@@ -140,6 +141,10 @@ type serveOptions struct {
 	Auth        authOptions
 	PerIP       tcpserver.IPLimits
 	RPCRate     float64
+	ConfigFile  string // --config
+	PrintConfig bool   // --print-config
+
+	config *config.Config // where every value came from, once resolved
 }
 
 func newServeCmd(streams *IOStreams, runF func(context.Context, *serveOptions) error) *cobra.Command {
@@ -154,11 +159,23 @@ HTTP listener (9090: /metrics, /healthz, /readyz, POST /rpc). Each --NAME-addr t
 free port, or "off". One log line per listener reports its bound address
 when it is ready.
 
+Settings come from the flags, then NETKIT_<FLAG> environment variables
+(NETKIT_ECHO_ADDR, NETKIT_MAX_CONNS), then the --config file, then the
+defaults, in that order of precedence; --print-config shows the result.
+SIGHUP re-reads the file and applies --max-conns and --log-level at once,
+and the TLS certificate; other changes are logged as needing a restart.
+
 SIGINT or SIGTERM starts a graceful shutdown: /readyz fails, listeners close,
 idle connections close, requests in progress finish within --grace; a second
 signal ends the process at once. The exit status is 0 after a clean shutdown.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := resolveServeConfig(cmd.Flags(), opts); err != nil {
+				return err
+			}
+			if opts.PrintConfig {
+				return opts.config.WriteTOML(opts.Streams.Out)
+			}
 			if opts.LogFormat != "text" && opts.LogFormat != "json" {
 				return fmt.Errorf("invalid --log-format %q: want text or json", opts.LogFormat)
 			}
@@ -188,6 +205,8 @@ signal ends the process at once. The exit status is 0 after a clean shutdown.`,
 	f.Var(newDurationValue(&opts.IdleTimeout, tcpserver.DefaultIdleTimeout), "idle-timeout", "close connections idle (or dribbling one request) this long")
 	f.Var(newDurationValue(&opts.ParkIdle, time.Second), "park-idle", "connections idle this long wait without a goroutine (services that allow it; 0: never)")
 	f.Var(newDurationValue(&opts.Grace, 10*time.Second), "grace", "how long shutdown waits for requests in progress")
+	f.StringVar(&opts.ConfigFile, "config", "", "read settings from this TOML `FILE` (keys mirror the flags, by service: [echo] addr = ...); SIGHUP re-reads it")
+	f.BoolVar(&opts.PrintConfig, "print-config", false, "print the effective configuration as TOML, with where each value came from, and exit")
 	f.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	opts.NATS.addFlags(f)
@@ -211,7 +230,13 @@ func parseLevel(s string) (slog.Level, error) {
 
 func newLogger(w io.Writer, format, level string) *slog.Logger {
 	l, _ := parseLevel(level)
-	ho := &slog.HandlerOptions{Level: l}
+	return newLevelLogger(w, format, l)
+}
+
+// newLevelLogger is newLogger with a level that may be a *slog.LevelVar,
+// which a configuration reload changes.
+func newLevelLogger(w io.Writer, format string, level slog.Leveler) *slog.Logger {
+	ho := &slog.HandlerOptions{Level: level}
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, ho))
 	}
@@ -401,10 +426,16 @@ type namedTCP struct {
 }
 
 func runServe(ctx context.Context, opts *serveOptions) error {
-	log := newLogger(opts.Streams.ErrOut, opts.LogFormat, opts.LogLevel)
+	level := new(slog.LevelVar)
+	l, _ := parseLevel(opts.LogLevel)
+	level.Set(l)
+	log := newLevelLogger(opts.Streams.ErrOut, opts.LogFormat, level)
 	g, tcps, err := serveComponents(opts, log)
 	if err != nil {
 		return err
+	}
+	if opts.config != nil {
+		g.Add("config", &configReloader{opts: opts, level: level, tcps: tcps, log: log.With("service", "config"), current: opts.config})
 	}
 	if err := g.Start(ctx); err != nil {
 		return err

@@ -29,8 +29,8 @@ func (o *authOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.PublicMetrics, "admin-public-metrics", false, "leave /metrics open without the token, for scrapers")
 }
 
-// token returns the admin token: the flag, else the file, else the
-// environment; "" when none is set.
+// token returns the admin token: the flag (or NETKIT_ADMIN_TOKEN, which
+// the configuration sets it from), else the file; "" when none is set.
 func (o *authOptions) token() (string, error) {
 	if o.Token != "" && o.TokenFile != "" {
 		return "", errors.New("--admin-token and --admin-token-file exclude each other")
@@ -46,9 +46,7 @@ func (o *authOptions) token() (string, error) {
 			return "", fmt.Errorf("--admin-token-file: %s is empty", o.TokenFile)
 		}
 	}
-	if tok == "" {
-		tok = strings.TrimSpace(os.Getenv(tokenEnv))
-	}
+	tok = strings.TrimSpace(tok)
 	if strings.ContainsAny(tok, " \t\r\n") {
 		return "", errors.New("the admin token must not contain spaces")
 	}

@@ -42,6 +42,7 @@ var layers = map[string]layer{
 	"internal/pretty":    buildingBlock,
 	"internal/procstat":  buildingBlock,
 	"internal/buildinfo": buildingBlock,
+	"internal/config":    buildingBlock,
 	"internal/ratelog":   buildingBlock,
 	"internal/testnet":   buildingBlock,
 	"internal/layers":    buildingBlock,
