@@ -44,7 +44,7 @@ func NewRootCmd(streams *IOStreams) *cobra.Command {
 	for _, newCmd := range commandGroups {
 		root.AddCommand(newCmd(streams))
 	}
-	root.AddCommand(newVersionCmd(streams))
+	root.AddCommand(newVersionCmd(streams), newGenCmd(streams))
 	return root
 }
 

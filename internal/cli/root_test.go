@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -90,4 +91,23 @@ func parseOptions[O any](newCmd func(*IOStreams, func(context.Context, *O) error
 		return nil, err
 	}
 	return got, nil
+}
+
+// TestGenMan: a man page per command, in roff.
+func TestGenMan(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := run(t, "", "gen", "man", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, page := range []string{"netkit.1", "netkit-serve.1", "netkit-bench-worker.1", "netkit-url-encode.1"} {
+		b, err := os.ReadFile(filepath.Join(dir, page))
+		if err != nil {
+			t.Errorf("%s: %v", page, err)
+			continue
+		}
+		if !strings.HasPrefix(string(b), ".nh") && !strings.Contains(string(b), ".TH ") {
+			t.Errorf("%s is not a man page:\n%.200s", page, b)
+		}
+	}
 }
