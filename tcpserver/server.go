@@ -188,8 +188,10 @@ type Server struct {
 	tlsLog ratelog.Limiter
 	ipl    *IPLimiter // nil without PerIP limits
 
-	maxSet  atomic.Bool // SetMaxConns was called: maxLive overrides MaxConns
-	maxLive atomic.Int64
+	maxSet   atomic.Bool // SetMaxConns was called: maxLive overrides MaxConns
+	maxLive  atomic.Int64
+	idleSet  atomic.Bool // SetIdleTimeout was called: idleLive overrides IdleTimeout
+	idleLive atomic.Int64
 }
 
 func (s *Server) init() {
@@ -235,7 +237,21 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
-func (s *Server) idleTimeout() time.Duration { return orDefault(s.IdleTimeout, DefaultIdleTimeout) }
+func (s *Server) idleTimeout() time.Duration {
+	if s.idleSet.Load() {
+		return orDefault(time.Duration(s.idleLive.Load()), DefaultIdleTimeout)
+	}
+	return orDefault(s.IdleTimeout, DefaultIdleTimeout)
+}
+
+// SetIdleTimeout changes IdleTimeout while the server runs (a
+// configuration reload); the connections already waiting are held to the
+// new limit from the next check on. A server started with no timeout at
+// all (every one negative) keeps none.
+func (s *Server) SetIdleTimeout(d time.Duration) {
+	s.idleLive.Store(int64(d))
+	s.idleSet.Store(true)
+}
 func (s *Server) readTimeout() time.Duration { return orDefault(s.ReadTimeout, s.idleTimeout()) }
 func (s *Server) writeTimeout() time.Duration {
 	return orDefault(s.WriteTimeout, DefaultWriteTimeout)
@@ -352,7 +368,8 @@ func (s *Server) sweeper() {
 	if idle <= 0 && read <= 0 && write <= 0 && s.ParkIdle <= 0 {
 		return
 	}
-	t := time.NewTicker(s.sweepEvery())
+	every := s.sweepEvery()
+	t := time.NewTicker(every)
 	defer t.Stop()
 	var batch []*Conn
 	for {
@@ -360,6 +377,14 @@ func (s *Server) sweeper() {
 		case <-s.ctx.Done():
 			return
 		case <-t.C:
+		}
+		// The idle timeout may have changed (SetIdleTimeout).
+		if i := s.idleTimeout(); i != idle {
+			idle, read = i, s.readTimeout()
+			if e := s.sweepEvery(); e != every {
+				every = e
+				t.Reset(every)
+			}
 		}
 		// Copy the set so connections can come and go while it is swept.
 		s.mu.Lock()

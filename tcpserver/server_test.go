@@ -586,3 +586,27 @@ func TestSetMaxConns(t *testing.T) {
 		t.Errorf("after SetMaxConns(3): active %d, want 3", srv.Stats().Active)
 	}
 }
+
+// TestSetIdleTimeout: lowering the idle timeout on a running server
+// closes a connection that has waited longer than the new limit.
+func TestSetIdleTimeout(t *testing.T) {
+	srv := &tcpserver.Server{IdleTimeout: time.Hour, Handler: tcpserver.HandlerFunc(func(ctx context.Context, c *tcpserver.Conn) error {
+		for c.Next() {
+			if _, err := c.Reader().ReadLine(); err != nil {
+				return err
+			}
+		}
+		return c.Err()
+	})}
+	addr := testnet.Serve(t, srv)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	srv.SetIdleTimeout(100 * time.Millisecond)
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("an idle connection after SetIdleTimeout(100ms): %v, want it closed (EOF)", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -45,7 +46,7 @@ func resolveServeConfig(fs *pflag.FlagSet, opts *serveOptions) error {
 // liveSettings are the settings a reload applies to the running server;
 // every other change waits for a restart, and says so. The TLS
 // certificate reloads on SIGHUP on its own.
-var liveSettings = []string{"max-conns", "log-level"}
+var liveSettings = []string{"max-conns", "idle-timeout", "log-level"}
 
 // configReloader re-reads the configuration on SIGHUP and applies what
 // can change without dropping a connection.
@@ -157,6 +158,15 @@ func (r *configReloader) apply(flag, value string) error {
 		}
 		for _, t := range r.tcps {
 			t.srv.SetMaxConns(n)
+		}
+		return nil
+	case "idle-timeout":
+		d, err := time.ParseDuration(value)
+		if err != nil {
+			return err
+		}
+		for _, t := range r.tcps {
+			t.srv.SetIdleTimeout(d)
 		}
 		return nil
 	case "log-level":
