@@ -163,8 +163,8 @@ Settings come from the flags, then NETKIT_<FLAG> environment variables
 (NETKIT_ECHO_ADDR, NETKIT_MAX_CONNS), then the --config file, then the
 defaults, in that order of precedence; --print-config shows the result.
 SIGHUP re-reads the file and applies --max-conns, --idle-timeout and
---log-level at once,
-and the TLS certificate; other changes are logged as needing a restart.
+--log-level at once, and the TLS certificate; other changes are logged as
+needing a restart.
 
 SIGINT or SIGTERM starts a graceful shutdown: /readyz fails, listeners close,
 idle connections close, requests in progress finish within --grace; a second
