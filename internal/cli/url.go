@@ -456,16 +456,19 @@ func newURLQueryCmd(streams *IOStreams) *cobra.Command {
 type urlQueryParseOptions struct {
 	urlBatch
 	Query urlparse.QueryOptions
+	Dict  bool // parse_qs: {key: [values]}
 }
 
 func newURLQueryParseCmd(streams *IOStreams, runF func(context.Context, *urlQueryParseOptions) error) *cobra.Command {
 	opts := &urlQueryParseOptions{urlBatch: urlBatch{Streams: streams}}
 	cmd := &cobra.Command{
 		Use:   "parse [QUERY...]",
-		Short: "Parse query strings into [key, value] pairs (Python's parse_qsl)",
+		Short: "Parse query strings into [key, value] pairs (Python's parse_qsl, or parse_qs with --dict)",
 		Long: `Parse each QUERY as Python's parse_qsl() does and print a JSON array of
-[key, value] pairs per line, in order, with repeated keys. "+" decodes to a
-space. --separator takes a string, as Python's separator= does.`,
+[key, value] pairs per line, in order, with repeated keys; with --dict, as
+parse_qs() does, a JSON object of each key's values in the order the keys
+first appear. "+" decodes to a space. --separator takes a string, as
+Python's separator= does.`,
 		Example: "  netkit url query parse 'q=python+sockets&page=2&lang=en&lang=fr'\n" +
 			"  netkit url query parse --keep-blank --separator ';' 'a=1;b=;c'",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -485,11 +488,20 @@ space. --separator takes a string, as Python's separator= does.`,
 	f.BoolVar(&opts.Query.Strict, "strict", false, "fail on empty fields and fields without '=' (strict_parsing=True)")
 	f.StringVar(&opts.Query.Separator, "separator", "&", "string that separates fields")
 	f.IntVar(&opts.Query.MaxNumFields, "max-fields", 0, "fail on queries with more fields than this (0: no limit)")
+	f.BoolVar(&opts.Dict, "dict", false, `print {"key": [values...]} as Python's parse_qs() gives it`)
 	return cmd
 }
 
 func runURLQueryParse(ctx context.Context, opts *urlQueryParseOptions) error {
 	return opts.run(ctx, "query parse", func(in string) (urlResult, error) {
+		if opts.Dict {
+			fs, err := urlparse.ParseQS(in, opts.Query)
+			if err != nil {
+				return urlResult{}, err
+			}
+			text, err := marshalNoEscape(orderedFields(fs))
+			return urlResult{Text: text, JSON: orderedFields(fs)}, err
+		}
 		q, err := urlparse.ParseQSL(in, opts.Query)
 		if err != nil {
 			return urlResult{}, err
@@ -501,6 +513,31 @@ func runURLQueryParse(ctx context.Context, opts *urlQueryParseOptions) error {
 		text, err := marshalNoEscape(pairs)
 		return urlResult{Text: text, JSON: pairs}, err
 	})
+}
+
+// orderedFields is parse_qs's dict as a JSON object, its keys in the
+// order Python's dict keeps them.
+type orderedFields urlparse.Fields
+
+func (fs orderedFields) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, f := range fs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, err := marshalNoEscape(f.Key)
+		if err != nil {
+			return nil, err
+		}
+		v, err := marshalNoEscape(f.Values)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(k + ":" + v)
+	}
+	b.WriteByte('}')
+	return []byte(b.String()), nil
 }
 
 // marshalNoEscape is json.Marshal without HTML escaping and without the
