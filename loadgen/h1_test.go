@@ -163,24 +163,25 @@ func TestHTTPEngineHostile(t *testing.T) {
 		class   string // the class of the failures, "" for none
 		ok      bool   // some requests are answered
 		hangsUp bool   // the server closes connections
+		timeout time.Duration
 	}{
 		{"truncated body", func(c net.Conn, _ int) bool {
 			write(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b")
 			return false
-		}, "eof", false, true},
+		}, "eof", false, true, 0},
 		{"content length short", func(c net.Conn, _ int) bool {
 			return write(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhello")
-		}, "protocol", true, false},
+		}, "protocol", true, false, 0},
 		{"content length long", func(c net.Conn, _ int) bool {
 			// Then silence, however many requests follow.
 			write(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello")
 			io.Copy(io.Discard, c)
 			return false
-		}, "timeout", false, false},
+		}, "timeout", false, false, 0},
 		{"10 MiB header", func(c net.Conn, _ int) bool {
 			write(c, bigHeader)
 			return false
-		}, "protocol", false, true},
+		}, "protocol", false, true, 5 * time.Second}, // reading the first MiB takes time under the race detector
 		{"slow drip", func(c net.Conn, _ int) bool {
 			for _, b := range []byte(okResponse) {
 				if !write(c, string(b)) {
@@ -189,42 +190,46 @@ func TestHTTPEngineHostile(t *testing.T) {
 				time.Sleep(50 * time.Millisecond) // the drip itself, not a wait for readiness
 			}
 			return true
-		}, "timeout", false, false},
+		}, "timeout", false, false, 0},
 		{"chunk extensions and trailers", func(c net.Conn, _ int) bool {
 			return write(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"+
 				"5;name=value;other=\"q\"\r\nhello\r\n3 ; ext\r\n!!!\r\n0;last\r\nX-Trailer: 1\r\n\r\n")
-		}, "", true, false},
+		}, "", true, false, 0},
 		{"bad chunk size", func(c net.Conn, _ int) bool {
 			return write(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n")
-		}, "protocol", false, false},
+		}, "protocol", false, false, 0},
 		{"not HTTP", func(c net.Conn, _ int) bool {
 			return write(c, "SSH-2.0-OpenSSH_9.2\r\n")
-		}, "protocol", false, false},
+		}, "protocol", false, false, 0},
 		{"closes after 3 requests", func(c net.Conn, i int) bool {
 			write(c, okResponse)
 			return i < 2
-		}, "", true, true},
+		}, "", true, true, 0},
 		{"says close after 3 requests", func(c net.Conn, i int) bool {
 			if i == 2 {
 				write(c, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello")
 				return false
 			}
 			return write(c, okResponse)
-		}, "", true, true},
+		}, "", true, true, 0},
 		{"HTTP/1.0 without keep-alive", func(c net.Conn, _ int) bool {
 			write(c, "HTTP/1.0 200 OK\r\n\r\nbody to the close")
 			return false
-		}, "", true, true},
+		}, "", true, true, 0},
 		{"switching protocols", func(c net.Conn, _ int) bool {
 			return write(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n")
-		}, "protocol", false, false},
+		}, "protocol", false, false, 0},
 	}
 	for _, e := range engines {
 		for _, c := range cases {
 			t.Run(e.name+"/"+c.name, func(t *testing.T) {
 				url := rawServer(t, c.respond)
+				timeout := c.timeout
+				if timeout == 0 {
+					timeout = 300 * time.Millisecond
+				}
 				cfg := loadgen.Config{Target: loadgen.HTTP, URL: url, Conns: 2, Requests: 30,
-					Duration: 3 * time.Second, Timeout: 300 * time.Millisecond}
+					Duration: 3 * time.Second, Timeout: timeout}
 				e.set(&cfg)
 				res := run(t, cfg)
 				// A pipelined connection that fails takes the requests

@@ -54,6 +54,7 @@ type loopConn struct {
 
 	buf     []byte // received and not yet consumed
 	off     int    // consumed prefix of buf
+	scanned int    // bytes after off searched for the end of a head
 	eof     bool
 	phase   int
 	first   bool // no interim answer read yet for this request
@@ -164,7 +165,7 @@ func (l *h1Loop) attach(ctx context.Context, j int) error {
 		return reqErr("dial", err)
 	}
 	c.fd, c.reused, c.eof, c.writing = fd, false, false, false
-	c.buf, c.off = c.buf[:0], 0
+	c.buf, c.off, c.scanned = c.buf[:0], 0, 0
 	return nil
 }
 
@@ -292,7 +293,7 @@ func (l *h1Loop) start(ctx context.Context, sh *shard, c *loopConn, now time.Tim
 		now = time.Now()
 	}
 	c.busy, c.start, c.wpos = true, now, 0
-	c.phase, c.first, c.resp = phaseHead, true, h1Response{}
+	c.phase, c.first, c.resp, c.scanned = phaseHead, true, h1Response{}, 0
 	l.write(ctx, sh, c, now)
 }
 
@@ -384,6 +385,18 @@ func (l *h1Loop) parse(ctx context.Context, sh *shard, c *loopConn, now time.Tim
 		data := c.buf[c.off:]
 		switch c.phase {
 		case phaseHead:
+			// Parse only once the head's end has arrived (or the head is
+			// over its limit), so that a head arriving in many reads is
+			// searched once, not parsed again from its start each time.
+			// Something that is not HTTP is refused at once.
+			if !c.eof && len(data) <= MaxResponseHeader && looksHTTP(data) {
+				from := min(max(c.scanned-2, 0), len(data))
+				if !bytes.Contains(data[from:], []byte("\n\r\n")) && !bytes.Contains(data[from:], []byte("\n\n")) {
+					c.scanned = len(data)
+					return
+				}
+			}
+			c.scanned = 0
 			l.rd.Reset(data)
 			l.br.Reset(&l.rd)
 			budget := MaxResponseHeader
@@ -509,6 +522,14 @@ func (l *h1Loop) close() {
 		syscall.Close(l.epfd)
 		l.counts.fold(l.st)
 	})
+}
+
+// looksHTTP reports whether data can be the start of an HTTP/1.x
+// response.
+func looksHTTP(data []byte) bool {
+	const prefix = "HTTP/1."
+	n := min(len(data), len(prefix))
+	return string(data[:n]) == prefix[:n]
 }
 
 func rawRead(fd int, p []byte) (int, error) {
