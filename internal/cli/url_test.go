@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/urlparse"
 )
 
@@ -333,13 +334,7 @@ func TestURLLongLine(t *testing.T) {
 // --json` and its CPython peer, scripts/urlgolden/parse_lines.py, and
 // requires byte-identical output.
 func TestURLParseMatchesPython(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found: the urlparse golden-file test covers CPython without it")
-	}
-	if out, err := exec.Command(py, "-c", "import sys; print(sys.version_info[:2] == (3, 11))").Output(); err != nil || strings.TrimSpace(string(out)) != "True" {
-		t.Skip("python3 is not CPython 3.11")
-	}
+	py := testnet.Python311(t)
 	batch := strings.Join([]string{
 		"https://api.example.com:8443/v2/users;v=2?page=1&limit=20#results",
 		"postgresql://user:pass@db.local:5432/mydb", "mailto:user@example.com", "file:///home/user/document.txt",
@@ -384,13 +379,7 @@ for line in sys.stdin:
 // `unsplit`, `defrag` and `encode` and through CPython, and requires the
 // same lines.
 func TestURLComposeMatchesPython(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not found")
-	}
-	if out, err := exec.Command(py, "-c", "import sys; print(sys.version_info[:2] == (3, 11))").Output(); err != nil || strings.TrimSpace(string(out)) != "True" {
-		t.Skip("python3 is not CPython 3.11")
-	}
+	py := testnet.Python311(t)
 	line := func(v any) string {
 		b, _ := json.Marshal(v)
 		return string(b)

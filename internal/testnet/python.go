@@ -63,3 +63,19 @@ func StartPython(t testing.TB, args ...string) string {
 	}
 	return ""
 }
+
+// Python311 returns the path of python3 when it is CPython 3.11, whose
+// urllib.parse the urlparse package follows, and skips the test
+// otherwise: the golden tables cover CPython without it.
+func Python311(t testing.TB) string {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found: the golden tables cover CPython without it")
+	}
+	out, err := exec.Command(py, "-c", "import sys; print(sys.version_info[:2] == (3, 11))").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "True" {
+		t.Skip("python3 is not CPython 3.11, whose urllib.parse the urlparse package follows")
+	}
+	return py
+}
