@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -48,8 +50,9 @@ func TestBenchWorkers(t *testing.T) {
 		})
 	}
 
+	report := filepath.Join(t.TempDir(), "report.html")
 	code, out, stderr := run(t, "", "bench", "http", hs.URL, "--nats", ns.ClientURL(), "--workers", "3",
-		"-c", "6", "-n", "900", "--json")
+		"-c", "6", "-n", "900", "--json", "--html", report)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -60,6 +63,13 @@ func TestBenchWorkers(t *testing.T) {
 	if res.Requests != 900 || served.Load() != 900 || len(res.Workers) != 3 || res.Partial {
 		t.Errorf("merged %d requests, the server served %d, %d worker rows, partial %v; want 900, 900, 3, false",
 			res.Requests, served.Load(), len(res.Workers), res.Partial)
+	}
+
+	html, _ := os.ReadFile(report)
+	for _, name := range []string{"w1", "w2", "w3"} {
+		if !strings.Contains(string(html), "worker "+name) {
+			t.Errorf("the HTML report has no row for worker %s", name)
+		}
 	}
 
 	// Kill w2 once the next run is under way.
