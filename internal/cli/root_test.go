@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -26,13 +27,13 @@ func TestVersion(t *testing.T) {
 	want := "netkit " + build().String() + "\n"
 	for _, args := range [][]string{{"--version"}, {"version"}} {
 		code, out, _ := run(t, "", args...)
-		if code != 0 || out != want || !strings.HasPrefix(out, "netkit "+Version+" ") {
+		if code != 0 || out != want {
 			t.Errorf("netkit %s = %d, %q; want 0, %q", args[0], code, out, want)
 		}
 	}
 	code, out, _ := run(t, "", "version", "--json")
 	var b struct{ Version, GoVersion string }
-	if err := json.Unmarshal([]byte(out), &b); code != 0 || err != nil || b.Version != Version {
+	if err := json.Unmarshal([]byte(out), &b); code != 0 || err != nil || b.Version != build().Version || b.GoVersion != runtime.Version() {
 		t.Errorf("netkit version --json = %d, %q (%v)", code, out, err)
 	}
 }
