@@ -32,7 +32,10 @@ func TestVersion(t *testing.T) {
 		}
 	}
 	code, out, _ := run(t, "", "version", "--json")
-	var b struct{ Version, GoVersion string }
+	var b struct {
+		Version   string `json:"version"`
+		GoVersion string `json:"go_version"`
+	}
 	if err := json.Unmarshal([]byte(out), &b); code != 0 || err != nil || b.Version != build().Version || b.GoVersion != runtime.Version() {
 		t.Errorf("netkit version --json = %d, %q (%v)", code, out, err)
 	}
