@@ -113,6 +113,7 @@ func newH1Engine(cfg *Config) (*h1Engine, error) {
 		e.reqs = append(e.reqs, h1Request{
 			origin: o,
 			head:   r.Method == http.MethodHead,
+			idem:   idempotentMethod(r.Method),
 			bytes:  buildH1Request(r.Method, u, cmp.Or(cfg.Host, r.Header.Get("Host")), r.Header, r.Body),
 		})
 	}
@@ -291,7 +292,7 @@ func (s *h1Session) do(ctx context.Context, now, _ time.Time) error {
 			// A kept-alive connection the server closed while idle: the
 			// request never reached it, so try once on a new connection,
 			// as net/http's client does for idempotent requests.
-			if reused && attempt == 0 && idleClosed(err) && idempotent(req) {
+			if reused && attempt == 0 && idleClosed(err) && req.idem {
 				now = time.Now()
 				continue
 			}
@@ -315,11 +316,12 @@ func idleClosed(err error) bool {
 	return errors.Is(err, errNoAnswer) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-func idempotent(r *h1Request) bool {
-	for _, m := range []string{"GET ", "HEAD ", "OPTIONS ", "TRACE ", "PUT ", "DELETE "} {
-		if len(r.bytes) >= len(m) && string(r.bytes[:len(m)]) == m {
-			return true
-		}
+// idempotentMethod reports the methods net/http's client also sends
+// again (GET when empty).
+func idempotentMethod(m string) bool {
+	switch m {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return true
 	}
 	return false
 }
@@ -532,7 +534,7 @@ func (s *h1Slot) do(ctx context.Context, now, _ time.Time) error {
 		// one. Again and again while each connection serves some (a
 		// server that closes after every answer serves one request per
 		// connection); once when one served none.
-		if errors.Is(err, errPipeClosed) && idempotent(req) && (attempt == 0 || s.cur.answered > 0) && ctx.Err() == nil {
+		if errors.Is(err, errPipeClosed) && req.idem && (attempt == 0 || s.cur.answered > 0) && ctx.Err() == nil {
 			s.p.drop(s.cur)
 			now = time.Now()
 			continue

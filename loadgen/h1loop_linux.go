@@ -499,7 +499,7 @@ func (l *h1Loop) done(ctx context.Context, sh *shard, c *loopConn, now time.Time
 func (l *h1Loop) fail(ctx context.Context, sh *shard, c *loopConn, now time.Time, err error) {
 	reused := c.reused
 	l.detach(c)
-	if reused && !c.retried && idleClosed(err) && idempotent(c.req) {
+	if reused && !c.retried && idleClosed(err) && c.req.idem {
 		c.retried = true
 		l.start(ctx, sh, c, now)
 		return

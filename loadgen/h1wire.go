@@ -363,6 +363,7 @@ func asciiEqualFold(b []byte, s string) bool {
 type h1Request struct {
 	origin int // index into the engine's origins
 	head   bool
+	idem   bool // idempotent: safe to send again after an idle close
 	bytes  []byte
 }
 

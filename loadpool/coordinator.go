@@ -165,11 +165,18 @@ func (c *Coordinator) Run(ctx context.Context, cfg loadgen.Config) (*loadgen.Res
 	c.Conn.Flush()
 	c.log("run started", "run", run, "workers", len(byID))
 
-	// Collect the results, counting as lost any worker silent too long.
+	// Collect the results, counting as lost any worker silent too long,
+	// or still without a result well after the run must have ended (one
+	// that beats but never answers).
 	duration := cfg.Duration
 	if duration <= 0 {
 		duration = loadgen.DefaultDuration
 	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = loadgen.DefaultTimeout
+	}
+	resultBy := time.Now().Add(duration + timeout + silence + 10*time.Second)
 	for _, ws := range byID {
 		ws.seen = time.Now()
 	}
@@ -183,11 +190,19 @@ func (c *Coordinator) Run(ctx context.Context, cfg loadgen.Config) (*loadgen.Res
 			}
 		case now := <-tick.C:
 			for _, ws := range byID {
-				if !ws.done && now.Sub(ws.seen) > silence {
-					ws.done, ws.lost = true, fmt.Sprintf("silent for %v during the run", silence)
-					pending--
-					c.log("worker lost", "worker", ws.Name, "reason", ws.lost)
+				switch {
+				case ws.done:
+					continue
+				case now.Sub(ws.seen) > silence:
+					ws.lost = fmt.Sprintf("silent for %v during the run", silence)
+				case now.After(resultBy):
+					ws.lost = "no result by the end of the run"
+				default:
+					continue
 				}
+				ws.done = true
+				pending--
+				c.log("worker lost", "worker", ws.Name, "reason", ws.lost)
 			}
 		case <-ctx.Done():
 			abort()

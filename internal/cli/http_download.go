@@ -35,16 +35,11 @@ func (o *httpOptions) download(ctx context.Context, c *httpclient.Client, req *h
 			req.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
 		}
 	}
-	ctx, guard, stop := o.stallGuard(ctx)
-	defer stop()
-	resp, err := c.Stream(ctx, req)
+	resp, guard, stop, err := o.openStream(ctx, c, req)
 	if err != nil {
-		var herr *httpclient.Error
-		if errors.As(err, &herr) {
-			return &exitError{Code: exitForClass(herr.Class), Err: herr}
-		}
 		return err
 	}
+	defer stop()
 	defer resp.Body.Close()
 	errOut := o.Streams.ErrOut
 	switch {

@@ -71,19 +71,31 @@ func (o *httpOptions) checkHeaders(h http.Header) error {
 	return nil
 }
 
+// openStream sends req for a body read as it arrives (--stream,
+// --download), bounded by --timeout of silence; stop releases the guard.
+// A failure is an exit status by its class.
+func (o *httpOptions) openStream(ctx context.Context, c *httpclient.Client, req *httpclient.Request) (_ *http.Response, guard func(io.Reader) io.Reader, stop func(), _ error) {
+	ctx, guard, stop = o.stallGuard(ctx)
+	resp, err := c.Stream(ctx, req)
+	if err != nil {
+		stop()
+		var herr *httpclient.Error
+		if errors.As(err, &herr) {
+			return nil, nil, nil, &exitError{Code: exitForClass(herr.Class), Err: herr}
+		}
+		return nil, nil, nil, err
+	}
+	return resp, guard, stop, nil
+}
+
 // stream prints the response as it arrives (--stream): the head, then the
 // body a line at a time, each JSON line formatted on a terminal.
 func (o *httpOptions) stream(ctx context.Context, c *httpclient.Client, req *httpclient.Request, ps printSet) error {
-	ctx, guard, stop := o.stallGuard(ctx)
-	defer stop()
-	resp, err := c.Stream(ctx, req)
+	resp, guard, stop, err := o.openStream(ctx, c, req)
 	if err != nil {
-		var herr *httpclient.Error
-		if errors.As(err, &herr) {
-			return &exitError{Code: exitForClass(herr.Class), Err: herr}
-		}
 		return err
 	}
+	defer stop()
 	defer resp.Body.Close()
 	if err := o.checkHeaders(resp.Header); err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -86,18 +85,7 @@ func TestServeConfigErrors(t *testing.T) {
 func TestServeReloadMaxConns(t *testing.T) {
 	bin := netkitBinary(t)
 	file := writeConfig(t, "max-conns = 100\n")
-	logs := &lockedBuffer{}
-	cmd := exec.Command(bin, "serve", "--config", file, "--echo-addr", "127.0.0.1:0", "--chat-addr", "off",
-		"--rpc-addr", "off", "--admin-addr", "off", "--web-addr", "off", "--log-format", "json")
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
-	var addr string
-	if !testnet.Eventually(20*time.Second, func() bool { addr = listenAddrs(logs.String())["echo"]; return addr != "" }) {
-		t.Fatalf("no echo listener; logs:\n%s", logs.String())
-	}
+	cmd, logs, addr := serveEchoProcess(t, bin, "--config", file)
 	echo := func(c net.Conn, br *bufio.Reader, msg string) error {
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		if _, err := io.WriteString(c, msg+"\n"); err != nil {

@@ -51,6 +51,27 @@ func serveInProcess(t *testing.T, want int, args ...string) map[string]string {
 	return addrs
 }
 
+// serveEchoProcess runs netkit serve as a process with only the echo
+// service, on a free port, plus args; it returns the process, its log
+// (JSON lines) and the echo address once it listens, and interrupts the
+// process when the test ends.
+func serveEchoProcess(t *testing.T, bin string, args ...string) (*exec.Cmd, *lockedBuffer, string) {
+	t.Helper()
+	logs := &lockedBuffer{}
+	cmd := exec.Command(bin, append([]string{"serve", "--echo-addr", "127.0.0.1:0", "--chat-addr", "off", "--rpc-addr", "off",
+		"--admin-addr", "off", "--web-addr", "off", "--log-format", "json"}, args...)...)
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
+	var addr string
+	if !testnet.Eventually(20*time.Second, func() bool { addr = listenAddrs(logs.String())["echo"]; return addr != "" }) {
+		t.Fatalf("no echo listener; logs:\n%s", logs.String())
+	}
+	return cmd, logs, addr
+}
+
 // TestServeTLS: with --tls-cert and --tls-key every listener speaks TLS,
 // and netkit's clients reach them with tls:// addresses and --cacert.
 func TestServeTLS(t *testing.T) {
@@ -298,18 +319,7 @@ func TestServeTLSReloadSIGHUP(t *testing.T) {
 	}
 	copyPEM(a, cert)
 	copyPEM(ak, key)
-	logs := &lockedBuffer{}
-	cmd := exec.Command(bin, "serve", "--echo-addr", "127.0.0.1:0", "--chat-addr", "off", "--rpc-addr", "off",
-		"--admin-addr", "off", "--web-addr", "off", "--log-format", "json", "--tls-cert", cert, "--tls-key", key)
-	cmd.Stderr = logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
-	var addr string
-	if !testnet.Eventually(20*time.Second, func() bool { addr = listenAddrs(logs.String())["echo"]; return addr != "" }) {
-		t.Fatalf("no echo listener; logs:\n%s", logs.String())
-	}
+	cmd, logs, addr := serveEchoProcess(t, bin, "--tls-cert", cert, "--tls-key", key)
 	serial := func() string {
 		c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: ca.Pool()})
 		if err != nil {
