@@ -24,11 +24,45 @@ type Session struct {
 	Headers []SessionHeader   `json:"headers"`
 }
 
-// SessionAuth is a session's credentials; empty Type means none.
+// SessionAuth is a session's credentials; empty Type means none. HTTPie
+// 3 writes the type and the -a argument as it was given (RawAuth); older
+// files hold Username and Password, which are still read.
 type SessionAuth struct {
 	Type     *string `json:"type"`
-	Username *string `json:"username"`
-	Password *string `json:"password"`
+	RawAuth  *string `json:"raw_auth,omitempty"`
+	Username *string `json:"username,omitempty"`
+	Password *string `json:"password,omitempty"`
+}
+
+// MarshalJSON writes HTTPie 3's form: type and raw_auth when set, and
+// the nulls of a new HTTPie session when not.
+func (a SessionAuth) MarshalJSON() ([]byte, error) {
+	if a.Type == nil || *a.Type == "" {
+		return []byte(`{"type": null, "username": null, "password": null}`), nil
+	}
+	type plain SessionAuth // without this method
+	return json.Marshal(plain(a))
+}
+
+// Credentials returns the session's auth type (basic, bearer or digest)
+// and its -a argument, USER:PASSWORD or the token; ok is false when the
+// session holds none.
+func (a SessionAuth) Credentials() (typ, raw string, ok bool) {
+	if a.Type == nil || *a.Type == "" {
+		return "", "", false
+	}
+	switch {
+	case a.RawAuth != nil:
+		raw = *a.RawAuth
+	case a.Username != nil:
+		raw = *a.Username
+		if a.Password != nil {
+			raw += ":" + *a.Password
+		}
+	default:
+		return "", "", false
+	}
+	return *a.Type, raw, true
 }
 
 // SessionCookie is a stored cookie. Expires is Unix seconds, nil for a
@@ -140,25 +174,33 @@ func (s *Session) Apply(h http.Header, u *url.URL, now time.Time) {
 			h.Set(sh.Name, sh.Value)
 		}
 	}
-	if h.Get("Authorization") == "" && s.Auth.Type != nil && *s.Auth.Type == "basic" && s.Auth.Username != nil {
-		pass := ""
-		if s.Auth.Password != nil {
-			pass = *s.Auth.Password
+	if typ, raw, ok := s.Auth.Credentials(); ok && h.Get("Authorization") == "" {
+		// Digest needs a challenge first: the caller answers it.
+		switch typ {
+		case "basic":
+			user, pass, _ := SplitAuth(raw)
+			h.Set("Authorization", BasicAuth(user, pass))
+		case "bearer":
+			h.Set("Authorization", "Bearer "+raw)
 		}
-		h.Set("Authorization", BasicAuth(*s.Auth.Username, pass))
 	}
+	if pairs := s.CookiePairs(u, now); len(pairs) > 0 {
+		if old := h.Get("Cookie"); old != "" {
+			pairs = append([]string{old}, pairs...)
+		}
+		h.Set("Cookie", strings.Join(pairs, "; "))
+	}
+}
+
+// CookiePairs returns the name=value pairs of the cookies to send to u.
+func (s *Session) CookiePairs(u *url.URL, now time.Time) []string {
 	var pairs []string
 	for _, c := range s.Cookies {
 		if c.matches(u, now) {
 			pairs = append(pairs, c.Name+"="+c.Value)
 		}
 	}
-	if len(pairs) > 0 {
-		if old := h.Get("Cookie"); old != "" {
-			pairs = append([]string{old}, pairs...)
-		}
-		h.Set("Cookie", strings.Join(pairs, "; "))
-	}
+	return pairs
 }
 
 func (c SessionCookie) expired(now time.Time) bool {
@@ -189,6 +231,14 @@ func (c SessionCookie) matches(u *url.URL, now time.Time) bool {
 // auth. Headers about one request's body or conditions are not kept, as
 // in HTTPie.
 func (s *Session) Update(reqHeader http.Header, respHeader http.Header, u *url.URL, now time.Time) {
+	s.UpdateHeaders(reqHeader)
+	s.SetCookies(respHeader, u, now)
+}
+
+// UpdateHeaders stores the request's custom headers, leaving aside those
+// about one request's body or conditions, and its cookies and auth, as
+// HTTPie does.
+func (s *Session) UpdateHeaders(reqHeader http.Header) {
 	for name, values := range reqHeader {
 		lower := strings.ToLower(name)
 		if strings.HasPrefix(lower, "content-") || strings.HasPrefix(lower, "if-") || lower == "cookie" ||
@@ -197,6 +247,13 @@ func (s *Session) Update(reqHeader http.Header, respHeader http.Header, u *url.U
 		}
 		s.setHeader(name, values[len(values)-1])
 	}
+}
+
+// SetCookies stores the cookies a response to u sets (an expired one
+// removes the stored cookie) and drops those expired since they were
+// stored. Each response of a redirect chain goes through it, so that a
+// cookie set on a redirect is sent on the next hop and kept.
+func (s *Session) SetCookies(respHeader http.Header, u *url.URL, now time.Time) {
 	for _, hc := range (&http.Response{Header: respHeader}).Cookies() {
 		c := SessionCookie{Name: hc.Name, Value: hc.Value, Domain: hc.Domain, Path: hc.Path, Secure: hc.Secure}
 		if c.Path == "" || !strings.HasPrefix(c.Path, "/") {
@@ -222,7 +279,11 @@ func (s *Session) Update(reqHeader http.Header, respHeader http.Header, u *url.U
 		}
 		s.setCookie(c, now)
 	}
-	// Drop what has expired since it was stored.
+	s.DropExpired(now)
+}
+
+// DropExpired removes the cookies expired by now.
+func (s *Session) DropExpired(now time.Time) {
 	kept := s.Cookies[:0]
 	for _, c := range s.Cookies {
 		if !c.expired(now) {
@@ -252,10 +313,10 @@ func (s *Session) setCookie(c SessionCookie, now time.Time) {
 	s.Cookies = append(s.Cookies, c)
 }
 
-// SetAuth stores basic credentials in the session.
-func (s *Session) SetAuth(user, pass string) {
-	typ := "basic"
-	s.Auth = SessionAuth{Type: &typ, Username: &user, Password: &pass}
+// SetAuth stores credentials in the session as HTTPie does: the auth
+// type (basic, bearer or digest) and the -a argument as given.
+func (s *Session) SetAuth(typ, raw string) {
+	s.Auth = SessionAuth{Type: &typ, RawAuth: &raw}
 }
 
 // defaultPath is a cookie's path when the server gives none (RFC 6265,

@@ -1,6 +1,7 @@
 package httpie
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"testing"
@@ -36,10 +37,51 @@ func TestSessionCookieRules(t *testing.T) {
 	}
 }
 
+// TestSessionAuth: credentials are written as HTTPie 3 writes them (type
+// and raw_auth) and read back, in that form and in the older one.
+func TestSessionAuth(t *testing.T) {
+	for _, tt := range []struct {
+		file, typ, raw, header string
+	}{
+		{`{"auth":{"type":"basic","raw_auth":"u:p"}}`, "basic", "u:p", "Basic dTpw"},
+		{`{"auth":{"type":"basic","username":"u","password":"p"}}`, "basic", "u:p", "Basic dTpw"},
+		{`{"auth":{"type":"bearer","raw_auth":"tok"}}`, "bearer", "tok", "Bearer tok"},
+		{`{"auth":{"type":"digest","raw_auth":"u:p"}}`, "digest", "u:p", ""}, // answered to the challenge
+		{`{"auth":{"type":null,"username":null,"password":null}}`, "", "", ""},
+	} {
+		s, err := ParseSession([]byte(tt.file))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.file, err)
+		}
+		typ, raw, _ := s.Auth.Credentials()
+		if typ != tt.typ || raw != tt.raw {
+			t.Errorf("%s: credentials %q %q, want %q %q", tt.file, typ, raw, tt.typ, tt.raw)
+		}
+		h := http.Header{}
+		s.Apply(h, &url.URL{Scheme: "http", Host: "x", Path: "/"}, time.Now())
+		if got := h.Get("Authorization"); got != tt.header {
+			t.Errorf("%s: Authorization %q, want %q", tt.file, got, tt.header)
+		}
+		if typ == "" {
+			continue
+		}
+		var saved Session
+		saved.SetAuth(typ, raw)
+		b, err := json.Marshal(saved.Auth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `{"type":"` + typ + `","raw_auth":"` + raw + `"}`; string(b) != want {
+			t.Errorf("saved as %s, want %s", b, want)
+		}
+	}
+}
+
 // FuzzParseSession: any file content loads, or is refused with an error;
 // a loaded session applies without panicking.
 func FuzzParseSession(f *testing.F) {
 	f.Add([]byte(`{"cookies":[{"name":"a","value":"b","domain":"","path":"/","secure":false,"expires":null}],"headers":[{"name":"X","value":"y"}],"auth":{"type":"basic","username":"u","password":"p"}}`))
+	f.Add([]byte(`{"auth":{"type":"bearer","raw_auth":"tok"},"cookies":[],"headers":[]}`))
 	f.Add([]byte(`{"cookies":[{"name":""}]}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, b []byte) {

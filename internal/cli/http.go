@@ -299,18 +299,17 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 	if err := opts.network(c); err != nil {
 		return err
 	}
+	userCookie := req.Header.Get("Cookie")
 	sess, err := opts.openSession(req)
 	if err != nil {
 		return err
 	}
+	withCookies(c, sess, userCookie)
 	if err := opts.applyAuth(req, c); err != nil {
 		return err
 	}
-	if sess != nil && opts.Auth != "" && strings.EqualFold(opts.AuthType, "basic") {
-		user, pass, _ := httpie.SplitAuth(opts.Auth)
-		if p := req.Header.Get("Authorization"); p == httpie.BasicAuth(user, pass) {
-			sess.s.SetAuth(user, pass)
-		}
+	if sess != nil && opts.Auth != "" {
+		sess.s.SetAuth(strings.ToLower(opts.AuthType), opts.Auth)
 	}
 	defer c.CloseIdleConnections()
 	out := opts.Streams.Out
@@ -363,7 +362,7 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 		}
 	}
 	if sess != nil && resp != nil {
-		if serr := sess.save(opts.Items, resp); serr != nil {
+		if serr := sess.save(opts.Items); serr != nil {
 			return serr
 		}
 	}

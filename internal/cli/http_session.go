@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/netkit-dev/netkit/httpclient"
@@ -46,20 +48,22 @@ func (o *httpOptions) openSession(req *httpclient.Request) (*httpSession, error)
 	if err != nil {
 		return nil, err
 	}
+	if typ, raw, ok := s.Auth.Credentials(); ok && o.Auth == "" && req.Header.Get("Authorization") == "" {
+		// The session's credentials, as if given with -a and -A: digest
+		// among them, which needs its transport.
+		o.Auth, o.AuthType = raw, typ
+	}
 	s.Apply(req.Header, u, time.Now())
 	return &httpSession{s: s, file: file, readOnly: readOnly || o.Offline}, nil
 }
 
 // save stores what the exchange set, unless the session is read-only:
-// the response's cookies, and the headers the command line gave (not the
-// defaults netkit added).
-func (hs *httpSession) save(items []string, resp *httpclient.Response) error {
+// the cookies of every response, redirects included (cookieTransport
+// has put them in the session as they came), and the headers the
+// command line gave (not the defaults netkit added).
+func (hs *httpSession) save(items []string) error {
 	if hs.readOnly {
 		return nil
-	}
-	u, err := url.Parse(resp.URL)
-	if err != nil {
-		return err
 	}
 	given := http.Header{}
 	for _, s := range items {
@@ -67,9 +71,64 @@ func (hs *httpSession) save(items []string, resp *httpclient.Response) error {
 			given.Set(it.Key, it.Value)
 		}
 	}
-	hs.s.Update(given, resp.Header, u, time.Now())
+	hs.s.UpdateHeaders(given)
+	hs.s.DropExpired(time.Now())
 	if err := hs.s.Save(hs.file); err != nil {
 		return fmt.Errorf("saving the session: %w", err)
 	}
 	return nil
+}
+
+// cookieTransport carries cookies across the hops of a redirect chain,
+// as HTTPie's requests session does: each response's Set-Cookie goes
+// into jar (the run's session, or one kept in memory), and each request
+// sent carries jar's cookies for its URL. net/http copies the first
+// request's Cookie header to every hop, so it is rebuilt on each: the
+// command line's own cookies, then jar's.
+type cookieTransport struct {
+	base http.RoundTripper
+	user string // the Cookie header the command line gave
+
+	mu  sync.Mutex
+	jar *httpie.Session
+}
+
+func (t *cookieTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.mu.Lock()
+	pairs := t.jar.CookiePairs(r.URL, time.Now())
+	t.mu.Unlock()
+	var cookie []string
+	// net/http drops the Cookie header on a redirect to another domain;
+	// the command line's cookies stay dropped then.
+	if t.user != "" && r.Header.Get("Cookie") != "" {
+		cookie = append(cookie, t.user)
+	}
+	cookie = append(cookie, pairs...)
+	if got := r.Header.Get("Cookie"); got != strings.Join(cookie, "; ") {
+		r = r.Clone(r.Context()) // a RoundTripper must not change its request
+		if len(cookie) == 0 {
+			r.Header.Del("Cookie")
+		} else {
+			r.Header.Set("Cookie", strings.Join(cookie, "; "))
+		}
+	}
+	resp, err := t.base.RoundTrip(r)
+	if resp != nil && len(resp.Header.Values("Set-Cookie")) > 0 {
+		t.mu.Lock()
+		t.jar.SetCookies(resp.Header, r.URL, time.Now())
+		t.mu.Unlock()
+	}
+	return resp, err
+}
+
+// withCookies puts a cookieTransport under c, with jar: the session's,
+// or a fresh one when the run has none. user is the Cookie header the
+// command line gave, before the session added its cookies.
+func withCookies(c *httpclient.Client, sess *httpSession, user string) {
+	jar := &httpie.Session{}
+	if sess != nil {
+		jar = sess.s
+	}
+	var base http.RoundTripper = transportOf(c)
+	c.Transport = &cookieTransport{base: base, user: user, jar: jar}
 }

@@ -69,3 +69,41 @@ func TestHTTPSession(t *testing.T) {
 		t.Errorf("session file %s: %v", after, err)
 	}
 }
+
+// TestHTTPRedirectCookies: with --follow, a cookie set on a redirect is
+// sent on the next hop, with or without a session, and kept in the
+// session; one the redirect expires is no longer sent. The command
+// line's own Cookie header goes along.
+func TestHTTPRedirectCookies(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/set":
+			http.SetCookie(w, &http.Cookie{Name: "k", Value: "v", Path: "/"})
+			http.Redirect(w, r, "/show", http.StatusFound)
+			return
+		case "/unset":
+			http.SetCookie(w, &http.Cookie{Name: "k", Path: "/", MaxAge: -1})
+			http.Redirect(w, r, "/show", http.StatusFound)
+			return
+		}
+		fmt.Fprintf(w, "cookie=%s", r.Header.Get("Cookie"))
+	}))
+	defer ts.Close()
+	file := filepath.Join(t.TempDir(), "s.json")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--follow", ts.URL + "/set"}, "cookie=k=v"},
+		{[]string{"--follow", ts.URL + "/set", "Cookie:mine=1"}, "cookie=mine=1; k=v"},
+		{[]string{"--follow", "--session", file, ts.URL + "/set"}, "cookie=k=v"},
+		{[]string{"--session", file, ts.URL + "/show"}, "cookie=k=v"}, // kept
+		{[]string{"--follow", "--session", file, ts.URL + "/unset"}, "cookie="},
+		{[]string{"--session", file, ts.URL + "/show"}, "cookie="},
+	} {
+		code, out, stderr := run(t, "", append([]string{"http"}, tt.args...)...)
+		if code != 0 || out != tt.want {
+			t.Errorf("%v: exit %d, %q (%s); want %q", tt.args, code, out, stderr, tt.want)
+		}
+	}
+}

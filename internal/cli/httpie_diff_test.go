@@ -401,6 +401,12 @@ func TestHTTPieSessionAndDownload(t *testing.T) {
 		{"/cookies/delete?a"},
 		{"/cookies"},
 		{"/headers"},
+		// A cookie set on a redirect is sent on the next hop and kept.
+		{"/cookies/set?k=v", "--follow"},
+		{"/cookies"},
+		// Bearer and digest credentials are kept as basic ones are.
+		{"/bearer", "-A", "bearer", "-a", "tok"},
+		{"/bearer"},
 	} {
 		url := ts.URL + step[0]
 		h := theirs(dir, append([]string{"--session=" + hs, url}, step[1:]...)...)
@@ -408,6 +414,38 @@ func TestHTTPieSessionAndDownload(t *testing.T) {
 		if diff := cmp.Diff(normalizeBody(h), normalizeBody(n)); diff != "" {
 			t.Errorf("session step %s differs (-HTTPie +netkit):\n%s", step[0], diff)
 		}
+	}
+	// The files themselves hold the same cookies and auth (HTTPie's key
+	// order and indentation aside).
+	sessionFile := func(path string) any {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v struct {
+			Auth    map[string]any   `json:"auth"`
+			Cookies []map[string]any `json:"cookies"`
+			Headers []map[string]any `json:"headers"`
+		}
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		return v
+	}
+	if diff := cmp.Diff(sessionFile(hs), sessionFile(ns)); diff != "" {
+		t.Errorf("session files differ (-HTTPie +netkit):\n%s", diff)
+	}
+	digest := func(run func(...string) string, file string) {
+		url := ts.URL + "/digest-auth/auth/user/passwd/MD5"
+		run("--session="+file, "-A", "digest", "-a", "user:passwd", url)
+		if out := run("--session="+file, url); !strings.Contains(out, `"authenticated": true`) {
+			t.Errorf("digest credentials not kept in %s: %s", file, out)
+		}
+	}
+	digest(func(a ...string) string { return theirs(dir, a...) }, filepath.Join(dir, "httpie-digest.json"))
+	digest(ours, filepath.Join(dir, "netkit-digest.json"))
+	if diff := cmp.Diff(sessionFile(filepath.Join(dir, "httpie-digest.json")), sessionFile(filepath.Join(dir, "netkit-digest.json"))); diff != "" {
+		t.Errorf("digest session files differ (-HTTPie +netkit):\n%s", diff)
 	}
 
 	// Downloads to files need a terminal on stdout: redirected, both
