@@ -5,10 +5,10 @@ import "github.com/prometheus/client_golang/prometheus"
 // Collector exports a server's Stats as Prometheus metrics, each labelled
 // service=<name>, so several servers share one registry.
 type Collector struct {
-	srv                            *Server
-	descs                          []*prometheus.Desc
-	tlsOK, tlsResumed, tlsFailures *prometheus.Desc
-	perIP                          *prometheus.Desc
+	srv   *Server
+	descs []*prometheus.Desc
+	tls   tlsDescs
+	perIP *prometheus.Desc
 }
 
 // metric order matches values below.
@@ -34,12 +34,36 @@ func NewCollector(srv *Server, service string) *Collector {
 	for _, m := range metricDefs {
 		c.descs = append(c.descs, prometheus.NewDesc(m.name, m.help, nil, prometheus.Labels{"service": service}))
 	}
-	svc := prometheus.Labels{"service": service}
-	c.tlsOK = prometheus.NewDesc("netkit_tls_handshakes_total", "TLS handshakes completed.", nil, svc)
-	c.tlsResumed = prometheus.NewDesc("netkit_tls_resumed_total", "TLS handshakes that resumed a session.", nil, svc)
+	c.tls = newTLSDescs(service)
 	c.perIP = perIPDesc(service)
-	c.tlsFailures = prometheus.NewDesc("netkit_tls_handshake_failures_total", "TLS handshakes failed, by reason: plaintext, timeout or handshake.", []string{"reason"}, svc)
 	return c
+}
+
+// tlsDescs are the TLS handshake metrics of one service, which a Server
+// and a TLSListener share.
+type tlsDescs struct{ ok, resumed, failures *prometheus.Desc }
+
+func newTLSDescs(service string) tlsDescs {
+	svc := prometheus.Labels{"service": service}
+	return tlsDescs{
+		ok:       prometheus.NewDesc("netkit_tls_handshakes_total", "TLS handshakes completed.", nil, svc),
+		resumed:  prometheus.NewDesc("netkit_tls_resumed_total", "TLS handshakes that resumed a session.", nil, svc),
+		failures: prometheus.NewDesc("netkit_tls_handshake_failures_total", "TLS handshakes failed, by reason: plaintext, timeout or handshake.", []string{"reason"}, svc),
+	}
+}
+
+func (d tlsDescs) describe(ch chan<- *prometheus.Desc) {
+	ch <- d.ok
+	ch <- d.resumed
+	ch <- d.failures
+}
+
+func (d tlsDescs) collect(ch chan<- prometheus.Metric, ts TLSStats) {
+	ch <- prometheus.MustNewConstMetric(d.ok, prometheus.CounterValue, float64(ts.Handshakes))
+	ch <- prometheus.MustNewConstMetric(d.resumed, prometheus.CounterValue, float64(ts.Resumed))
+	for reason, n := range map[string]int64{tlsPlaintext: ts.Plaintext, tlsTimeout: ts.Timeouts, tlsRefused: ts.Refused} {
+		ch <- prometheus.MustNewConstMetric(d.failures, prometheus.CounterValue, float64(n), reason)
+	}
 }
 
 // Describe implements prometheus.Collector.
@@ -47,9 +71,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range c.descs {
 		ch <- d
 	}
-	ch <- c.tlsOK
-	ch <- c.tlsResumed
-	ch <- c.tlsFailures
+	c.tls.describe(ch)
 	ch <- c.perIP
 }
 
@@ -69,12 +91,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if c.srv.TLSConfig == nil {
 		return
 	}
-	ts := c.srv.TLSStats()
-	ch <- prometheus.MustNewConstMetric(c.tlsOK, prometheus.CounterValue, float64(ts.Handshakes))
-	ch <- prometheus.MustNewConstMetric(c.tlsResumed, prometheus.CounterValue, float64(ts.Resumed))
-	for reason, n := range map[string]int64{tlsPlaintext: ts.Plaintext, tlsTimeout: ts.Timeouts, tlsRefused: ts.Refused} {
-		ch <- prometheus.MustNewConstMetric(c.tlsFailures, prometheus.CounterValue, float64(n), reason)
-	}
+	c.tls.collect(ch, c.srv.TLSStats())
 }
 
 var _ prometheus.Collector = (*Collector)(nil)

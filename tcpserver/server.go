@@ -324,7 +324,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		}
 		s.keepAlive(nc)
 		if s.TLSConfig != nil {
-			nc = tls.Server(nc, s.TLSConfig)
+			nc = tls.Server(&sniffConn{Conn: nc}, s.TLSConfig)
 		}
 		c := s.newConn(nc)
 		c.release = release

@@ -22,7 +22,7 @@ type Stats struct {
 type counters struct {
 	accepted, active, parked, rejected, requests, errors, panics, timeouts atomic.Int64
 	bytesIn, bytesOut                                                      atomic.Int64
-	tlsOK, tlsResumed, tlsPlaintext, tlsTimeout, tlsRefused                atomic.Int64
+	tls                                                                    tlsCounters
 }
 
 // Stats returns the current counters. Each is read atomically; the set is

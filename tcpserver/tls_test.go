@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"strconv"
@@ -128,6 +129,29 @@ func TestTLSHostile(t *testing.T) {
 	}
 }
 
+// TestTLSShortPlaintext: plaintext shorter than a TLS record header
+// ("hi\n") is closed as soon as its first byte arrives, not after the
+// handshake timeout, and counted and logged as plaintext.
+func TestTLSShortPlaintext(t *testing.T) {
+	logs := &lineBuffer{}
+	// A handshake timeout far beyond the read deadline below: only the
+	// first-byte check can close the connection in time.
+	srv := &tcpserver.Server{HandshakeTimeout: time.Hour, Logger: slog.New(slog.NewJSONHandler(logs, nil))}
+	addr, _, _ := tlsServer(t, srv, tlsconf.ServerOptions{})
+	c := testnet.Dial(t, addr)
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	io.WriteString(c, "hi\n")
+	if _, err := io.ReadAll(c); isTimeout(err) {
+		t.Fatal("plaintext shorter than a record header was not closed")
+	}
+	if !testnet.Eventually(10*time.Second, func() bool { return srv.TLSStats().Plaintext == 1 }) {
+		t.Errorf("TLSStats = %+v, want one plaintext", srv.TLSStats())
+	}
+	if n := logs.lines(`"reason":"plaintext"`); n != 1 {
+		t.Errorf("%d log lines for the plaintext client, want 1", n)
+	}
+}
+
 func isReset(err error) bool { return err != nil && strings.Contains(err.Error(), "reset") }
 
 // TestTLSStalledHandshakes: 1,000 connections that never send a
@@ -146,15 +170,32 @@ func TestTLSStalledHandshakes(t *testing.T) {
 	if !testnet.Eventually(10*time.Second, func() bool { return srv.Stats().Active == 1000 }) {
 		t.Fatalf("stalled connections: %+v", srv.Stats())
 	}
-	start := time.Now()
-	c, err := tlsDial(t, addr, &tls.Config{RootCAs: ca.Pool()})
+	// The issue asks that a good client be served "in under 1 s" beside
+	// them. Unit tests hold no timing thresholds, so the bound is
+	// structural: the good client's dial, handshake and echo run under
+	// one operation deadline of 1 s, and all of it happens while every
+	// stalled connection is still open (their handshake timeout, 3 s, is
+	// far off, and Active still counts them afterwards). A server that
+	// served handshakes one at a time, or queued the good client behind
+	// the stalled ones, would miss the deadline by seconds rather than
+	// by noise.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	d := tls.Dialer{Config: &tls.Config{RootCAs: ca.Pool()}}
+	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("good client among 1,000 stalled handshakes: %v", err)
 	}
-	if got, err := tlsRoundTrip(c, "served"); err != nil || got != "served" {
-		t.Fatalf("good client among stalled ones: %q, %v", got, err)
+	defer nc.Close()
+	dl, _ := ctx.Deadline()
+	nc.SetDeadline(dl)
+	io.WriteString(nc, "served\n")
+	if got, err := bufio.NewReader(nc).ReadString('\n'); err != nil || got != "served\n" {
+		t.Fatalf("good client among 1,000 stalled handshakes, within 1 s: %q, %v", got, err)
 	}
-	t.Logf("a good client was served in %v beside 1,000 stalled handshakes", time.Since(start).Round(time.Millisecond))
+	if st := srv.TLSStats(); st.Timeouts != 0 || srv.Stats().Active != 1001 {
+		t.Fatalf("the stalled connections were not all open while the good client was served: %+v, %+v", st, srv.Stats())
+	}
 	// Each stalled one is closed by the handshake timeout.
 	var wg sync.WaitGroup
 	var closed atomic.Int64
@@ -234,10 +275,9 @@ func TestTLSReloadUnderLoad(t *testing.T) {
 	srv := &tcpserver.Server{Handler: tlsLineEcho, TLSConfig: conf.Config()}
 	addr := start(t, srv)
 
-	const clients, rounds = 20, 50
-	var failures atomic.Int64
+	const clients, rounds, reloadCount = 20, 50, 20
+	var failures, conns atomic.Int64 // conns: connections done
 	var wg sync.WaitGroup
-	stop := make(chan struct{})
 	for i := range clients {
 		wg.Add(1)
 		go func() {
@@ -261,20 +301,33 @@ func TestTLSReloadUnderLoad(t *testing.T) {
 					}
 				}
 				c.Close()
+				conns.Add(1)
 			}
 		}()
 	}
+	// The reloads are spread through the load: the k-th waits until k
+	// twenty-firsts of the connections are done, so that handshakes and
+	// open connections straddle every one of them. atReload records how
+	// far the load had gone at each.
+	const total = clients * rounds
 	reloads := 0
+	var atReload []int64
+	stop := make(chan struct{})
 	go func() {
 		defer close(stop)
 		pairs := [][2]string{{b, bk}, {a, ak}}
-		for i := 0; i < 20; i++ {
+		for i := range reloadCount {
+			mark := int64((i + 1) * total / (reloadCount + 1))
+			if !testnet.Eventually(60*time.Second, func() bool { return conns.Load() >= mark }) {
+				return // the load stalled; the failures say why
+			}
 			p := pairs[i%2]
 			copyFile(t, p[0], cert)
 			copyFile(t, p[1], key)
 			if conf.Reload() == nil {
 				reloads++
 			}
+			atReload = append(atReload, conns.Load())
 		}
 	}()
 	wg.Wait()
@@ -282,8 +335,11 @@ func TestTLSReloadUnderLoad(t *testing.T) {
 	if failures.Load() != 0 {
 		t.Errorf("%d failed connections or lines across %d reloads", failures.Load(), reloads)
 	}
-	if reloads == 0 {
-		t.Error("no reload succeeded")
+	if reloads != reloadCount {
+		t.Errorf("%d of %d reloads succeeded", reloads, reloadCount)
+	}
+	if len(atReload) == 0 || atReload[0] == 0 {
+		t.Errorf("connections done at each reload: %v of %d; want the reloads spread through the load", atReload, total)
 	}
 }
 
