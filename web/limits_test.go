@@ -166,3 +166,34 @@ func TestConnectionCap(t *testing.T) {
 		t.Error("no connection accepted after one closed")
 	}
 }
+
+// TestWriteTimeoutDrop: a browser that stops reading, behind a chat send
+// queue too large to fill first, is closed by the gateway's write timeout
+// once the socket's buffers are full, and counted; the sender stays.
+func TestWriteTimeoutDrop(t *testing.T) {
+	tcpAddr, url, srv, cs := setupChat(t, chat.Config{Rate: -1, MaxQueue: 1 << 30}, web.Config{WriteTimeout: 100 * time.Millisecond, PingInterval: time.Hour})
+	stalled := dialWS(t, url, nil)
+	readWS(t, stalled, "Welcome!")
+	sender := testnet.Dial(t, tcpAddr)
+	go io.Copy(io.Discard, sender) // reads its own lines back, so it is never slow
+	line := "filler " + strings.Repeat("x", 4000) + "\n"
+	deadline := time.Now().Add(60 * time.Second)
+	for dropped(t, srv, "chat", "write_timeout") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the stalled browser was not dropped: chat %+v", cs.Stats())
+		}
+		// A batch between looks at the count: the buffers between the
+		// gateway and the browser hold some megabytes.
+		for range 100 {
+			if _, err := io.WriteString(sender, line); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if !testnet.Eventually(10*time.Second, func() bool { return cs.Stats().Clients == 1 }) {
+		t.Errorf("chat clients %+v, want the sender alone", cs.Stats())
+	}
+	if st := cs.Stats(); st.DroppedSlow != 0 {
+		t.Errorf("DroppedSlow = %d, want 0: the gateway, not the send queue, dropped it", st.DroppedSlow)
+	}
+}

@@ -38,8 +38,10 @@ func (a addr) Network() string { return a.network }
 func (a addr) String() string  { return a.s }
 
 // pipe connects ws to a new net.Conn for the chat service and starts the
-// pumps; done is closed once both have stopped and ws is closed.
-func pipe(ws *websocket.Conn, remote, local string, writeTimeout time.Duration, jsonMode bool) (conn net.Conn, done <-chan struct{}) {
+// pumps; done is closed once both have stopped and ws is closed. drop
+// counts a close of the pumps' own: a message over the read limit, or a
+// write that timed out.
+func pipe(ws *websocket.Conn, remote, local string, writeTimeout time.Duration, jsonMode bool, drop func(reason string)) (conn net.Conn, done <-chan struct{}) {
 	svc, gw := net.Pipe()
 	ch := make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -54,6 +56,9 @@ func pipe(ws *websocket.Conn, remote, local string, writeTimeout time.Duration, 
 		for {
 			typ, msg, err := ws.Read(ctx)
 			if err != nil {
+				if errors.Is(err, websocket.ErrMessageTooBig) {
+					drop(droppedTooBig) // the library has closed it with 1009
+				}
 				return
 			}
 			if typ != websocket.MessageText {
@@ -64,7 +69,9 @@ func pipe(ws *websocket.Conn, remote, local string, writeTimeout time.Duration, 
 				line, errText := ev.fromClient(msg)
 				if errText != "" {
 					wctx, wcancel := context.WithTimeout(ctx, writeTimeout)
-					ws.Write(wctx, websocket.MessageText, errorEvent(errText))
+					if err := ws.Write(wctx, websocket.MessageText, errorEvent(errText)); errors.Is(err, context.DeadlineExceeded) {
+						drop(droppedWriteTimeout) // the library has closed it
+					}
 					wcancel()
 					continue
 				}
@@ -100,6 +107,9 @@ func pipe(ws *websocket.Conn, remote, local string, writeTimeout time.Duration, 
 				werr := ws.Write(wctx, websocket.MessageText, out)
 				wcancel()
 				if werr != nil {
+					if errors.Is(werr, context.DeadlineExceeded) {
+						drop(droppedWriteTimeout)
+					}
 					gw.Close()
 					ws.CloseNow()
 					return

@@ -129,7 +129,8 @@ type Server struct {
 	stopBase context.CancelFunc
 	mu       sync.Mutex     // orders upgraded.Add before Shutdown's Wait
 	upgraded sync.WaitGroup // WebSocket handlers running
-	open     atomic.Int64   // of them, for MaxConns
+	open     atomic.Int64   // of them, for maxConns
+	maxConns atomic.Int64   // Config.MaxConns, or what SetMaxConns set since
 	counts   *counters
 }
 
@@ -162,10 +163,21 @@ func NewServer(cfg Config) *Server {
 		cfg.RPC = &jsonrpc.Server{Logger: cfg.Logger}
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), ln: newGatewayListener(), done: make(chan struct{}), counts: newCounters("chat", "rpc")}
+	s.maxConns.Store(int64(cfg.MaxConns))
 	s.base, s.stopBase = context.WithCancel(context.Background())
 	s.stats = &statsHub{s: &sampler{g: cfg.Metrics, presence: cfg.Presence}, interval: cfg.StatsInterval}
 	cfg.RPC.HandleSubscription(s.stats.metricsSubscription())
-	s.mux.Handle("GET /ws/rpc", s.private(cfg.Auth.Require(s.upgrade("rpc", cfg.RPC.WebSocketHandler(jsonrpc.WebSocketOptions{OriginPatterns: cfg.AllowedOrigins})))))
+	rpcOpts := jsonrpc.WebSocketOptions{
+		OriginPatterns: cfg.AllowedOrigins,
+		// The same keepalive as /ws/chat's: a dashboard whose browser
+		// vanished would otherwise hold its subscription, and a slot
+		// under MaxConns, until the server stops.
+		KeepAlive: func(ctx context.Context, ws *websocket.Conn) {
+			keepAlive(ws, ctx.Done(), cfg.PingInterval, cfg.PongTimeout, func(reason string) { s.counts.drop("rpc", reason) })
+		},
+		Closed: func(cause error) { s.counts.dropCause("rpc", cause) },
+	}
+	s.mux.Handle("GET /ws/rpc", s.private(cfg.Auth.Require(s.upgrade("rpc", cfg.RPC.WebSocketHandler(rpcOpts)))))
 	s.mux.Handle("GET /{$}", page("chat.html"))
 	s.mux.Handle("GET /dashboard", s.private(signIn(cfg.Auth, page("dashboard.html"))))
 	s.mux.HandleFunc("POST /login", cfg.Auth.Login)
@@ -244,11 +256,11 @@ func (s *Server) BaseContext(net.Listener) context.Context { return s.base }
 func (s *Server) upgrade(endpoint string, h http.Handler) http.Handler {
 	open := s.counts.open[endpoint]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.open.Add(1) > int64(s.cfg.MaxConns) {
+		if limit := s.maxConns.Load(); s.open.Add(1) > limit {
 			s.open.Add(-1)
 			s.counts.refused[refusedLimit].Add(1)
 			if s.cfg.Logger != nil {
-				s.cfg.Logger.Warn("websocket refused: connection limit", "remote", r.RemoteAddr, "max_conns", s.cfg.MaxConns)
+				s.cfg.Logger.Warn("websocket refused: connection limit", "remote", r.RemoteAddr, "max_conns", limit)
 			}
 			w.Header().Set("Retry-After", "1")
 			http.Error(w, "too many connections", http.StatusServiceUnavailable)
@@ -293,7 +305,8 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.SetReadLimit(s.cfg.MaxMessage)
-	conn, done := pipe(ws, r.RemoteAddr, r.Host, s.cfg.WriteTimeout, r.URL.Query().Get("format") == "json")
+	drop := func(reason string) { s.counts.drop("chat", reason) }
+	conn, done := pipe(ws, r.RemoteAddr, r.Host, s.cfg.WriteTimeout, r.URL.Query().Get("format") == "json", drop)
 	if r.TLS != nil {
 		conn.(*wsConn).peer = tlsconf.PeerName(*r.TLS)
 	}
@@ -301,7 +314,7 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 		conn.Close()
 		ws.Close(websocket.StatusGoingAway, "server shutting down")
 	}
-	keepAlive(ws, done, s.cfg.PingInterval, s.cfg.PongTimeout)
+	keepAlive(ws, done, s.cfg.PingInterval, s.cfg.PongTimeout, drop)
 }
 
 // Start starts serving the chat sessions that the handler hands over.
@@ -410,8 +423,10 @@ func (l *gatewayListener) isClosed() bool {
 func (l *gatewayListener) Addr() net.Addr { return addr{"websocket", "gateway"} }
 
 // keepAlive pings ws every interval until done is closed; a pong missing
-// after timeout closes the connection, which ends its pumps.
-func keepAlive(ws *websocket.Conn, done <-chan struct{}, interval, timeout time.Duration) {
+// after timeout closes the connection, which ends its reading, and is
+// counted by drop. The pong is read by the connection's own reading, which
+// must go on meanwhile.
+func keepAlive(ws *websocket.Conn, done <-chan struct{}, interval, timeout time.Duration, drop func(reason string)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -423,6 +438,12 @@ func keepAlive(ws *websocket.Conn, done <-chan struct{}, interval, timeout time.
 			err := ws.Ping(ctx)
 			cancel()
 			if err != nil {
+				// A ping cut short by the connection closing is no
+				// timeout: only a pong, or a ping's write, that did not
+				// come in time is.
+				if errors.Is(err, context.DeadlineExceeded) {
+					drop(droppedPongTimeout)
+				}
 				ws.CloseNow()
 				<-done
 				return

@@ -22,6 +22,7 @@ import (
 
 	"github.com/netkit-dev/netkit/chat"
 	"github.com/netkit-dev/netkit/internal/testnet"
+	"github.com/netkit-dev/netkit/jsonrpc"
 	"github.com/netkit-dev/netkit/tcpserver"
 	"github.com/netkit-dev/netkit/web"
 )
@@ -143,46 +144,63 @@ func TestLineParity(t *testing.T) {
 // with 403, unless that origin is allowed.
 func TestOriginCheck(t *testing.T) {
 	_, url, srv := setup(t, web.Config{AllowedOrigins: []string{"chat.example.com"}})
-	ws := "ws" + strings.TrimPrefix(url, "http") + "/ws/chat"
-	for _, tt := range []struct {
-		origin string
-		ok     bool
-	}{
-		{"", true},
-		{url, true},
-		{"https://chat.example.com", true},
-		{"https://evil.example.com", false},
-	} {
-		hdr := http.Header{}
-		if tt.origin != "" {
-			hdr.Set("Origin", tt.origin)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		c, resp, err := websocket.Dial(ctx, ws, &websocket.DialOptions{HTTPHeader: hdr})
-		cancel()
-		if tt.ok {
-			if err != nil {
-				t.Errorf("origin %q: %v, want the upgrade", tt.origin, err)
+	paths := []string{"/ws/chat", "/ws/rpc"}
+	for _, path := range paths {
+		ws := "ws" + strings.TrimPrefix(url, "http") + path
+		for _, tt := range []struct {
+			origin string
+			ok     bool
+		}{
+			{"", true},
+			{url, true},
+			{"https://chat.example.com", true},
+			{"https://evil.example.com", false},
+		} {
+			hdr := http.Header{}
+			if tt.origin != "" {
+				hdr.Set("Origin", tt.origin)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			c, resp, err := websocket.Dial(ctx, ws, &websocket.DialOptions{HTTPHeader: hdr})
+			cancel()
+			if tt.ok {
+				if err != nil {
+					t.Errorf("%s, origin %q: %v, want the upgrade", path, tt.origin, err)
+					continue
+				}
+				c.CloseNow()
 				continue
 			}
-			c.CloseNow()
-			continue
-		}
-		if err == nil {
-			c.CloseNow()
-			t.Errorf("origin %q: upgraded, want 403", tt.origin)
-		} else if resp == nil || resp.StatusCode != http.StatusForbidden {
-			t.Errorf("origin %q: %v, want 403", tt.origin, err)
+			if err == nil {
+				c.CloseNow()
+				t.Errorf("%s, origin %q: upgraded, want 403", path, tt.origin)
+			} else if resp == nil || resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s, origin %q: %v, want 403", path, tt.origin, err)
+			}
 		}
 	}
-	if got := refused(t, srv, "origin"); got != 1 {
-		t.Errorf("upgrades refused for their origin: %v, want 1", got)
+	if got := refused(t, srv, "origin"); got != float64(len(paths)) {
+		t.Errorf("upgrades refused for their origin: %v, want %d", got, len(paths))
 	}
 }
 
 // refused returns the server's count of upgrades refused for reason, as
 // /metrics gives it.
 func refused(t *testing.T, srv *web.Server, reason string) float64 {
+	t.Helper()
+	return metric(t, srv, "netkit_web_upgrades_refused_total", reason)
+}
+
+// dropped returns the server's count of endpoint's connections it closed
+// for reason, as /metrics gives it.
+func dropped(t *testing.T, srv *web.Server, endpoint, reason string) float64 {
+	t.Helper()
+	return metric(t, srv, "netkit_web_websockets_dropped_total", endpoint, reason)
+}
+
+// metric returns the value of the server's metric name whose label values
+// are labels, in the order of their names, as /metrics gives it.
+func metric(t *testing.T, srv *web.Server, name string, labels ...string) float64 {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(srv)
@@ -191,39 +209,67 @@ func refused(t *testing.T, srv *web.Server, reason string) float64 {
 		t.Fatal(err)
 	}
 	for _, mf := range mfs {
-		if mf.GetName() != "netkit_web_upgrades_refused_total" {
+		if mf.GetName() != name {
 			continue
 		}
+	metrics:
 		for _, m := range mf.GetMetric() {
-			if m.GetLabel()[0].GetValue() == reason {
-				return m.GetCounter().GetValue()
+			if len(m.GetLabel()) != len(labels) {
+				continue
 			}
+			for i, l := range m.GetLabel() {
+				if l.GetValue() != labels[i] {
+					continue metrics
+				}
+			}
+			if c := m.GetCounter(); c != nil {
+				return c.GetValue()
+			}
+			return m.GetGauge().GetValue()
 		}
 	}
-	t.Fatalf("no netkit_web_upgrades_refused_total{reason=%q}", reason)
+	t.Fatalf("no %s%q", name, labels)
 	return 0
 }
 
+// eventually fails the test unless metric name of srv with labels reaches
+// want within 10 seconds: the server counts a close as its handler ends,
+// which may be after the client has seen the close.
+func eventually(t *testing.T, srv *web.Server, want float64, name string, labels ...string) {
+	t.Helper()
+	if !testnet.Eventually(10*time.Second, func() bool { return metric(t, srv, name, labels...) == want }) {
+		t.Errorf("%s%q = %v, want %v", name, labels, metric(t, srv, name, labels...), want)
+	}
+}
+
 // TestOversizeMessage: a message over MaxMessage closes the connection
-// with 1009; the chat goes on for the others.
+// with 1009, and is counted; the chat goes on for the others. A JSON-RPC
+// message over the JSON-RPC server's MaxFrameSize does the same.
 func TestOversizeMessage(t *testing.T) {
-	_, url, _ := setup(t, web.Config{MaxMessage: 1024})
+	_, url, srv := setup(t, web.Config{MaxMessage: 1024, RPC: &jsonrpc.Server{MaxFrameSize: 1024}})
 	big := dialWS(t, url, nil)
 	other := dialWS(t, url, nil)
 	readWS(t, big, "Welcome!")
 	readWS(t, other, "Welcome!")
-	sendWS(t, big, strings.Repeat("x", 2048))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	var err error
-	for err == nil {
-		_, _, err = big.Read(ctx)
-	}
-	if got := websocket.CloseStatus(err); got != websocket.StatusMessageTooBig {
-		t.Errorf("close status %v (%v), want 1009", got, err)
+	rpc := dialWSPath(t, url, "/ws/rpc")
+	for _, c := range []*websocket.Conn{big, rpc} {
+		sendWS(t, c, strings.Repeat("x", 2048))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		var err error
+		for err == nil {
+			_, _, err = c.Read(ctx)
+		}
+		cancel()
+		if got := websocket.CloseStatus(err); got != websocket.StatusMessageTooBig {
+			t.Errorf("close status %v (%v), want 1009", got, err)
+		}
 	}
 	sendWS(t, other, "still here")
 	readWS(t, other, ": still here")
+	for _, endpoint := range []string{"chat", "rpc"} {
+		eventually(t, srv, 1, "netkit_web_websockets_dropped_total", endpoint, "too_big")
+		eventually(t, srv, 0, "netkit_web_websockets_dropped_total", endpoint, "pong_timeout")
+	}
 }
 
 // TestShutdown: the gateway's sessions end on Shutdown with the chat
@@ -303,6 +349,11 @@ func TestJSONMode(t *testing.T) {
 	if ev := next(`"error"`); ev.Type != "error" || !strings.Contains(ev.Text, `want {"text"`) {
 		t.Errorf("error event = %+v", ev)
 	}
+	// The chat service's own error line ("! ...") is an error event too.
+	sendWS(t, c, `{"text": "/frob"}`)
+	if ev := next("unknown command"); ev != (web.Event{Type: "error", Room: "dev", Text: "unknown command /frob; try /help", Time: ev.Time}) || ev.Time == "" {
+		t.Errorf("unknown command event = %+v", ev)
+	}
 }
 
 func dialWSPath(t *testing.T, httpURL, path string) *websocket.Conn {
@@ -340,13 +391,53 @@ func TestDeadBrowser(t *testing.T) {
 	if !testnet.Eventually(10*time.Second, func() bool { return ws.Chat().Stats().Active == 1 }) {
 		t.Fatalf("the silent browser's session is still open: %+v", ws.Chat().Stats())
 	}
+	eventually(t, ws, 1, "netkit_web_websockets_dropped_total", "chat", "pong_timeout")
 	sendWS(t, live, "still alive")
 	for line := range lines {
 		if strings.Contains(line, ": still alive") {
+			if got := dropped(t, ws, "chat", "pong_timeout"); got != 1 {
+				t.Errorf("pong timeouts = %v, want 1", got)
+			}
 			return
 		}
 	}
 	t.Error("the live browser's connection ended")
+}
+
+// TestDeadRPCClient: a JSON-RPC client that stops answering pings is
+// closed after the pong timeout, and counted, while one that reads on
+// stays and is answered.
+func TestDeadRPCClient(t *testing.T) {
+	_, url, ws := setup(t, web.Config{PingInterval: 50 * time.Millisecond, PongTimeout: 100 * time.Millisecond})
+	live := dialWSPath(t, url, "/ws/rpc")
+	msgs := make(chan string, 100)
+	go func() { // live keeps reading, and so answers the pings
+		defer close(msgs)
+		for {
+			_, msg, err := live.Read(context.Background())
+			if err != nil {
+				return
+			}
+			msgs <- string(msg)
+		}
+	}()
+	dialWSPath(t, url, "/ws/rpc") // reads nothing, so its pongs are never sent
+	eventually(t, ws, 1, "netkit_web_websockets_dropped_total", "rpc", "pong_timeout")
+	eventually(t, ws, 1, "netkit_web_websockets_open", "rpc")
+	// A call on the live connection, after pings it has answered.
+	sendWS(t, live, `{"jsonrpc":"2.0","method":"metrics.unsubscribe","params":["7"],"id":"after"}`)
+	for msg := range msgs {
+		if strings.Contains(msg, `"id":"after"`) {
+			if want := `{"jsonrpc":"2.0","result":false,"id":"after"}`; msg != want {
+				t.Errorf("response %s, want %s", msg, want)
+			}
+			if got := dropped(t, ws, "rpc", "pong_timeout"); got != 1 {
+				t.Errorf("pong timeouts = %v, want 1", got)
+			}
+			return
+		}
+	}
+	t.Error("the live client's connection ended")
 }
 
 // TestThousandBrowsers: 1,000 WebSocket clients in one room all read a
