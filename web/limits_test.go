@@ -197,3 +197,48 @@ func TestWriteTimeoutDrop(t *testing.T) {
 		t.Errorf("DroppedSlow = %d, want 0: the gateway, not the send queue, dropped it", st.DroppedSlow)
 	}
 }
+
+// TestSetMaxConns: the bound of WebSocket connections changes while the
+// server runs; the connections open stay open.
+func TestSetMaxConns(t *testing.T) {
+	_, url, srv := setup(t, web.Config{MaxConns: 1})
+	ws := "ws" + strings.TrimPrefix(url, "http")
+	dial := func(path string) (*websocket.Conn, int) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, resp, err := websocket.Dial(ctx, ws+path, nil)
+		if err != nil {
+			if resp == nil {
+				t.Fatal(err)
+			}
+			return nil, resp.StatusCode
+		}
+		t.Cleanup(func() { c.CloseNow() })
+		return c, http.StatusSwitchingProtocols
+	}
+	first, _ := dial("/ws/chat")
+	readWS(t, first, "Welcome!")
+	for _, tt := range []struct {
+		max    int
+		path   string
+		status int
+	}{
+		{1, "/ws/rpc", http.StatusServiceUnavailable},
+		{2, "/ws/rpc", http.StatusSwitchingProtocols},
+		{3, "/ws/chat", http.StatusSwitchingProtocols},
+		{3, "/ws/chat", http.StatusServiceUnavailable},
+		{1, "/ws/rpc", http.StatusServiceUnavailable},
+	} {
+		srv.SetMaxConns(tt.max)
+		c, status := dial(tt.path)
+		if status != tt.status {
+			t.Fatalf("max %d, %s: status %d, want %d", tt.max, tt.path, status, tt.status)
+		}
+		if c != nil && tt.path == "/ws/chat" {
+			readWS(t, c, "Welcome!")
+		}
+	}
+	// Lowered below the connections open, which stay.
+	sendWS(t, first, "still here")
+	readWS(t, first, ": still here")
+}

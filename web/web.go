@@ -290,6 +290,21 @@ func (s *Server) upgrade(endpoint string, h http.Handler) http.Handler {
 	})
 }
 
+// SetMaxConns changes the bound of WebSocket connections open at once,
+// chat and JSON-RPC together, while the server runs (a configuration
+// reload of --max-conns); n <= 0 means tcpserver.DefaultMaxConns.
+// Connections already open stay open: a lower bound refuses upgrades until
+// enough have closed.
+func (s *Server) SetMaxConns(n int) {
+	if n <= 0 {
+		n = tcpserver.DefaultMaxConns
+	}
+	s.maxConns.Store(int64(n))
+	if s.chat != nil {
+		s.chat.SetMaxConns(n)
+	}
+}
+
 // Chat returns the tcpserver.Server that runs the WebSocket chat sessions,
 // for its statistics and metrics; nil without Config.Chat.
 func (s *Server) Chat() *tcpserver.Server { return s.chat }
