@@ -26,7 +26,10 @@ type Stats struct {
 }
 
 // ServiceStats is one listener's connections and traffic
-// (netkit_tcp_*{service=Name}).
+// (netkit_tcp_*{service=Name}). The web listener's JSON-RPC WebSockets,
+// which no tcpserver runs, are the service "web-rpc", with their count
+// (netkit_web_websockets_open{endpoint="rpc"}) and nothing else, so that
+// the connections of the services add up to every connection open.
 type ServiceStats struct {
 	Name           string  `json:"name"`
 	Connections    float64 `json:"connections"` // open now
@@ -74,6 +77,9 @@ type ProcessStats struct {
 	CPUPerSec     float64 `json:"cpuPerSec"` // CPU seconds per second: 1 is one core busy
 }
 
+// webRPC names the web listener's JSON-RPC WebSockets among the services.
+const webRPC = "web-rpc"
+
 // topRooms is how many rooms the dashboard lists.
 const topRooms = 10
 
@@ -103,11 +109,15 @@ func (s *sampler) next(now time.Time) (Stats, error) {
 	}
 	cur := &sample{at: now, values: map[string]float64{}, buckets: map[float64]float64{}}
 	services := map[string]bool{}
+	rpcSockets, haveRPC := 0.0, false
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
 			svc := label(m, "service")
 			if svc != "" && mf.GetName() == "netkit_tcp_connections_active" {
 				services[svc] = true
+			}
+			if mf.GetName() == "netkit_web_websockets_open" && label(m, "endpoint") == "rpc" {
+				rpcSockets, haveRPC = m.GetGauge().GetValue(), true
 			}
 			key := mf.GetName() + "|" + svc
 			switch {
@@ -159,6 +169,9 @@ func (s *sampler) next(now time.Time) (Stats, error) {
 			BytesInPerSec:  rate("netkit_tcp_read_bytes_total|" + name),
 			BytesOutPerSec: rate("netkit_tcp_written_bytes_total|" + name),
 		})
+	}
+	if haveRPC {
+		st.Services = append(st.Services, ServiceStats{Name: webRPC, Connections: rpcSockets})
 	}
 	sort.Slice(st.Services, func(i, j int) bool { return st.Services[i].Name < st.Services[j].Name })
 	st.Chat = ChatStats{
