@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/netkit-dev/netkit/internal/config"
+	"github.com/netkit-dev/netkit/web"
 )
 
 // serveSchema maps netkit serve's flags to configuration keys: each
@@ -54,7 +55,10 @@ type configReloader struct {
 	opts  *serveOptions
 	level *slog.LevelVar
 	tcps  []namedTCP
-	log   *slog.Logger
+	// web is the web listener, nil when it is off: its WebSocket cap is
+	// --max-conns too, one bound for chat and JSON-RPC together.
+	web *web.Server
+	log *slog.Logger
 
 	mu      sync.Mutex
 	current *config.Config
@@ -158,6 +162,9 @@ func (r *configReloader) apply(flag, value string) error {
 		}
 		for _, t := range r.tcps {
 			t.srv.SetMaxConns(n)
+		}
+		if r.web != nil {
+			r.web.SetMaxConns(n)
 		}
 		return nil
 	case "idle-timeout":

@@ -2,9 +2,12 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/netkit-dev/netkit/internal/testnet"
+	"github.com/netkit-dev/netkit/web"
 )
 
 func writeConfig(t *testing.T, text string) string {
@@ -156,5 +162,69 @@ func TestServeReloadMaxConns(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGHUP)
 	if !testnet.Eventually(10*time.Second, func() bool { return strings.Contains(logs.String(), "configuration not reloaded") }) {
 		t.Errorf("a broken file was not refused:\n%s", logs.String())
+	}
+}
+
+// TestServeReloadWebMaxConns: a reload of --max-conns reaches the web
+// listener's WebSocket cap too, while its connections stay open.
+func TestServeReloadWebMaxConns(t *testing.T) {
+	file := writeConfig(t, "max-conns = 1\n")
+	streams, _, _ := Test("")
+	var opts *serveOptions
+	cmd := newServeCmd(streams, func(_ context.Context, o *serveOptions) error { opts = o; return nil })
+	cmd.SetArgs([]string{"--config", file})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	ws := web.NewServer(web.Config{MaxConns: opts.MaxConns})
+	hs := httptest.NewUnstartedServer(ws.Handler())
+	hs.Config.BaseContext = ws.BaseContext
+	hs.Start()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ws.Shutdown(ctx)
+		hs.Close()
+	}()
+	dial := func() (*websocket.Conn, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(hs.URL, "http")+"/ws/rpc", nil)
+		return c, err
+	}
+	first, err := dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.CloseNow()
+	if c, err := dial(); err == nil {
+		c.CloseNow()
+		t.Fatal("a second WebSocket was upgraded over max-conns 1")
+	}
+
+	logs := &lockedBuffer{}
+	r := &configReloader{opts: opts, level: new(slog.LevelVar), web: ws, log: slog.New(slog.NewJSONHandler(logs, nil)), current: opts.config}
+	if err := os.WriteFile(file, []byte("max-conns = 2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.reload()
+	if !strings.Contains(logs.String(), `"key":"max-conns","from":"1","to":"2"`) {
+		t.Errorf("the reload does not say max-conns changed:\n%s", logs.String())
+	}
+	second, err := dial()
+	if err != nil {
+		t.Fatalf("a second WebSocket after raising max-conns to 2: %v", err)
+	}
+	second.CloseNow()
+	// The first, open across the reload, still answers.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := first.Write(ctx, websocket.MessageText, []byte(`{"jsonrpc":"2.0","method":"metrics.unsubscribe","params":["1"],"id":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := first.Read(ctx); err != nil || !strings.Contains(string(msg), `"result":false`) {
+		t.Errorf("the connection open across the reload: %s, %v", msg, err)
 	}
 }
