@@ -63,8 +63,13 @@ func TestServeFlags(t *testing.T) {
 	}{
 		{nil, func(o *serveOptions) bool {
 			return *o.Addrs["echo"] == "127.0.0.1:7001" && o.AdminAddr == "127.0.0.1:9090" && o.MaxConns == 10000 &&
-				o.IdleTimeout == 2*time.Minute && o.Grace == 10*time.Second && o.LogFormat == "text" && o.ParkIdle == time.Second
+				o.IdleTimeout == 2*time.Minute && o.Grace == 10*time.Second && o.LogFormat == "text" && o.ParkIdle == time.Second &&
+				o.WebAddr == "127.0.0.1:8080" && len(o.WebOrigins) == 0
 		}, false},
+		{[]string{"--web-addr", "off", "--web-allowed-origins", "chat.example.com,*.example.org", "--web-allowed-origins", "localhost:3000"},
+			func(o *serveOptions) bool {
+				return o.WebAddr == "off" && strings.Join(o.WebOrigins, " ") == "chat.example.com *.example.org localhost:3000"
+			}, false},
 		{[]string{"--echo-addr", "off", "--admin-addr", "127.0.0.1:0", "--max-conns", "5", "--idle-timeout", "2s", "--grace", "0.5", "--log-format", "json", "--park-idle", "0"},
 			func(o *serveOptions) bool {
 				return *o.Addrs["echo"] == "off" && o.AdminAddr == "127.0.0.1:0" && o.MaxConns == 5 && o.ParkIdle == 0 &&
