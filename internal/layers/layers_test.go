@@ -113,3 +113,26 @@ func TestImportsFlowDown(t *testing.T) {
 		t.Error(p)
 	}
 }
+
+// TestServicesDoNotImportWeb: the web listener reaches chat and JSON-RPC
+// through their public APIs, never the other way round, directly or
+// through another package, tests included: a browser is one more kind of
+// client, and those services must build and run without it.
+func TestServicesDoNotImportWeb(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH: cannot list the module's packages")
+	}
+	for _, pkg := range []string{"chat/...", "jsonrpc/..."} {
+		out, err := exec.Command("go", "list", "-test", "-deps", "-f", `{{.ImportPath}}`, module+"/"+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		for _, dep := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			// A test variant is listed as "PKG [PKG.test]".
+			dep, _, _ = strings.Cut(dep, " ")
+			if dep == module+"/web" || strings.HasPrefix(dep, module+"/web/") {
+				t.Errorf("%s depends on %s", pkg, dep)
+			}
+		}
+	}
+}
