@@ -321,6 +321,30 @@ func TestBrowserHistory(t *testing.T) {
 		until(`document.getElementById("room-name").textContent === "notes"`),
 		until(`document.getElementById("status").textContent === "connected as dora"`),
 	)
+
+	// A line in another room, from a TCP client, before dora is there.
+	tc, err := net.DialTimeout("tcp", addrs["chat"], 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	tc.SetDeadline(time.Now().Add(30 * time.Second))
+	fmt.Fprint(tc, "/nick eve\n/join attic\nleft a note\n")
+	br := bufio.NewReader(tc)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("the TCP client's line was not echoed: %v", err)
+		}
+		if strings.Contains(line, "eve: left a note") {
+			break // in the room's history now
+		}
+	}
+	browse(t, browser, "join by typing /join",
+		sayInPage("/join attic"),
+		until(`document.getElementById("room-name").textContent === "attic"`),
+		pageShows("eve: left a note"),
+	)
 }
 
 // TestBrowserDashboard: the dashboard's connection count rises while 100
@@ -345,7 +369,9 @@ func TestBrowserDashboard(t *testing.T) {
 		return n
 	}
 	browse(t, browser, "open the dashboard", chromedp.Navigate(web+"/dashboard"),
-		until(`/^\d+$/.test(document.getElementById("total-connections").textContent)`))
+		until(`/^\d+$/.test(document.getElementById("total-connections").textContent)`),
+		// The dashboard's own WebSocket is one of the connections.
+		until(`document.querySelector("#svc-web-rpc .connections")?.textContent === "1"`))
 	before := count()
 
 	conns := make([]net.Conn, 0, 100)

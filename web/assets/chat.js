@@ -129,7 +129,9 @@
     const m = /^\/join\s+(\S+)/.exec(text);
     if (m) { room = m[1].toLowerCase(); localStorage.setItem("netkit.room", room); }
     send(text);
-    if (m) who();
+    // The new room's history, as on joining through the form: the chat
+    // service answers /history after the /join, so for the new room.
+    if (m) { send("/history"); who(); }
     $("input").value = "";
   });
 
