@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/netkit-dev/netkit/chat"
 )
@@ -11,14 +12,23 @@ import (
 // Event is a chat line as the JSON mode of /ws/chat sends it
 // (?format=json): its kind as type (welcome, message, notice, error or
 // other), the room the client is in, the sender of a message, its text,
-// and the line's time of day as the chat service stamps it (HH:MM:SS).
+// when the gateway received it, and the line's time of day as the chat
+// service stamps it. The stamp is the server's wall clock, HH:MM:SS with
+// no date or zone, and a line of /history keeps the one it had when sent;
+// time is a full RFC 3339 time with its offset, as `netkit chat --json`
+// gives them.
 type Event struct {
-	Type string `json:"type"`
-	Room string `json:"room,omitempty"`
-	From string `json:"from,omitempty"`
-	Text string `json:"text"`
-	Time string `json:"time,omitempty"`
+	Type       string `json:"type"`
+	Room       string `json:"room,omitempty"`
+	From       string `json:"from,omitempty"`
+	Text       string `json:"text"`
+	Time       string `json:"time"`                  // received, RFC 3339 with milliseconds
+	ServerTime string `json:"server_time,omitempty"` // the chat service's HH:MM:SS
 }
+
+// timeFormat is RFC 3339 with milliseconds, the time of every JSON output
+// of netkit.
+const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 
 // ClientEvent is what a browser sends in JSON mode: a line to send to its
 // room, or a command ("/join dev").
@@ -59,12 +69,12 @@ func (e *events) toClient(line []byte) []byte {
 	}
 	room := e.room
 	e.mu.Unlock()
-	b, _ := json.Marshal(Event{Type: l.Kind, Room: room, From: l.From, Text: l.Text, Time: l.Time})
+	b, _ := json.Marshal(Event{Type: l.Kind, Room: room, From: l.From, Text: l.Text, Time: time.Now().Format(timeFormat), ServerTime: l.Time})
 	return b
 }
 
 // errorEvent is the gateway's own error, for a message it could not read.
 func errorEvent(text string) []byte {
-	b, _ := json.Marshal(Event{Type: chat.KindError, Text: text})
+	b, _ := json.Marshal(Event{Type: chat.KindError, Text: text, Time: time.Now().Format(timeFormat)})
 	return b
 }

@@ -336,22 +336,29 @@ func TestJSONMode(t *testing.T) {
 		t.Errorf("welcome event = %+v", ev)
 	}
 	sendWS(t, c, `{"text": "/nick jay"}`)
-	if ev := next("is now known as jay"); ev.Type != "notice" || ev.Time == "" {
+	ev := next("is now known as jay")
+	if ev.Type != "notice" {
 		t.Errorf("nick event = %+v", ev)
+	}
+	if _, err := time.Parse(time.RFC3339, ev.Time); err != nil {
+		t.Errorf("time %q: want RFC 3339: %v", ev.Time, err)
+	}
+	if !regexp.MustCompile(`^\d\d:\d\d:\d\d$`).MatchString(ev.ServerTime) {
+		t.Errorf("server_time %q: want the chat service's HH:MM:SS", ev.ServerTime)
 	}
 	sendWS(t, c, `{"text": "/join Dev"}`)
 	next("jay joined dev")
 	sendWS(t, c, `{"text": "hi there"}`)
-	if ev := next("hi there"); ev != (web.Event{Type: "message", Room: "dev", From: "jay", Text: "hi there", Time: ev.Time}) {
+	if ev := next("hi there"); ev != (web.Event{Type: "message", Room: "dev", From: "jay", Text: "hi there", Time: ev.Time, ServerTime: ev.ServerTime}) || ev.ServerTime == "" {
 		t.Errorf("message event = %+v", ev)
 	}
 	sendWS(t, c, `not json`)
-	if ev := next(`"error"`); ev.Type != "error" || !strings.Contains(ev.Text, `want {"text"`) {
+	if ev := next(`"error"`); ev.Type != "error" || !strings.Contains(ev.Text, `want {"text"`) || ev.Time == "" {
 		t.Errorf("error event = %+v", ev)
 	}
 	// The chat service's own error line ("! ...") is an error event too.
 	sendWS(t, c, `{"text": "/frob"}`)
-	if ev := next("unknown command"); ev != (web.Event{Type: "error", Room: "dev", Text: "unknown command /frob; try /help", Time: ev.Time}) || ev.Time == "" {
+	if ev := next("unknown command"); ev != (web.Event{Type: "error", Room: "dev", Text: "unknown command /frob; try /help", Time: ev.Time, ServerTime: ev.ServerTime}) || ev.ServerTime == "" {
 		t.Errorf("unknown command event = %+v", ev)
 	}
 }

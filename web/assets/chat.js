@@ -21,10 +21,12 @@
   function show(ev) {
     const div = document.createElement("div");
     div.className = "line " + ev.type;
-    if (ev.time) {
+    // The server's stamp, as netkit chat shows it; a line of the history
+    // keeps the one it was sent with.
+    if (ev.server_time) {
       const t = document.createElement("span");
       t.className = "time";
-      t.textContent = ev.time;
+      t.textContent = ev.server_time;
       div.append(t, " ");
     }
     if (ev.from) {
@@ -68,7 +70,7 @@
       if (/ (joined|left) \S+$| is now known as | disconnected/.test(ev.text)) who();
     }
     if (ev.type === "notice") {
-      const key = ev.time + " " + ev.text;
+      const key = ev.server_time + " " + ev.text;
       if (noticesSeen.has(key)) return;
       noticesSeen.add(key);
       if (noticesSeen.size > 500) noticesSeen = new Set();
