@@ -10,9 +10,13 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/netkit-dev/netkit/frame"
+	"github.com/netkit-dev/netkit/internal/ratelog"
 )
 
 // Defaults of the Server fields left zero.
@@ -109,6 +113,34 @@ type Server struct {
 
 	mu      sync.RWMutex
 	methods map[string]methodEntry
+
+	// rateLimited counts the calls CallRate refused, and rateLog logs
+	// them at most once a second, so that a client flooding calls
+	// cannot flood the log.
+	rateLimited atomic.Int64
+	rateLog     ratelog.Limiter
+}
+
+// RateLimited returns how many calls CallRate refused with
+// CodeRateLimited.
+func (s *Server) RateLimited() int64 { return s.rateLimited.Load() }
+
+// rateLimitedDesc is the metric of RateLimitCollector, beside
+// netkit_rpc_call_duration_seconds (Metrics), which records only the
+// calls that ran.
+var rateLimitedDesc = prometheus.NewDesc("netkit_rpc_rate_limited_total",
+	"JSON-RPC calls refused with error -32005 because their connection was over its call rate (--rpc-rate).", nil, nil)
+
+// RateLimitCollector exports s's CallRate refusals as
+// netkit_rpc_rate_limited_total; register it beside Metrics.
+func (s *Server) RateLimitCollector() prometheus.Collector { return rateLimitCollector{s} }
+
+type rateLimitCollector struct{ s *Server }
+
+func (c rateLimitCollector) Describe(ch chan<- *prometheus.Desc) { ch <- rateLimitedDesc }
+
+func (c rateLimitCollector) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(rateLimitedDesc, prometheus.CounterValue, float64(c.s.RateLimited()))
 }
 
 type methodEntry struct {
@@ -509,6 +541,8 @@ func bareError(id json.RawMessage, msg string) []byte {
 // turns its outcome into an encoded result or an *Error.
 func (s *Server) call(ctx context.Context, method string, m methodEntry, params json.RawMessage) (result []byte, rerr *Error) {
 	if s.CallRate > 0 && isLimited(ctx) {
+		s.rateLimited.Add(1)
+		s.rateLog.Warn(s.Logger, "rate", "jsonrpc: call refused: the connection is over its call rate", "method", method, "code", CodeRateLimited)
 		return nil, errRateLimited
 	}
 	if s.Metrics != nil {
