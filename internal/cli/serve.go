@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -112,6 +113,7 @@ var serveServices = []serveService{
 			metrics := jsonrpc.NewMetrics()
 			env.Registry.MustRegister(metrics)
 			rpc := &jsonrpc.Server{Logger: env.Logger, AcceptBare: true, Metrics: metrics, CallRate: env.RPCRate}
+			env.Registry.MustRegister(rpc.RateLimitCollector())
 			rpcdemo.Register(rpc)
 			srv.Handler = rpc.TCPHandler()
 			if env.Admin != nil {
@@ -270,7 +272,7 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoGauge(build()))
-	hl := httpListen{limits: opts.PerIP, log: log, reg: reg}
+	hl := httpListen{limits: opts.PerIP, log: log, reg: reg, handshakeTimeout: opts.TLS.HandshakeTimeout}
 	if tlsConf != nil {
 		hl.tls = tlsConf.Config()
 	}
@@ -369,6 +371,9 @@ func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []nam
 			// Cancelled when the sessions stop: it ends the WebSocket
 			// connections, which http.Server.Shutdown leaves open.
 			BaseContext: ws.BaseContext,
+			// net/http's own complaints in the structured log, not on
+			// the standard logger in plain text.
+			ErrorLog: slog.NewLogLogger(log.With("service", "web").Handler(), slog.LevelWarn),
 		},
 		Closed: http.ErrServerClosed, Listen: hl.listen("web"), Logger: log.With("service", "web"),
 		LogAttrs: append([]any{"endpoints", "/ (chat) /dashboard /ws/chat /ws/rpc"}, hl.attrs()...),
@@ -387,10 +392,11 @@ func nodeName(c *chatCluster) string {
 // httpListen makes the HTTP listeners' Listen functions: the per-address
 // limits, then TLS if set.
 type httpListen struct {
-	tls    *tls.Config // nil: plain TCP
-	limits tcpserver.IPLimits
-	log    *slog.Logger
-	reg    *prometheus.Registry
+	tls              *tls.Config // nil: plain TCP
+	handshakeTimeout time.Duration
+	limits           tcpserver.IPLimits
+	log              *slog.Logger
+	reg              *prometheus.Registry
 }
 
 // attrs are what the listeners' "listening" lines add.
@@ -401,22 +407,62 @@ func (h httpListen) attrs() []any {
 	return []any{"tls", true}
 }
 
-// listen returns the Listen of service's listener, whose refusals are on
-// /metrics labelled service=NAME.
+// listen returns the Listen of service's listener, whose refusals and
+// TLS handshakes are on /metrics labelled service=NAME. The handshake
+// runs in the listener as on the TCP services (tcpserver.TLSListener):
+// bounded by --handshake-timeout, failures counted and logged at most
+// once a second, plaintext HTTP still answered with net/http's 400.
 func (h httpListen) listen(service string) func(context.Context, string) (net.Listener, error) {
 	lim := tcpserver.NewIPLimiter(h.limits)
 	h.reg.MustRegister(tcpserver.NewIPLimitCollector(lim, service))
+	svcLog := h.log.With("service", service)
+	var tlsc *tlsCollectorRef
+	if h.tls != nil {
+		tlsc = &tlsCollectorRef{service: service}
+		h.reg.MustRegister(tlsc)
+	}
 	return func(ctx context.Context, addr string) (net.Listener, error) {
 		var lc net.ListenConfig
 		ln, err := lc.Listen(ctx, "tcp", addr)
 		if err != nil {
 			return nil, err
 		}
-		ln = tcpserver.LimitListener(ln, lim, h.log.With("service", service), service)
+		ln = tcpserver.LimitListener(ln, lim, svcLog, service)
 		if h.tls != nil {
-			ln = tls.NewListener(ln, h.tls)
+			tl := tcpserver.NewTLSListener(ln, h.tls, tcpserver.TLSListenerOptions{
+				HandshakeTimeout: h.handshakeTimeout, Logger: svcLog, AnswerHTTP: true,
+			})
+			tlsc.set(tl)
+			ln = tl
 		}
 		return ln, nil
+	}
+}
+
+// tlsCollectorRef exports the TLS handshakes of a listener that exists
+// only once Listen has run; until then it exports nothing.
+type tlsCollectorRef struct {
+	service string
+	mu      sync.Mutex
+	c       *tcpserver.TLSCollector
+}
+
+func (r *tlsCollectorRef) set(l *tcpserver.TLSListener) {
+	r.mu.Lock()
+	r.c = tcpserver.NewTLSCollector(l, r.service)
+	r.mu.Unlock()
+}
+
+// Describe sends no descriptions: the collector is unchecked, as its
+// metrics appear only once the listener exists.
+func (r *tlsCollectorRef) Describe(chan<- *prometheus.Desc) {}
+
+func (r *tlsCollectorRef) Collect(ch chan<- prometheus.Metric) {
+	r.mu.Lock()
+	c := r.c
+	r.mu.Unlock()
+	if c != nil {
+		c.Collect(ch)
 	}
 }
 

@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,6 +27,14 @@ import (
 // serveInProcess runs netkit serve with args in this process and returns
 // its listeners' addresses by service, once all want are listening.
 func serveInProcess(t *testing.T, want int, args ...string) map[string]string {
+	t.Helper()
+	addrs, _ := serveInProcessLogs(t, want, args...)
+	return addrs
+}
+
+// serveInProcessLogs is serveInProcess that also returns the log (JSON
+// lines).
+func serveInProcessLogs(t *testing.T, want int, args ...string) (map[string]string, *lockedBuffer) {
 	t.Helper()
 	logs := &lockedBuffer{}
 	streams := &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: logs}
@@ -48,7 +58,7 @@ func serveInProcess(t *testing.T, want int, args ...string) map[string]string {
 	if !testnet.Eventually(20*time.Second, func() bool { addrs = listenAddrs(logs.String()); return len(addrs) == want }) {
 		t.Fatalf("%d listening lines, want %d; logs:\n%s", len(addrs), want, logs.String())
 	}
-	return addrs
+	return addrs, logs
 }
 
 // serveEchoProcess runs netkit serve as a process with only the echo
@@ -124,6 +134,88 @@ func TestServeTLS(t *testing.T) {
 	io.WriteString(c, "plain line\n")
 	if b, _ := io.ReadAll(c); strings.Contains(string(b), "ECHO") {
 		t.Errorf("plaintext to the TLS port was answered: %q", b)
+	}
+}
+
+// TestServeTLSHTTPHostile: the HTTP listeners treat failed handshakes as
+// the TCP services do: plaintext and garbage probes are closed, counted
+// on /metrics by service and logged in the structured log at most once a
+// second per reason; a stalled handshake is closed by
+// --handshake-timeout; plain HTTP still gets net/http's 400.
+func TestServeTLSHTTPHostile(t *testing.T) {
+	ca := testnet.NewCA(t)
+	cert, key := ca.Server("server")
+	addrs, logs := serveInProcessLogs(t, 2, "--echo-addr", "off", "--chat-addr", "off", "--rpc-addr", "off",
+		"--admin-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key,
+		"--handshake-timeout", "200ms")
+	began := time.Now()
+	const probes = 30 // per listener
+	for _, svc := range []string{"admin", "web"} {
+		for i := range probes {
+			payload := "hi\n"
+			if i%2 == 1 {
+				payload = "\x16\x03\x01\x00\x20" + strings.Repeat("\xff", 32)
+			}
+			c := testnet.Dial(t, addrs[svc])
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			io.WriteString(c, payload)
+			io.ReadAll(c)
+			c.Close()
+		}
+		// A stalled handshake: closed by --handshake-timeout (200 ms),
+		// long before this deadline.
+		c := testnet.Dial(t, addrs[svc])
+		c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		if _, err := c.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("%s: stalled handshake: read returned %v, want closed", svc, err)
+		}
+		if code, _ := httpGetQuiet("http://" + addrs[svc] + "/healthz"); code != http.StatusBadRequest {
+			t.Errorf("plain HTTP to the %s TLS port = %d, want 400", svc, code)
+		}
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
+	defer client.CloseIdleConnections()
+	var metrics string
+	if !testnet.Eventually(10*time.Second, func() bool {
+		resp, err := client.Get("https://" + addrs["admin"] + "/metrics")
+		if err != nil {
+			return false
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		metrics = string(b)
+		for _, svc := range []string{"admin", "web"} {
+			// The probes, and the plain HTTP request, are plaintext.
+			for _, want := range []string{
+				`netkit_tls_handshake_failures_total{reason="plaintext",service="` + svc + `"} ` + strconv.Itoa(probes/2+1),
+				`netkit_tls_handshake_failures_total{reason="handshake",service="` + svc + `"} ` + strconv.Itoa(probes/2),
+				`netkit_tls_handshake_failures_total{reason="timeout",service="` + svc + `"} 1`,
+			} {
+				if !strings.Contains(metrics, want+"\n") {
+					return false
+				}
+			}
+		}
+		return true
+	}) {
+		t.Errorf("/metrics lacks the HTTP listeners' TLS failures:\n%s", grepLines(metrics, "netkit_tls_"))
+	}
+	// Per listener, three reasons, each at most once a second; every
+	// line a JSON record of the serve logger, none from net/http's.
+	elapsed := time.Since(began)
+	most := 2 * 3 * (int(elapsed/time.Second) + 1)
+	var n int
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "TLS handshake") {
+			var rec struct{ Msg, Service, Reason string }
+			if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Service == "" || rec.Reason == "" {
+				t.Errorf("log line is no structured record: %q", line)
+			}
+			n++
+		}
+	}
+	if n == 0 || n > most {
+		t.Errorf("%d handshake failure lines for %d probes in %v, want 1 to %d:\n%s", n, 2*probes+4, elapsed, most, grepLines(logs.String(), "TLS handshake"))
 	}
 }
 
