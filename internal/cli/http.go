@@ -8,9 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -22,10 +19,6 @@ import (
 	"github.com/netkit-dev/netkit/netclass"
 	"github.com/netkit-dev/netkit/retry"
 )
-
-// maxUploadFile caps a file sent with name@file: the body is held in memory
-// so that retries can replay it.
-const maxUploadFile = 64 << 20
 
 type httpOptions struct {
 	Streams *IOStreams
@@ -119,6 +112,9 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 			if err := opts.parseArgs(args); err != nil {
 				return err
 			}
+			if opts.Verbose {
+				opts.All = true // as in HTTPie, -v shows the redirects too
+			}
 			if opts.Follow && !cmd.Flags().Changed("max-redirects") {
 				opts.MaxRedirects = httpclient.DefaultMaxRedirects
 			}
@@ -169,7 +165,7 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 	f.BoolVarP(&opts.Continue, "continue", "c", false, "with --download and --output, resume a partial file with a Range request")
 	f.BoolVar(&opts.HTTP1, "http1", false, "speak HTTP/1.1 even where HTTP/2 is offered (TLS with ALPN)")
 	f.StringArrayVar(&opts.Proxies, "proxy", nil, "PROTOCOL:URL, as http:http://proxy:3128; HTTP_PROXY, HTTPS_PROXY and NO_PROXY apply too")
-	f.IntVar(&opts.MaxHeaders, "max-headers", 100, "most response headers accepted (0: no limit)")
+	f.IntVar(&opts.MaxHeaders, "max-headers", 0, "most response headers accepted (0: no limit, as in HTTPie)")
 	f.BoolVar(&opts.All, "all", false, "with --follow, print the redirects' responses too, before the last")
 	f.BoolVar(&opts.Chunked, "chunked", false, "send the body with chunked transfer coding")
 	f.CountVarP(&opts.Compress, "compress", "x", "deflate the body when that makes it smaller; -xx always")
@@ -213,29 +209,16 @@ func (o *httpOptions) buildRequest() (*httpclient.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.KeepHistory = o.All
+	// The redirects are kept to show them: their responses with --all,
+	// and the requests that followed them with H or B, as HTTPie shows
+	// every request it sends.
+	r.KeepHistory = o.All || (o.Follow && (strings.ContainsAny(o.Print, "HB") || o.Verbose))
 	if o.RetryPOST && r.Header.Get(httpclient.IdempotencyKeyHeader) == "" {
 		if m, ok := httpclient.LookupMethod(r.Method); !ok || !m.Idempotent {
 			r.Header.Set(httpclient.IdempotencyKeyHeader, newIdempotencyKey())
 		}
 	}
 	return r, nil
-}
-
-func readUpload(field, path string) (httpclient.File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return httpclient.File{}, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxUploadFile+1))
-	if err != nil {
-		return httpclient.File{}, err
-	}
-	if len(data) > maxUploadFile {
-		return httpclient.File{}, fmt.Errorf("file %s is over %s", path, formatSize(maxUploadFile))
-	}
-	return httpclient.File{Field: field, Name: filepath.Base(path), ContentType: http.DetectContentType(data), Data: data}, nil
 }
 
 func newIdempotencyKey() string {
@@ -304,7 +287,7 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 	if err != nil {
 		return err
 	}
-	withCookies(c, sess, userCookie)
+	opts.wrapTransport(c, sess, userCookie)
 	if err := opts.applyAuth(req, c); err != nil {
 		return err
 	}
@@ -320,7 +303,7 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 	if opts.Quiet {
 		ps = printSet{}
 	}
-	eol := opts.eol()
+	pr := &printer{o: opts, ps: ps, eol: opts.eol()}
 
 	if opts.Offline {
 		hreq, err := c.Prepare(ctx, req)
@@ -330,8 +313,7 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 		if opts.JSON {
 			return json.NewEncoder(out).Encode(requestJSON(hreq, req.Body))
 		}
-		opts.writeRequest(hreq, req.Body, ps, eol)
-		return nil
+		return pr.request(hreq, req.Body)
 	}
 
 	if opts.Deadline > 0 {
@@ -342,25 +324,20 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 	if opts.Download {
 		return opts.download(ctx, c, req)
 	}
-	if (ps.reqHead || ps.reqBody) && !opts.JSON {
+	if !opts.JSON {
+		// The request is shown before it is sent, as HTTPie shows it.
 		if hreq, err := c.Prepare(ctx, req); err == nil {
-			opts.writeRequest(hreq, req.Body, ps, eol)
-			if len(req.Body) > 0 && ps.reqBody {
-				fmt.Fprint(out, "\n")
+			if err := pr.request(hreq, req.Body); err != nil {
+				return err
 			}
 		}
 	}
 	if opts.Stream {
-		return opts.stream(ctx, c, req, ps)
+		return opts.stream(ctx, c, req, pr)
 	}
 	start := time.Now()
 	resp, err := c.Do(ctx, req)
 	elapsed := time.Since(start)
-	if resp != nil {
-		if herr := opts.checkHeaders(resp.Header); herr != nil {
-			return herr
-		}
-	}
 	if sess != nil && resp != nil {
 		if serr := sess.save(opts.Items); serr != nil {
 			return serr
@@ -375,30 +352,8 @@ func runHTTP(ctx context.Context, opts *httpOptions) error {
 			return werr
 		}
 	} else if resp != nil {
-		for _, r := range resp.History {
-			if ps.respHead {
-				var head strings.Builder
-				writeResponseHeadLines(&head, r, eol)
-				opts.writeHead(head.String())
-			}
-			if ps.respBody {
-				if werr := opts.writeBody(r); werr != nil {
-					return werr
-				}
-			}
-		}
-		if ps.respHead {
-			var head strings.Builder
-			writeResponseHeadLines(&head, resp, eol)
-			opts.writeHead(head.String())
-		}
-		if ps.respBody || opts.Output != "" {
-			if werr := opts.writeBody(resp); werr != nil {
-				return werr
-			}
-		}
-		if ps.meta {
-			fmt.Fprintf(out, "Elapsed time: %.9fs\n", elapsed.Seconds())
+		if werr := opts.writeExchange(pr, req, resp, elapsed); werr != nil {
+			return werr
 		}
 	}
 	return opts.exitFor(resp, herr)
@@ -437,112 +392,4 @@ func (o *httpOptions) exitFor(resp *httpclient.Response, herr *httpclient.Error)
 		return &exitError{Code: exitForClass(herr.Class), Err: fmt.Errorf("%s %s: timeout: no response within %s (%d attempts): %w", herr.Op, herr.URL, limit, herr.Attempts, herr.Err)}
 	}
 	return &exitError{Code: exitForClass(herr.Class), Err: herr}
-}
-
-func (o *httpOptions) writeBody(resp *httpclient.Response) error {
-	if o.Output != "" {
-		return os.WriteFile(o.Output, resp.Body, 0o644)
-	}
-	out := o.Streams.Out
-	format, colors := o.prettiness()
-	if !format && !colors {
-		_, err := out.Write(resp.Body)
-		return err
-	}
-	if isBinary(resp.Body) {
-		_, err := io.WriteString(out, binaryNotice)
-		return err
-	}
-	text, err := resp.Text()
-	if err != nil {
-		return err
-	}
-	mt := resp.ContentType.MediaType
-	switch {
-	case format && resp.ContentType.IsJSON():
-		if f, ok := httpie.FormatJSON([]byte(text), o.Unsorted); ok {
-			text = f
-		}
-	case format && isXML(mt):
-		if f, ok := pretty.FormatXML([]byte(text)); ok {
-			text = f
-		}
-	}
-	if colors {
-		text = pretty.Highlight(text, mt, o.Style)
-	}
-	if !strings.HasSuffix(text, "\n") {
-		text += "\n"
-	}
-	// A blank line after the body, as HTTPie leaves on a terminal.
-	_, err = io.WriteString(out, text+"\n")
-	return err
-}
-
-// binaryNotice stands for a binary body on a terminal, as in HTTPie,
-// blank lines before it included.
-const binaryNotice = `
-
-+-----------------------------------------+
-| NOTE: binary data not shown in terminal |
-+-----------------------------------------+
-`
-
-// writeRequest prints the request as it is sent: its head and body, as
-// ps selects.
-func (o *httpOptions) writeRequest(r *http.Request, body []byte, ps printSet, eol string) {
-	out := o.Streams.Out
-	if ps.reqHead {
-		var head strings.Builder
-		writeRequestHead(&head, r, body, eol)
-		o.writeHead(head.String())
-	}
-	if ps.reqBody && len(body) > 0 {
-		out.Write(body)
-		fmt.Fprint(out, "\n")
-	}
-}
-
-type httpErrorJSON struct {
-	Class     string `json:"class"`
-	Message   string `json:"message"`
-	Retryable bool   `json:"retryable"`
-}
-
-type httpResultJSON struct {
-	Method   string              `json:"method"`
-	URL      string              `json:"url"`
-	Status   int                 `json:"status,omitempty"`
-	Headers  map[string][]string `json:"headers,omitempty"`
-	Body     *string             `json:"body,omitempty"`
-	JSON     json.RawMessage     `json:"json,omitempty"`
-	Attempts int                 `json:"attempts"`
-	Error    *httpErrorJSON      `json:"error,omitempty"`
-}
-
-func requestJSON(r *http.Request, body []byte) httpResultJSON {
-	res := httpResultJSON{Method: r.Method, URL: r.URL.String(), Headers: r.Header}
-	if body != nil {
-		s := string(body)
-		res.Body = &s
-	}
-	return res
-}
-
-func responseJSON(req *httpclient.Request, resp *httpclient.Response, herr *httpclient.Error) httpResultJSON {
-	res := httpResultJSON{Method: req.Method, URL: req.URL}
-	if resp != nil {
-		res.URL, res.Status, res.Headers, res.Attempts = resp.URL, resp.StatusCode, resp.Header, resp.Attempts
-		if text, err := resp.Text(); err == nil {
-			res.Body = &text
-			if resp.ContentType.IsJSON() && json.Valid([]byte(text)) {
-				res.JSON = json.RawMessage(text)
-			}
-		}
-	}
-	if herr != nil {
-		res.URL, res.Attempts = herr.URL, herr.Attempts
-		res.Error = &httpErrorJSON{Class: string(herr.Class), Message: herr.Error(), Retryable: herr.Retryable()}
-	}
-	return res
 }

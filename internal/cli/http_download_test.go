@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -230,5 +231,50 @@ func TestHTTPDownloadStall(t *testing.T) {
 	}
 	if fi, err := os.Stat("part.bin"); err != nil || fi.Size() != 100 {
 		t.Errorf("partial file: %v, %v", fi, err)
+	}
+}
+
+// TestHTTPMaxHeaders: by default there is no limit, as in HTTPie; with
+// --max-headers a response with more is refused once its head is read,
+// before its body (a body over --max-body would be the error otherwise),
+// on a redirect too.
+func TestHTTPMaxHeaders(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i := range 124 {
+			w.Header().Set(fmt.Sprintf("X-H%d", i), "v")
+		}
+		if r.URL.Path == "/redirect" {
+			http.Redirect(w, r, "/", http.StatusFound)
+			return
+		}
+		io.WriteString(w, strings.Repeat("x", 1000))
+	}))
+	defer ts.Close()
+	for _, tt := range []struct {
+		args     []string
+		tooMany  bool // refused for its headers
+		wantCode int
+	}{
+		{args: []string{ts.URL}},
+		{args: []string{"--max-headers", "0", ts.URL}},
+		{args: []string{"--max-headers", "200", ts.URL}},
+		{args: []string{"--max-headers", "100", "--max-body", "10", ts.URL}, tooMany: true, wantCode: ExitError},
+		{args: []string{"--max-headers", "100", "--follow", ts.URL + "/redirect"}, tooMany: true, wantCode: ExitError},
+		{args: []string{"--max-headers", "100", "--stream", ts.URL}, tooMany: true, wantCode: ExitError},
+	} {
+		streams, _, errOut := Test("")
+		var gotErr error
+		cmd := newHTTPCmd(streams, func(ctx context.Context, o *httpOptions) error {
+			gotErr = runHTTP(ctx, o)
+			return gotErr
+		})
+		cmd.SetArgs(tt.args)
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		cmd.Execute()
+		code := exitCode(gotErr)
+		if code != tt.wantCode || errors.Is(gotErr, errTooManyHeaders) != tt.tooMany {
+			t.Errorf("%v: exit %d (%v, %s); want %d, too many headers %v", tt.args, code, gotErr, errOut, tt.wantCode, tt.tooMany)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/netkit-dev/netkit/httpclient"
 	"github.com/netkit-dev/netkit/httpie"
+	"github.com/netkit-dev/netkit/internal/pretty"
 )
 
 // network applies --http1 and --proxy to c's transport.
@@ -56,19 +58,29 @@ func (o *httpOptions) network(c *httpclient.Client) error {
 // errTooManyHeaders is a response over --max-headers.
 var errTooManyHeaders = errors.New("too many response headers")
 
-// checkHeaders enforces --max-headers.
-func (o *httpOptions) checkHeaders(h http.Header) error {
-	if o.MaxHeaders <= 0 {
-		return nil
+// headerLimit enforces --max-headers on every response, redirects
+// included, once its head is read and before its body is: HTTPie's limit
+// (http.client's) stops at the head too. 0 is no limit, as in HTTPie;
+// the transport's MaxResponseHeaderBytes bounds the head either way.
+type headerLimit struct {
+	base http.RoundTripper
+	max  int
+}
+
+func (t *headerLimit) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(r)
+	if err != nil || t.max <= 0 {
+		return resp, err
 	}
 	n := 0
-	for _, v := range h {
+	for _, v := range resp.Header {
 		n += len(v)
 	}
-	if n > o.MaxHeaders {
-		return fmt.Errorf("%w: %d, over --max-headers %d", errTooManyHeaders, n, o.MaxHeaders)
+	if n > t.max {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%w: %d, over --max-headers %d", errTooManyHeaders, n, t.max)
 	}
-	return nil
+	return resp, nil
 }
 
 // openStream sends req for a body read as it arrives (--stream,
@@ -90,34 +102,42 @@ func (o *httpOptions) openStream(ctx context.Context, c *httpclient.Client, req 
 
 // stream prints the response as it arrives (--stream): the head, then the
 // body a line at a time, each JSON line formatted on a terminal.
-func (o *httpOptions) stream(ctx context.Context, c *httpclient.Client, req *httpclient.Request, ps printSet) error {
+func (o *httpOptions) stream(ctx context.Context, c *httpclient.Client, req *httpclient.Request, pr *printer) error {
 	resp, guard, stop, err := o.openStream(ctx, c, req)
 	if err != nil {
 		return err
 	}
 	defer stop()
 	defer resp.Body.Close()
-	if err := o.checkHeaders(resp.Header); err != nil {
-		return err
+	ps := pr.ps
+	if !ps.respHead && !ps.respBody {
+		return nil
+	}
+	out := o.Streams.Out
+	if pr.prevBody && !o.Streams.OutTTY {
+		io.WriteString(out, "\n\n")
 	}
 	if ps.respHead {
 		var head strings.Builder
-		writeResponseHeadLines(&head, &httpclient.Response{Proto: resp.Proto, Status: resp.Status, Header: resp.Header, TransferEncoding: resp.TransferEncoding}, o.eol())
+		writeResponseHeadLines(&head, &httpclient.Response{Proto: resp.Proto, Status: resp.Status, Header: resp.Header, TransferEncoding: resp.TransferEncoding}, pr.eol)
 		o.writeHead(head.String())
 	}
 	if !ps.respBody {
 		return nil
 	}
-	format, _ := o.prettiness()
+	format, colors := o.prettiness()
+	ct, _ := httpclient.ParseContentType(resp.Header.Get("Content-Type"))
 	sc := bufio.NewScanner(guard(resp.Body))
 	sc.Buffer(make([]byte, 64<<10), int(min(o.MaxBody, 16<<20)))
-	out := o.Streams.Out
 	for sc.Scan() {
 		line := sc.Text()
 		if format {
 			if f, ok := httpie.FormatJSON([]byte(line), o.Unsorted); ok {
 				line = f
 			}
+		}
+		if colors {
+			line = strings.TrimSuffix(o.highlightLine(line, ct), "\n")
 		}
 		if _, err := fmt.Fprintln(out, line); err != nil {
 			return err
@@ -127,6 +147,19 @@ func (o *httpOptions) stream(ctx context.Context, c *httpclient.Client, req *htt
 		}
 	}
 	return sc.Err()
+}
+
+// highlightLine colours one streamed line: as JSON when it is JSON
+// (NDJSON, or the data of a Server-Sent Event), else by the response's
+// media type.
+func (o *httpOptions) highlightLine(line string, ct httpclient.ContentType) string {
+	if json.Valid([]byte(line)) {
+		return pretty.Highlight(line, "json", o.Style)
+	}
+	if pretty.Lexes(ct.MediaType) {
+		return pretty.Highlight(line, ct.MediaType, o.Style)
+	}
+	return line
 }
 
 // stallGuard bounds a streamed exchange (--download, --stream) in time:

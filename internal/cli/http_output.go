@@ -1,14 +1,19 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/netkit-dev/netkit/httpclient"
+	"github.com/netkit-dev/netkit/httpie"
 	"github.com/netkit-dev/netkit/internal/pretty"
 )
 
@@ -159,4 +164,227 @@ func (o *httpOptions) writeHead(head string) {
 // suffix (HTML is not formatted, as in HTTPie).
 func isXML(mt string) bool {
 	return mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+xml")
+}
+
+// printer writes the messages of one run, requests and responses, with
+// HTTPie's separators: piped, a message that follows one whose body was
+// selected (B or b, printed or empty) is set off by "\n\n"; on a
+// terminal, each selected body is followed by "\n\n" instead.
+type printer struct {
+	o        *httpOptions
+	ps       printSet
+	eol      string
+	prevBody bool
+}
+
+// shownBody is a message body and what its rendering needs.
+type shownBody struct {
+	raw       []byte
+	text      func() (string, error) // raw decoded by its charset
+	mediaType string
+	json      bool
+}
+
+// request prints r, with body, as it is sent: its head and body as the
+// H and B letters select.
+func (p *printer) request(r *http.Request, body []byte) error {
+	var head strings.Builder
+	if p.ps.reqHead {
+		writeRequestHead(&head, r, body, p.eol)
+	}
+	ct, _ := httpclient.ParseContentType(r.Header.Get("Content-Type"))
+	b := shownBody{raw: body, text: func() (string, error) { return string(body), nil }, mediaType: ct.MediaType, json: ct.IsJSON()}
+	return p.message(head.String(), p.ps.reqHead, p.ps.reqBody, b, "")
+}
+
+// response prints resp as the h, b and m letters select; meta is its
+// metadata line ("" for none).
+func (p *printer) response(resp *httpclient.Response, meta string) error {
+	var head strings.Builder
+	if p.ps.respHead {
+		writeResponseHeadLines(&head, resp, p.eol)
+	}
+	b := shownBody{raw: resp.Body, text: resp.Text, mediaType: resp.ContentType.MediaType, json: resp.ContentType.IsJSON()}
+	return p.message(head.String(), p.ps.respHead, p.ps.respBody, b, meta)
+}
+
+// message prints one message: HTTPie's writer (its output streams and
+// the separators of its main loop) in one place.
+func (p *printer) message(head string, withHead, withBody bool, b shownBody, meta string) error {
+	if !withHead && !withBody && meta == "" {
+		// Not printed, but it ends the previous message's run, as
+		// HTTPie's loop counts every message it sees.
+		p.prevBody = false
+		return nil
+	}
+	out := p.o.Streams.Out
+	tty := p.o.Streams.OutTTY
+	if p.prevBody && !tty {
+		io.WriteString(out, "\n\n")
+	}
+	if withHead {
+		p.o.writeHead(head)
+	}
+	if withBody {
+		if err := p.o.renderBody(b, withHead); err != nil {
+			return err
+		}
+		if tty && meta == "" {
+			io.WriteString(out, "\n\n")
+		}
+	}
+	if meta != "" {
+		if withBody {
+			io.WriteString(out, "\n\n")
+		}
+		io.WriteString(out, meta+"\n\n")
+	}
+	p.prevBody = withBody
+	return nil
+}
+
+// elapsedMeta is the m letter's line, as HTTPie writes it (Python's
+// str(round(seconds, 10))).
+func elapsedMeta(d time.Duration) string {
+	s := math.Round(d.Seconds()*1e10) / 1e10
+	return "Elapsed time: " + strconv.FormatFloat(s, 'f', -1, 64) + "s"
+}
+
+// renderBody prints a body as HTTPie's streams do: piped and without
+// --pretty, its bytes as they are; otherwise a binary body becomes a
+// notice, and text is formatted (JSON indented, XML laid out) and
+// coloured as --pretty says. Pygments, which colours HTTPie's output,
+// ends what it colours with a newline; formatting alone adds none.
+func (o *httpOptions) renderBody(b shownBody, afterHead bool) error {
+	out := o.Streams.Out
+	format, colors := o.prettiness()
+	if !format && !colors && !o.Streams.OutTTY {
+		_, err := out.Write(b.raw)
+		return err
+	}
+	if isBinary(b.raw) {
+		notice := binaryNotice
+		if afterHead {
+			notice = "\n" + notice
+		}
+		_, err := io.WriteString(out, notice)
+		return err
+	}
+	text, err := b.text()
+	if err != nil {
+		return err
+	}
+	switch {
+	case format && b.json:
+		if f, ok := httpie.FormatJSON([]byte(text), o.Unsorted); ok {
+			text = f
+		}
+	case format && isXML(b.mediaType):
+		if f, ok := pretty.FormatXML([]byte(text)); ok {
+			text = f
+		}
+	}
+	if colors && pretty.Lexes(b.mediaType) {
+		text = pretty.Highlight(text, b.mediaType, o.Style)
+		if !strings.HasSuffix(text, "\n") {
+			text += "\n"
+		}
+	}
+	_, err = io.WriteString(out, text)
+	return err
+}
+
+// binaryNotice stands for a binary body on a terminal (or with
+// --pretty), as in HTTPie.
+const binaryNotice = `
++-----------------------------------------+
+| NOTE: binary data not shown in terminal |
++-----------------------------------------+`
+
+type httpErrorJSON struct {
+	Class     string `json:"class"`
+	Message   string `json:"message"`
+	Retryable bool   `json:"retryable"`
+}
+
+type httpResultJSON struct {
+	Method   string              `json:"method"`
+	URL      string              `json:"url"`
+	Status   int                 `json:"status,omitempty"`
+	Headers  map[string][]string `json:"headers,omitempty"`
+	Body     *string             `json:"body,omitempty"`
+	JSON     json.RawMessage     `json:"json,omitempty"`
+	Attempts int                 `json:"attempts"`
+	Error    *httpErrorJSON      `json:"error,omitempty"`
+}
+
+func requestJSON(r *http.Request, body []byte) httpResultJSON {
+	res := httpResultJSON{Method: r.Method, URL: r.URL.String(), Headers: r.Header}
+	if body != nil {
+		s := string(body)
+		res.Body = &s
+	}
+	return res
+}
+
+func responseJSON(req *httpclient.Request, resp *httpclient.Response, herr *httpclient.Error) httpResultJSON {
+	res := httpResultJSON{Method: req.Method, URL: req.URL}
+	if resp != nil {
+		res.URL, res.Status, res.Headers, res.Attempts = resp.URL, resp.StatusCode, resp.Header, resp.Attempts
+		if text, err := resp.Text(); err == nil {
+			res.Body = &text
+			if resp.ContentType.IsJSON() && json.Valid([]byte(text)) {
+				res.JSON = json.RawMessage(text)
+			}
+		}
+	}
+	if herr != nil {
+		res.URL, res.Attempts = herr.URL, herr.Attempts
+		res.Error = &httpErrorJSON{Class: string(herr.Class), Message: herr.Error(), Retryable: herr.Retryable()}
+	}
+	return res
+}
+
+// writeExchange prints what followed the first request, which is printed
+// before it is sent: with redirects, each further request and, with
+// --all, each redirect's response; then the last response, and the
+// body to --output.
+func (o *httpOptions) writeExchange(pr *printer, req *httpclient.Request, resp *httpclient.Response, elapsed time.Duration) error {
+	for i, r := range resp.History {
+		if i > 0 {
+			if err := pr.request(r.Request, redirectBody(r.Request, req.Body)); err != nil {
+				return err
+			}
+		}
+		if o.All {
+			if err := pr.response(r, ""); err != nil {
+				return err
+			}
+		}
+	}
+	if len(resp.History) > 0 && resp.Request != nil {
+		if err := pr.request(resp.Request, redirectBody(resp.Request, req.Body)); err != nil {
+			return err
+		}
+	}
+	if o.Output != "" {
+		if err := os.WriteFile(o.Output, resp.Body, 0o644); err != nil {
+			return err
+		}
+		pr.ps.respBody = false
+	}
+	meta := ""
+	if pr.ps.meta {
+		meta = elapsedMeta(elapsed)
+	}
+	return pr.response(resp, meta)
+}
+
+// redirectBody is the body a redirected request carries: the first
+// request's, kept by a 307 or 308, else none.
+func redirectBody(r *http.Request, body []byte) []byte {
+	if r.GetBody == nil && r.ContentLength <= 0 {
+		return nil
+	}
+	return body
 }

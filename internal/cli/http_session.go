@@ -121,14 +121,15 @@ func (t *cookieTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// withCookies puts a cookieTransport under c, with jar: the session's,
-// or a fresh one when the run has none. user is the Cookie header the
-// command line gave, before the session added its cookies.
-func withCookies(c *httpclient.Client, sess *httpSession, user string) {
+// wrapTransport puts under c what applies to every exchange of a
+// redirect chain: --max-headers, and a cookieTransport with jar, the
+// session's or a fresh one when the run has none. user is the Cookie
+// header the command line gave, before the session added its cookies.
+func (o *httpOptions) wrapTransport(c *httpclient.Client, sess *httpSession, user string) {
 	jar := &httpie.Session{}
 	if sess != nil {
 		jar = sess.s
 	}
-	var base http.RoundTripper = transportOf(c)
+	var base http.RoundTripper = &headerLimit{base: transportOf(c), max: o.MaxHeaders}
 	c.Transport = &cookieTransport{base: base, user: user, jar: jar}
 }

@@ -30,7 +30,7 @@ func TestHTTPFlags(t *testing.T) {
 		{[]string{"example.org"}, httpOptions{URL: "http://example.org", Items: []string{}, Timeout: 30 * time.Second, Retries: 2, RetryMaxDelay: 10 * time.Second, MaxBody: 32 << 20}},
 		{[]string{"post", ":8080/users", "a=b", "--retries", "0", "--timeout", "0.5", "--deadline", "2s", "--max-body", "64KiB", "--check-status", "-v", "--json", "--retry-post", "--form", "--offline", "-o", "out.bin", "--retry-max-delay", "100ms"},
 			httpOptions{Method: "POST", URL: "http://localhost:8080/users", Items: []string{"a=b"}, Timeout: 500 * time.Millisecond, Deadline: 2 * time.Second, Retries: 0, RetryMaxDelay: 100 * time.Millisecond,
-				MaxBody: 64 << 10, CheckStatus: true, Verbose: true, JSON: true, RetryPOST: true, Form: true, Offline: true, Output: "out.bin"}},
+				MaxBody: 64 << 10, CheckStatus: true, Verbose: true, All: true, JSON: true, RetryPOST: true, Form: true, Offline: true, Output: "out.bin"}},
 		{[]string{"https://x.test/a", "Accept:text/plain", "--follow"}, httpOptions{URL: "https://x.test/a", Items: []string{"Accept:text/plain"}, Timeout: 30 * time.Second, Retries: 2, RetryMaxDelay: 10 * time.Second, MaxBody: 32 << 20, Follow: true, MaxRedirects: 10}},
 	}
 	for _, tt := range tests {
@@ -45,7 +45,7 @@ func TestHTTPFlags(t *testing.T) {
 			t.Errorf("%v: TLS flags %+v, want HTTPie's defaults", tt.args, got.TLS)
 		}
 		got.TLS = httpTLSFlags{}
-		if got.Style != pretty.DefaultStyle || got.AuthType != "basic" || got.MaxHeaders != 100 {
+		if got.Style != pretty.DefaultStyle || got.AuthType != "basic" || got.MaxHeaders != 0 {
 			t.Errorf("%v: --style %q, --auth-type %q, --max-headers %d; want the defaults", tt.args, got.Style, got.AuthType, got.MaxHeaders)
 		}
 		got.Style, got.AuthType, got.MaxHeaders = "", "", 0
@@ -127,7 +127,7 @@ func TestHTTPOffline(t *testing.T) {
 		t.Fatalf("--offline = %d (stderr %q), server saw %d requests; want 0 and none", code, stderr, hits.Load())
 	}
 	host := strings.TrimPrefix(s.URL, "http://")
-	want := "PUT /v2/users/1?page=1 HTTP/1.1\r\nHost: " + host + "\r\nAccept: application/json\r\nContent-Length: 15\r\nContent-Type: application/json\r\nUser-Agent: netkit/" + Version + "\r\n\r\n{\"name\": \"Bob\"}\n"
+	want := "PUT /v2/users/1?page=1 HTTP/1.1\r\nHost: " + host + "\r\nAccept: application/json\r\nContent-Length: 15\r\nContent-Type: application/json\r\nUser-Agent: netkit/" + Version + "\r\n\r\n{\"name\": \"Bob\"}" // nothing after the body, as in HTTPie
 	if diff := cmp.Diff(want, out); diff != "" {
 		t.Errorf("--offline output (-want +got):\n%s", diff)
 	}
@@ -229,20 +229,21 @@ func TestHTTPOutput(t *testing.T) {
 		t.Errorf("piped output = %q", out)
 	}
 	// On a terminal: the head, then the body, JSON indented by 4 with its
-	// keys sorted, text decoded; coloured.
+	// keys sorted, text decoded; coloured. As in HTTPie, the colouring ends
+	// the body with a newline, and a blank line pair follows it.
 	streams, outBuf, _ := Test("")
 	streams.OutTTY = true
 	code = Main(context.Background(), []string{"http", s.URL}, streams)
 	plain := stripANSI(outBuf.String())
 	if code != 0 || !strings.Contains(outBuf.String(), "\x1b[") || !strings.HasPrefix(plain, "HTTP/1.1 200 OK\n") ||
-		!strings.HasSuffix(plain, "\n\n{\n    \"a\": [\n        1,\n        true,\n        null\n    ],\n    \"b\": \"x\"\n}\n\n") {
+		!strings.HasSuffix(plain, "\n\n{\n    \"a\": [\n        1,\n        true,\n        null\n    ],\n    \"b\": \"x\"\n}\n\n\n") {
 		t.Errorf("terminal output = %q", plain)
 	}
 	streams, outBuf, _ = Test("")
 	streams.OutTTY = true
 	// The status line and headers first, with plain line ends.
 	if code := Main(context.Background(), []string{"http", s.URL + "/latin1"}, streams); code != 0 ||
-		!strings.HasPrefix(stripANSI(outBuf.String()), "HTTP/1.1 200 OK\nContent-Length: 6\n") || !strings.HasSuffix(stripANSI(outBuf.String()), "\n\nRésumé\n\n") {
+		!strings.HasPrefix(stripANSI(outBuf.String()), "HTTP/1.1 200 OK\nContent-Length: 6\n") || !strings.HasSuffix(stripANSI(outBuf.String()), "\n\nRésumé\n\n\n") {
 		t.Errorf("terminal latin-1 output = %q", stripANSI(outBuf.String()))
 	}
 	// NO_COLOR: formatted, not coloured.

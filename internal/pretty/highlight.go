@@ -43,3 +43,8 @@ func Highlight(text, lexer, style string) string {
 	}
 	return b.String()
 }
+
+// Lexes reports whether Highlight knows lexer (a name or a media type).
+func Lexes(lexer string) bool {
+	return lexer != "" && (lexers.Get(lexer) != nil || lexers.MatchMimeType(lexer) != nil)
+}
