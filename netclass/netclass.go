@@ -51,6 +51,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"reflect"
 	"syscall"
 )
 
@@ -147,8 +148,40 @@ func isTLS(err error) bool {
 		rhe tls.RecordHeaderError
 		ae  tls.AlertError
 	)
-	return errors.As(err, &cve) || errors.As(err, &uae) || errors.As(err, &he) ||
-		errors.As(err, &cie) || errors.As(err, &rhe) || errors.As(err, &ae)
+	if errors.As(err, &cve) || errors.As(err, &uae) || errors.As(err, &he) ||
+		errors.As(err, &cie) || errors.As(err, &rhe) || errors.As(err, &ae) {
+		return true
+	}
+	_, ok := PeerAlert(err)
+	return ok
+}
+
+// PeerAlert returns the TLS alert the peer sent, when err is one: a
+// server refusing the client's certificate answers with "certificate
+// required" (none given), "unknown certificate authority" or "bad
+// certificate" (another CA's). Over TCP, crypto/tls reports such an
+// alert as a *net.OpError whose Err has its unexported alert type, which
+// errors.As cannot name and which carries no tls.AlertError (that one
+// only wraps the QUIC API's errors); so the OpError's Err is recognised
+// by its type, a one-byte integer type of crypto/tls, and its value is
+// returned as the exported tls.AlertError.
+func PeerAlert(err error) (tls.AlertError, bool) {
+	var ae tls.AlertError
+	if errors.As(err, &ae) {
+		return ae, true
+	}
+	var oe *net.OpError
+	for errors.As(err, &oe) {
+		if oe.Err == nil {
+			return 0, false
+		}
+		v := reflect.ValueOf(oe.Err)
+		if t := v.Type(); t.PkgPath() == "crypto/tls" && t.Kind() == reflect.Uint8 {
+			return tls.AlertError(v.Uint()), true
+		}
+		err = oe.Err
+	}
+	return 0, false
 }
 
 // ForStatus returns the class of an HTTP error status: HTTP4xx or HTTP5xx,

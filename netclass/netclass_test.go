@@ -10,10 +10,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/netclass"
 )
 
@@ -191,4 +193,76 @@ func ExampleOf() {
 	// Output:
 	// refused
 	// timeout
+}
+
+// TestPeerAlert: a server refusing the client's certificate (none, or
+// another CA's) makes the client's handshake or first read fail with the
+// server's alert, over TLS 1.2 and 1.3 alike; that is class tls, and
+// PeerAlert reads the alert.
+func TestPeerAlert(t *testing.T) {
+	ca, other := testnet.NewCA(t), testnet.NewCA(t)
+	cert, key := ca.Server("server")
+	pair, err := tls.LoadX509KeyPair(cert, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientCert := func(ca *testnet.CA) []tls.Certificate {
+		c, k := ca.Client("client")
+		p, err := tls.LoadX509KeyPair(c, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []tls.Certificate{p}
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
+		Certificates: []tls.Certificate{pair}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: ca.Pool(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer ln.Close()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				c.(*tls.Conn).Handshake()
+				c.Close()
+			}()
+		}
+	}()
+	for _, version := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		for name, certs := range map[string][]tls.Certificate{"none": nil, "another CA's": clientCert(other)} {
+			c, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{
+				RootCAs: ca.Pool(), Certificates: certs, MinVersion: version, MaxVersion: version,
+			})
+			if err == nil {
+				// TLS 1.3 finishes the client's handshake first: the
+				// refusal comes with the first read.
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				_, err = c.Read(make([]byte, 1))
+				c.Close()
+			}
+			alert, ok := netclass.PeerAlert(err)
+			if got := netclass.Of(err); got != netclass.TLS || !ok {
+				t.Errorf("TLS %x, client certificate %s: Of(%v) = %q, PeerAlert ok %v; want tls", version, name, err, got, ok)
+			}
+			t.Logf("TLS %x, client certificate %s: %v (alert %d)", version, name, err, alert)
+		}
+	}
+	if _, ok := netclass.PeerAlert(io.EOF); ok {
+		t.Error("PeerAlert(io.EOF) reports an alert")
+	}
+	if _, ok := netclass.PeerAlert(opErr("read", syscall.ECONNRESET)); ok {
+		t.Error("PeerAlert(a reset) reports an alert")
+	}
 }
