@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/netkit-dev/netkit/netclass"
 )
 
 // ClientOptions are the TLS options of netkit's clients.
@@ -94,5 +96,41 @@ func Explain(err error) string {
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
 		return "certificate expired or not yet valid: " + invalid.Error()
 	}
+	if alert, ok := netclass.PeerAlert(err); ok {
+		return explainAlert(alert)
+	}
 	return err.Error()
+}
+
+// TLS alerts a server sends when it refuses the client's certificate
+// (RFC 8446 section 6.2; crypto/tls does not export their names).
+const (
+	alertHandshakeFailure       tls.AlertError = 40
+	alertBadCertificate         tls.AlertError = 42
+	alertUnsupportedCertificate tls.AlertError = 43
+	alertCertificateRevoked     tls.AlertError = 44
+	alertCertificateExpired     tls.AlertError = 45
+	alertCertificateUnknown     tls.AlertError = 46
+	alertUnknownCA              tls.AlertError = 48
+	alertAccessDenied           tls.AlertError = 49
+	alertCertificateRequired    tls.AlertError = 116
+)
+
+// explainAlert says what the server's alert means for the client; the
+// alert itself is in the error that Explain's callers print after it.
+func explainAlert(a tls.AlertError) string {
+	switch a {
+	case alertCertificateRequired:
+		return "the server requires a client certificate (give one with --cert and --key)"
+	case alertHandshakeFailure:
+		// TLS 1.2 has no "certificate required": a server that wants
+		// one and gets none says this.
+		return "the server refused the handshake (over TLS 1.2, also what a server that requires a client certificate answers to none; give one with --cert and --key)"
+	case alertUnknownCA:
+		return "the server refused the client certificate: its CA is not one the server trusts"
+	case alertBadCertificate, alertUnsupportedCertificate, alertCertificateRevoked, alertCertificateExpired,
+		alertCertificateUnknown, alertAccessDenied:
+		return "the server refused the client certificate"
+	}
+	return "the server ended the handshake with an alert"
 }

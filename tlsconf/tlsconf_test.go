@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -292,5 +293,29 @@ func TestSplitAddr(t *testing.T) {
 		if hp != tt.hostport || useTLS != tt.tls {
 			t.Errorf("SplitAddr(%q) = %q, %v", tt.in, hp, useTLS)
 		}
+	}
+}
+
+// TestExplainAlert: a server's refusal of the client certificate, as
+// crypto/tls reports it (the alert in a "remote error" *net.OpError, or
+// a tls.AlertError), is explained as one.
+func TestExplainAlert(t *testing.T) {
+	for _, tt := range []struct {
+		alert tls.AlertError
+		says  string
+	}{
+		{116, "requires a client certificate"},
+		{48, "its CA is not one the server trusts"},
+		{42, "refused the client certificate"},
+		{40, "refused the handshake"},
+		{80, "ended the handshake"},
+	} {
+		err := &net.OpError{Op: "remote error", Err: tt.alert}
+		if got := tlsconf.Explain(err); !strings.Contains(got, tt.says) {
+			t.Errorf("Explain(alert %d) = %q, want %q in it", uint8(tt.alert), got, tt.says)
+		}
+	}
+	if got := tlsconf.Explain(io.EOF); got != io.EOF.Error() {
+		t.Errorf("Explain(io.EOF) = %q", got)
 	}
 }
