@@ -270,11 +270,25 @@ func runBench(ctx context.Context, opts *benchOptions) error {
 		return errSilent
 	}
 	if res.Requests == 0 {
-		if opts.JSON {
-			fmt.Fprintln(opts.Streams.ErrOut, "netkit: no request succeeded")
-			return errSilent
+		// Every request failed for one reason (bench connect dials a
+		// connection per request, and a server that refuses the
+		// certificate fails them all): exit with that class's status,
+		// as a run that could not set up one connection does.
+		code, msg := ExitError, "no request succeeded"
+		if len(res.ErrorsBy) == 1 {
+			for class := range res.ErrorsBy {
+				code = exitForClass(netclass.Class(class))
+				msg += ": every error of class " + class
+			}
 		}
-		return errors.New("no request succeeded")
+		if opts.JSON {
+			fmt.Fprintln(opts.Streams.ErrOut, "netkit: "+msg)
+			if code == ExitError {
+				return errSilent
+			}
+			return &exitError{Code: code}
+		}
+		return &exitError{Code: code, Err: errors.New(msg)}
 	}
 	return nil // an interrupted run prints its partial result and succeeds, as wrk does
 }

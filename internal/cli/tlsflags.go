@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/spf13/pflag"
 
@@ -70,7 +71,46 @@ func dialConn(ctx context.Context, addr string, cfg *tls.Config) (net.Conn, erro
 		}
 		return nil, err
 	}
-	return c, nil
+	return &alertConn{Conn: c.(*tls.Conn), addr: addr}, nil
+}
+
+// alertConn reports a TLS alert that the server sends after the
+// handshake as dialConn reports a failed handshake: class tls, exit
+// status 7, and what it means. Over TLS 1.3 the client's handshake ends
+// before the server has checked the client's certificate, so a server
+// that refuses it (none, or another CA's) says so on the first read.
+// The alert is kept: a client whose reader closes the connection on
+// the alert (the JSON-RPC client) then gets it on its next write rather
+// than "use of closed network connection".
+type alertConn struct {
+	*tls.Conn
+	addr  string
+	alert atomic.Pointer[exitError] // the server's alert, once seen
+}
+
+func (c *alertConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	return n, c.explain(err)
+}
+
+func (c *alertConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	return n, c.explain(err)
+}
+
+func (c *alertConn) explain(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := netclass.PeerAlert(err); ok {
+		ee := &exitError{Code: exitTLS, Err: fmt.Errorf("TLS with %s failed: %s: %w", c.addr, tlsconf.Explain(err), err)}
+		c.alert.CompareAndSwap(nil, ee)
+		return ee
+	}
+	if ee := c.alert.Load(); ee != nil {
+		return ee
+	}
+	return err
 }
 
 // httpTLSFlags are HTTPie's TLS flags, for netkit http and fetch.
