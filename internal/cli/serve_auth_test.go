@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/netkit-dev/netkit/frame"
 	"github.com/netkit-dev/netkit/internal/testnet"
 )
 
@@ -195,4 +197,65 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestAdminTokenEnv: NETKIT_ADMIN_TOKEN sets the token as the flags do;
+// --admin-public-metrics leaves /metrics open to scrapers and nothing
+// else. /metrics also counts the calls --rpc-rate refused.
+func TestAdminTokenEnv(t *testing.T) {
+	t.Setenv(tokenEnv, "env-token")
+	addrs := serveInProcess(t, 2, "--echo-addr", "off", "--chat-addr", "off", "--rpc-addr", "127.0.0.1:0",
+		"--admin-addr", "127.0.0.1:0", "--web-addr", "off", "--admin-public-metrics", "--rpc-rate", "1")
+	admin := "http://" + addrs["admin"]
+	for _, tt := range []struct {
+		path, token string
+		want        int
+	}{
+		{"/metrics", "", 200}, // --admin-public-metrics
+		{"/healthz", "", 200},
+		{"/readyz", "", 200},
+	} {
+		if got := getWith(t, admin+tt.path, tt.token); got != tt.want {
+			t.Errorf("GET %s with token %q = %d, want %d", tt.path, tt.token, got, tt.want)
+		}
+	}
+	// POST /rpc stays behind the token from the environment.
+	for token, want := range map[string]int{"": 401, "wrong": 401, "env-token": 200} {
+		req, _ := http.NewRequest("POST", admin+"/rpc", strings.NewReader(`{"jsonrpc":"2.0","method":"add","params":[1,2],"id":1}`))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("POST /rpc with token %q = %d, want %d", token, resp.StatusCode, want)
+		}
+	}
+
+	// --rpc-rate 1 (a burst of 2): of 10 calls sent at once on one
+	// connection, 8 are refused, and /metrics counts them.
+	c := testnet.Dial(t, addrs["rpc"])
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	var msgs []byte
+	for i := range 10 {
+		msgs = frame.Append(msgs, []byte(fmt.Sprintf(`{"jsonrpc":"2.0","method":"add","params":[%d,1],"id":%d}`, i, i)))
+	}
+	c.Write(msgs)
+	fr := frame.NewReader(c, 0)
+	for range 10 {
+		if _, err := fr.ReadFrame(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var metrics string
+	if !testnet.Eventually(10*time.Second, func() bool {
+		_, metrics = httpGetQuiet(admin + "/metrics")
+		return strings.Contains(metrics, "\nnetkit_rpc_rate_limited_total 8\n")
+	}) {
+		t.Errorf("/metrics: %q, want netkit_rpc_rate_limited_total 8", grepLines(metrics, "netkit_rpc_rate"))
+	}
 }
