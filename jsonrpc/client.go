@@ -112,6 +112,10 @@ func Dial(ctx context.Context, addr string, opts *ClientOptions) (*Client, error
 	if opts != nil {
 		c.opts = *opts
 	}
+	// Under mu: the connection's reader may already have lost it
+	// (Client.lost), and must find it set to record why.
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	cc, err := c.dialOnce(ctx)
 	if err != nil {
 		return nil, err
@@ -127,7 +131,11 @@ func NewClient(conn net.Conn, opts *ClientOptions) *Client {
 	if opts != nil {
 		c.opts = *opts
 	}
+	// Under mu: the connection's reader may already have lost it
+	// (Client.lost), and must find it set to record why.
+	c.mu.Lock()
 	c.conn = c.start(conn)
+	c.mu.Unlock()
 	return c
 }
 
@@ -205,6 +213,11 @@ func (c *Client) live() (cc *clientConn, decided bool, err error) {
 		return nil, true, ErrClosed
 	case c.conn != nil && !c.conn.isDead():
 		return c.conn, true, nil
+	}
+	if c.conn != nil && c.lastErr == nil {
+		// Its reader has failed it but not yet called lost: keep the
+		// cause, which lost will no longer record once c.conn is nil.
+		c.lastErr = c.conn.deadErr()
 	}
 	c.conn = nil
 	if !c.opts.Reconnect || c.addr == "" {
@@ -438,6 +451,13 @@ func (cc *clientConn) write(req []byte) error {
 		return fmt.Errorf("jsonrpc: send: %w", err)
 	}
 	return nil
+}
+
+// deadErr returns why the connection was failed, or nil.
+func (cc *clientConn) deadErr() error {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return cc.dead
 }
 
 func (cc *clientConn) isDead() bool {
