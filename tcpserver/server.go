@@ -152,7 +152,8 @@ type Server struct {
 	// HandshakeTimeout, and a connection that fails it (plaintext to the
 	// TLS port, a bad ClientHello, a refused client certificate) is
 	// closed at once, counted in TLSStats and logged at most once a
-	// second. TLS connections take the general read and write path: no
+	// second. Plaintext fails as soon as its first byte arrives: every
+	// TLS connection begins with a handshake record (0x16). TLS connections take the general read and write path: no
 	// BytesHandler loop and no parking.
 	TLSConfig *tls.Config
 
