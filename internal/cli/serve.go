@@ -253,22 +253,22 @@ func newLevelLogger(w io.Writer, format string, level slog.Leveler) *slog.Logger
 // arrives and after the last leaves; then each TCP service that is not off.
 // tcps holds the TCP services' servers by name, for their closing
 // statistics.
-func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, tcps []namedTCP, err error) {
+func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, tcps []namedTCP, ws *web.Server, err error) {
 	g = &lifecycle.Group{}
 	tlsConf, err := opts.TLS.serverTLS(g, opts.NATS.DataDir, log.With("service", "tls"))
 	if err != nil {
-		return nil, nil, fmt.Errorf("tls: %w", err)
+		return nil, nil, nil, fmt.Errorf("tls: %w", err)
 	}
 	token, err := opts.Auth.token()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	auth := admin.NewAuth(token)
 	if auth != nil {
 		auth.Logger = log.With("service", "admin")
 	}
 	if err := protect(opts.AdminAddr, auth); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfoGauge(build()))
@@ -289,7 +289,7 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 	parts := &webParts{}
 	cluster, err := opts.NATS.addNATS(g, log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("nats: %w", err)
+		return nil, nil, nil, fmt.Errorf("nats: %w", err)
 	}
 	for _, svc := range serveServices {
 		addr := *opts.Addrs[svc.Name]
@@ -305,7 +305,7 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 			srv.ParkIdle = opts.ParkIdle
 		}
 		if err := svc.Setup(serveEnv{Logger: svcLog, Registry: reg, Admin: adm, Cluster: cluster, Web: parts, RPCRate: opts.RPCRate}, srv); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", svc.Name, err)
+			return nil, nil, nil, fmt.Errorf("%s: %w", svc.Name, err)
 		}
 		reg.MustRegister(tcpserver.NewCollector(srv, svc.Name))
 		g.Add(svc.Name, &lifecycle.Listener{
@@ -314,13 +314,14 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 		})
 		tcps = append(tcps, namedTCP{svc.Name, srv})
 	}
-	if err := addWeb(g, opts, log, tcps, parts, reg, hl, token); err != nil {
-		return nil, nil, err
+	ws, err = addWeb(g, opts, log, tcps, parts, reg, hl, token)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	if g.Len() == 0 {
-		return nil, nil, errors.New("every service is off: nothing to serve")
+		return nil, nil, nil, errors.New("every service is off: nothing to serve")
 	}
-	return g, tcps, nil
+	return g, tcps, ws, nil
 }
 
 // addWeb adds the web listener, after the chat service whose rooms its
@@ -328,9 +329,9 @@ func serveComponents(opts *serveOptions, log *slog.Logger) (g *lifecycle.Group, 
 // listener, so that the listener stops first and the sessions then end
 // with the chat service's goodbye.
 func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []namedTCP, parts *webParts, reg *prometheus.Registry,
-	hl httpListen, token string) error {
+	hl httpListen, token string) (*web.Server, error) {
 	if opts.WebAddr == "off" || opts.WebAddr == "" {
-		return nil
+		return nil, nil
 	}
 	auth := admin.NewAuth(token) // its own, to count the web listener's refusals apart
 	if auth != nil {
@@ -378,7 +379,7 @@ func addWeb(g *lifecycle.Group, opts *serveOptions, log *slog.Logger, tcps []nam
 		Closed: http.ErrServerClosed, Listen: hl.listen("web"), Logger: log.With("service", "web"),
 		LogAttrs: append([]any{"endpoints", "/ (chat) /dashboard /ws/chat /ws/rpc"}, hl.attrs()...),
 	})
-	return nil
+	return ws, nil
 }
 
 // nodeName is the cluster node's name, or "" without a cluster.
@@ -477,12 +478,12 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	l, _ := parseLevel(opts.LogLevel)
 	level.Set(l)
 	log := newLevelLogger(opts.Streams.ErrOut, opts.LogFormat, level)
-	g, tcps, err := serveComponents(opts, log)
+	g, tcps, ws, err := serveComponents(opts, log)
 	if err != nil {
 		return err
 	}
 	if opts.config != nil {
-		g.Add("config", &configReloader{opts: opts, level: level, tcps: tcps, log: log.With("service", "config"), current: opts.config})
+		g.Add("config", &configReloader{opts: opts, level: level, tcps: tcps, web: ws, log: log.With("service", "config"), current: opts.config})
 	}
 	if err := g.Start(ctx); err != nil {
 		return err
