@@ -123,6 +123,11 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 			default:
 				return fmt.Errorf("--pretty %q: want all, colors, format or none", opts.Pretty)
 			}
+			style, err := pretty.ResolveStyle(opts.Style)
+			if err != nil {
+				return fmt.Errorf("--style: %w", err)
+			}
+			opts.Style = style
 			if runF == nil {
 				runF = runHTTP
 			}
@@ -154,7 +159,7 @@ response; 2 timeout; 6 connection failure (dns, refused, reset); 7 TLS;
 	f.BoolVarP(&opts.BodyOnly, "body", "b", false, "print the response body only")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing but errors")
 	f.StringVar(&opts.Pretty, "pretty", "", "all, colors, format or none (default: all on a terminal, none when piped; NO_COLOR turns colours off)")
-	f.StringVarP(&opts.Style, "style", "s", pretty.DefaultStyle, "colour scheme of the output (a chroma style)")
+	f.StringVarP(&opts.Style, "style", "s", "auto", "colour scheme: auto (the terminal's 16 colours), a chroma style, or HTTPie's names (pie, pie-dark and pie-light map to dracula, dracula and github)")
 	f.BoolVar(&opts.Unsorted, "unsorted", false, "keep JSON keys in the order received")
 	f.StringVarP(&opts.Auth, "auth", "a", "", "USER[:PASSWORD] (asked for on the terminal when missing), or the token with -A bearer")
 	f.StringVarP(&opts.AuthType, "auth-type", "A", "basic", "basic, bearer or digest")

@@ -137,7 +137,12 @@ func (o *httpOptions) stream(ctx context.Context, c *httpclient.Client, req *htt
 			}
 		}
 		if colors {
-			line = strings.TrimSuffix(o.highlightLine(line, ct), "\n")
+			// Pygments ends what it colours with a newline, and HTTPie
+			// adds the line's own after it: coloured lines come with a
+			// blank line between them.
+			if hl, ok := o.highlightLine(line, ct); ok {
+				line = strings.TrimSuffix(hl, "\n") + "\n"
+			}
 		}
 		if _, err := fmt.Fprintln(out, line); err != nil {
 			return err
@@ -146,20 +151,26 @@ func (o *httpOptions) stream(ctx context.Context, c *httpclient.Client, req *htt
 			f.Flush()
 		}
 	}
-	return sc.Err()
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	if o.Streams.OutTTY {
+		io.WriteString(out, "\n\n") // after a body on a terminal, as in HTTPie
+	}
+	return nil
 }
 
 // highlightLine colours one streamed line: as JSON when it is JSON
 // (NDJSON, or the data of a Server-Sent Event), else by the response's
-// media type.
-func (o *httpOptions) highlightLine(line string, ct httpclient.ContentType) string {
+// media type; ok is false when no lexer knows it.
+func (o *httpOptions) highlightLine(line string, ct httpclient.ContentType) (_ string, ok bool) {
 	if json.Valid([]byte(line)) {
-		return pretty.Highlight(line, "json", o.Style)
+		return pretty.Highlight(line, "json", o.Style), true
 	}
 	if pretty.Lexes(ct.MediaType) {
-		return pretty.Highlight(line, ct.MediaType, o.Style)
+		return pretty.Highlight(line, ct.MediaType, o.Style), true
 	}
-	return line
+	return line, false
 }
 
 // stallGuard bounds a streamed exchange (--download, --stream) in time:

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log"
 	"net/http"
@@ -334,3 +335,27 @@ var ansiRE = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 // stripANSI removes colour codes.
 func stripANSI(s string) string { return ansiRE.ReplaceAllString(s, "") }
+
+// TestHTTPStyle: --style takes chroma's names and HTTPie's (auto, the
+// pie family), and refuses others with the list of valid ones.
+func TestHTTPStyle(t *testing.T) {
+	for _, tt := range []struct {
+		style, want string
+		unknown     bool
+	}{
+		{style: "auto", want: pretty.DefaultStyle},
+		{style: "pie-dark", want: "dracula"},
+		{style: "vim", want: "vim"},
+		{style: "no-such-style", unknown: true},
+	} {
+		var got string
+		cmd := newHTTPCmd(&IOStreams{}, func(_ context.Context, o *httpOptions) error { got = o.Style; return nil })
+		cmd.SetArgs([]string{"--style", tt.style, "example.org"})
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		err := cmd.Execute()
+		if got != tt.want || errors.Is(err, pretty.ErrUnknownStyle) != tt.unknown {
+			t.Errorf("--style %s: %q, %v; want %q, unknown %v", tt.style, got, err, tt.want, tt.unknown)
+		}
+	}
+}
