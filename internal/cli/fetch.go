@@ -50,7 +50,10 @@ input, one per line; blank lines and lines starting with # are skipped.
 A line is printed per URL as it completes (status, bytes, latency, or the
 error class), then a summary: succeeded, failed, wall time, and the speed-up
 over fetching one after the other (the sum of latencies over the wall time).
-The exit status is 1 when any URL failed.
+The exit status is 0 when every URL succeeded. When URLs failed and all for
+the same class of error, it is that class's status, as netkit http gives it
+(2 timeout; 6 dns, refused, reset; 7 TLS; 1 the others); for failures of
+several classes, 1.
 
 Each URL is retried up to --retries times on timeouts, resets, refused
 connections and 429/5xx, but all URLs draw their retries from one budget
@@ -154,6 +157,7 @@ func runFetch(ctx context.Context, opts *fetchOptions) error {
 	var sum fetchSummary
 	var latencies time.Duration
 	var writeErr error
+	failed := map[netclass.Class]bool{} // the classes of the failures
 	b := &httpclient.Batch{Client: c, Concurrency: opts.Concurrency, Timeout: opts.Timeout}
 	start := time.Now()
 	b.GetAll(ctx, urls, func(r httpclient.Result) {
@@ -167,10 +171,12 @@ func runFetch(ctx context.Context, opts *fetchOptions) error {
 			line.Attempts = herr.Attempts
 			line.Error = &httpErrorJSON{Class: string(herr.Class), Message: herr.Error(), Retryable: herr.Retryable()}
 			sum.Failed++
+			failed[herr.Class] = true
 			fmt.Fprintf(opts.Streams.ErrOut, "netkit: %v\n", herr)
 		} else if r.Err != nil {
 			line.Error = &httpErrorJSON{Class: string(netclass.Of(r.Err)), Message: r.Err.Error()}
 			sum.Failed++
+			failed[netclass.Of(r.Err)] = true
 			fmt.Fprintf(opts.Streams.ErrOut, "netkit: %v\n", r.Err)
 		} else {
 			sum.Succeeded++
@@ -206,6 +212,12 @@ func runFetch(ctx context.Context, opts *fetchOptions) error {
 	}
 	if writeErr != nil {
 		return writeErr
+	}
+	if len(failed) == 1 {
+		// Every failure was reported above; the status names their class.
+		for class := range failed {
+			return &exitError{Code: exitForClass(class)}
+		}
 	}
 	if sum.Failed > 0 {
 		return errSilent

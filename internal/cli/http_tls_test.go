@@ -72,9 +72,13 @@ func TestHTTPTLSFlags(t *testing.T) {
 	if code, _, _ := run(t, "", "http", mURL, "--verify", ca.CAFile); code == 0 {
 		t.Error("no client certificate: served")
 	}
-	// fetch takes the same flags.
+	// fetch takes the same flags, and exits with netkit http's status
+	// for a certificate it does not trust.
 	code, out, stderr = run(t, "", "fetch", ts.URL, "--verify", "no")
 	if code != 0 || !strings.Contains(out, "200") {
 		t.Errorf("fetch --verify no: exit %d, %q, %q", code, out, stderr)
+	}
+	if code, out, stderr = run(t, "", "fetch", ts.URL); code != exitTLS || !strings.Contains(out, "tls") {
+		t.Errorf("fetch, untrusted certificate: exit %d, %q, %q; want %d", code, out, stderr, exitTLS)
 	}
 }

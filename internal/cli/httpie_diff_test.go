@@ -452,7 +452,7 @@ func TestHTTPieTerminal(t *testing.T) {
 		{"--style=pie-dark", u + "/json"},
 		{"--style=auto", "-v", u + "/get"},
 		{"-v", "POST", u + "/post", "name=Zoë", "n:=1"}, // the request body formatted too
-		{"-v", "--follow", u + "/redirect/1"},            // every request and response
+		{"-v", "--follow", u + "/redirect/1"},           // every request and response
 		{"-p", "Bb", "PUT", u + "/put", "a=1"},
 		{"-b", u + "/robots.txt"},
 		{"--stream", u + "/stream/2"},
