@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/netkit-dev/netkit/chat"
+	"github.com/netkit-dev/netkit/netclass"
 	"github.com/netkit-dev/netkit/stream"
 )
 
@@ -149,7 +150,12 @@ func runChat(ctx context.Context, opts *chatOptions) error {
 // the replies to the lines already sent are printed.
 func quit(ctx context.Context, cl *chat.Client, send func(string) error, received <-chan error, wait time.Duration) error {
 	if err := send("/quit"); err != nil {
-		return nil // the connection is already gone: nothing more to read
+		// The connection is already gone. The reader has seen why (a
+		// refused client certificate arrives as the server's alert on
+		// the first read), and that is what the exit status must say;
+		// a server that simply closed leaves it nil.
+		cl.Close()
+		return <-received
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
@@ -192,6 +198,11 @@ func printLines(cl *chat.Client, opts *chatOptions) error {
 		if err != nil {
 			if errors.Is(err, stream.ErrTooLong) {
 				return fmt.Errorf("chat: %w", err)
+			}
+			if netclass.Of(err) == netclass.TLS {
+				// The server refused this client's certificate: its
+				// alert arrives on the first read under TLS 1.3.
+				return err
 			}
 			return nil // reset or closed by us: the session is over
 		}
