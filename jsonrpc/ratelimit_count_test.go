@@ -1,10 +1,8 @@
 package jsonrpc_test
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,27 +14,10 @@ import (
 	"github.com/netkit-dev/netkit/tcpserver"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestCallRateCounted: the calls CallRate refuses are counted, on
 // netkit_rpc_rate_limited_total too, and logged at most once a second.
 func TestCallRateCounted(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testnet.Buffer{}
 	s := pingServer()
 	s.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	reg := prometheus.NewRegistry()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/netkit-dev/netkit/admin"
 	"github.com/netkit-dev/netkit/chat"
+	"github.com/netkit-dev/netkit/internal/ratelog"
 	"github.com/netkit-dev/netkit/jsonrpc"
 	"github.com/netkit-dev/netkit/lifecycle"
 	"github.com/netkit-dev/netkit/tcpserver"
@@ -132,6 +133,9 @@ type Server struct {
 	open     atomic.Int64   // of them, for maxConns
 	maxConns atomic.Int64   // Config.MaxConns, or what SetMaxConns set since
 	counts   *counters
+	// refusals logs refused upgrades at most once a second by kind, so
+	// that a flood of them cannot flood the log; /metrics counts each.
+	refusals ratelog.Limiter
 }
 
 var _ lifecycle.Component = (*Server)(nil)
@@ -259,9 +263,7 @@ func (s *Server) upgrade(endpoint string, h http.Handler) http.Handler {
 		if limit := s.maxConns.Load(); s.open.Add(1) > limit {
 			s.open.Add(-1)
 			s.counts.refused[refusedLimit].Add(1)
-			if s.cfg.Logger != nil {
-				s.cfg.Logger.Warn("websocket refused: connection limit", "remote", r.RemoteAddr, "max_conns", limit)
-			}
+			s.refusals.Warn(s.cfg.Logger, "limit", "websocket refused: connection limit", "remote", r.RemoteAddr, "max_conns", limit)
 			w.Header().Set("Retry-After", "1")
 			http.Error(w, "too many connections", http.StatusServiceUnavailable)
 			return
@@ -314,9 +316,7 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Accept has answered: 403 for a foreign origin, 400 for a
 		// request that is no WebSocket upgrade.
-		if s.cfg.Logger != nil {
-			s.cfg.Logger.Info("websocket upgrade refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
-		}
+		s.refusals.Warn(s.cfg.Logger, "upgrade", "websocket upgrade refused", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
 		return
 	}
 	ws.SetReadLimit(s.cfg.MaxMessage)

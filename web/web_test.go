@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -542,5 +543,33 @@ func TestCommandParity(t *testing.T) {
 	}
 	if diff := cmp.Diff(normalize(tcpLines, "parity-tcp"), normalize(wsLines, "parity-ws")); diff != "" {
 		t.Errorf("browser lines differ from TCP lines (-tcp +browser):\n%s", diff)
+	}
+}
+
+// TestRefusalsLogRateLimited: a flood of refused upgrades is counted one
+// by one on /metrics, but logged at most once a second, so that it cannot
+// flood the log.
+func TestRefusalsLogRateLimited(t *testing.T) {
+	logs := &testnet.Buffer{}
+	_, url, srv := setup(t, web.Config{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	ws := "ws" + strings.TrimPrefix(url, "http") + "/ws/chat"
+	const flood = 50
+	for range flood {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		c, _, err := websocket.Dial(ctx, ws, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"https://evil.example.com"}}})
+		cancel()
+		if err == nil {
+			c.CloseNow()
+			t.Fatal("a foreign origin was upgraded")
+		}
+	}
+	if got := refused(t, srv, "origin"); got != flood {
+		t.Errorf("upgrades refused for their origin: %v, want %d", got, flood)
+	}
+	lines := strings.Count(logs.String(), "websocket upgrade refused")
+	// The flood takes well under a second on any machine this runs on;
+	// one line per second it lasted is the bound either way.
+	if lines < 1 || lines >= flood/2 {
+		t.Errorf("%d log lines for %d refusals, want one a second:\n%s", lines, flood, logs.String())
 	}
 }

@@ -163,7 +163,7 @@ func screenshot(t *testing.T, tab context.Context, name string) {
 // extra args, and returns its listeners' addresses by service.
 func serveProcess(t *testing.T, bin string, extra ...string) map[string]string {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testnet.Buffer{}
 	args := append([]string{"serve", "--echo-addr", "127.0.0.1:0", "--chat-addr", "127.0.0.1:0", "--rpc-addr", "127.0.0.1:0",
 		"--admin-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--log-format", "json"}, extra...)
 	cmd := exec.Command(bin, args...)

@@ -204,7 +204,7 @@ func TestServeReloadWebMaxConns(t *testing.T) {
 		t.Fatal("a second WebSocket was upgraded over max-conns 1")
 	}
 
-	logs := &lockedBuffer{}
+	logs := &testnet.Buffer{}
 	r := &configReloader{opts: opts, level: new(slog.LevelVar), web: ws, log: slog.New(slog.NewJSONHandler(logs, nil)), current: opts.config}
 	if err := os.WriteFile(file, []byte("max-conns = 2\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -87,11 +87,11 @@ func TestServeEmbeddedCluster(t *testing.T) {
 	}
 	type node struct {
 		cmd  *exec.Cmd
-		logs *lockedBuffer
+		logs *testnet.Buffer
 	}
 	nodes := make([]node, 3)
 	for i := range nodes {
-		logs := &lockedBuffer{}
+		logs := &testnet.Buffer{}
 		cmd := exec.Command(bin, "serve", "--echo-addr", "off", "--rpc-addr", "off",
 			"--chat-addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--web-addr", "off", "--log-format", "json",
 			"--nats-listen", "127.0.0.1:0", "--nats-cluster-listen", cluster[i], "--nats-routes", strings.Join(routes, ","),

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -23,25 +22,6 @@ import (
 	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/jsonrpc"
 )
-
-// lockedBuffer is a bytes.Buffer safe for a command writing logs while the
-// test reads them.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // listenAddrs parses the JSON "listening" log lines into service -> addr.
 func listenAddrs(logs string) map[string]string {
@@ -112,7 +92,7 @@ func httpGet(t *testing.T, url string) (int, string) {
 // service and the admin endpoints, then cancels the context as the first
 // SIGTERM does and expects a clean exit.
 func TestServeInProcess(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &testnet.Buffer{}
 	streams := &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: logs}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -235,7 +215,7 @@ func TestServeAddrInUse(t *testing.T) {
 // 0, every request the server read answered, and clean closes.
 func TestServeSIGTERM(t *testing.T) {
 	bin := netkitBinary(t)
-	logs := &lockedBuffer{}
+	logs := &testnet.Buffer{}
 	cmd := exec.Command(bin, "serve", "--echo-addr", "127.0.0.1:0", "--chat-addr", "off", "--rpc-addr", "off",
 		"--admin-addr", "127.0.0.1:0", "--web-addr", "off", "--log-format", "json", "--grace", "5s")
 	cmd.Stderr = logs

@@ -34,9 +34,9 @@ func serveInProcess(t *testing.T, want int, args ...string) map[string]string {
 
 // serveInProcessLogs is serveInProcess that also returns the log (JSON
 // lines).
-func serveInProcessLogs(t *testing.T, want int, args ...string) (map[string]string, *lockedBuffer) {
+func serveInProcessLogs(t *testing.T, want int, args ...string) (map[string]string, *testnet.Buffer) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testnet.Buffer{}
 	streams := &IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: logs}
 	ctx, cancel := context.WithCancel(context.Background())
 	code := make(chan int, 1)
@@ -65,9 +65,9 @@ func serveInProcessLogs(t *testing.T, want int, args ...string) (map[string]stri
 // service, on a free port, plus args; it returns the process, its log
 // (JSON lines) and the echo address once it listens, and interrupts the
 // process when the test ends.
-func serveEchoProcess(t *testing.T, bin string, args ...string) (*exec.Cmd, *lockedBuffer, string) {
+func serveEchoProcess(t *testing.T, bin string, args ...string) (*exec.Cmd, *testnet.Buffer, string) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testnet.Buffer{}
 	cmd := exec.Command(bin, append([]string{"serve", "--echo-addr", "127.0.0.1:0", "--chat-addr", "off", "--rpc-addr", "off",
 		"--admin-addr", "off", "--web-addr", "off", "--log-format", "json"}, args...)...)
 	cmd.Stderr = logs
