@@ -82,7 +82,7 @@ func (o *httpOptions) download(ctx context.Context, c *httpclient.Client, req *h
 	total := resp.ContentLength // of this response's body; -1 when unknown
 	what := "bytes"
 	if total >= 0 {
-		what = formatSize(total)
+		what = humanizeBytes(total)
 	}
 	if appending {
 		fmt.Fprintf(errOut, "Resuming %s at byte %d: %s more\n", name, offset, what)
@@ -111,6 +111,27 @@ func (o *httpOptions) download(ctx context.Context, c *httpclient.Client, req *h
 		return &exitError{Code: exitForClass(netclass.Of(err)), Err: fmt.Errorf("%w: %d of %d bytes written to %s (%v); run again with --continue --output %s to resume", errIncomplete, n, total, name, err, name)}
 	}
 	el := time.Since(start)
-	fmt.Fprintf(errOut, "Done. %s in %v (%s/s)\n", formatSize(n), el.Round(time.Millisecond), formatSize(int64(float64(n)/max(el.Seconds(), 1e-3))))
+	fmt.Fprintf(errOut, "Done. %s in %v (%s/s)\n", humanizeBytes(n), el.Round(time.Millisecond), humanizeBytes(int64(float64(n)/max(el.Seconds(), 1e-3))))
 	return nil
+}
+
+// humanizeBytes writes a size as HTTPie's download messages do
+// (httpie.utils.humanize_bytes with one decimal): "1 B", "512.0 B",
+// "2.0 kB", "12.1 MB", with units of 1024.
+func humanizeBytes(n int64) string {
+	if n == 1 {
+		return "1 B"
+	}
+	units := []struct {
+		factor int64
+		suffix string
+	}{{1 << 50, "PB"}, {1 << 40, "TB"}, {1 << 30, "GB"}, {1 << 20, "MB"}, {1 << 10, "kB"}, {1, "B"}}
+	u := units[len(units)-1]
+	for _, c := range units {
+		if n >= c.factor {
+			u = c
+			break
+		}
+	}
+	return fmt.Sprintf("%.1f %s", float64(n)/float64(u.factor), u.suffix)
 }

@@ -278,3 +278,18 @@ func TestHTTPMaxHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestHumanizeBytes: sizes as HTTPie's download messages show them.
+func TestHumanizeBytes(t *testing.T) {
+	for _, tt := range []struct {
+		n    int64
+		want string
+	}{
+		{0, "0.0 B"}, {1, "1 B"}, {512, "512.0 B"}, {2000, "2.0 kB"}, {1024 * 123, "123.0 kB"},
+		{1024 * 12342, "12.1 MB"}, {1024 * 1234 * 1111, "1.3 GB"},
+	} {
+		if got := humanizeBytes(tt.n); got != tt.want {
+			t.Errorf("humanizeBytes(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}
