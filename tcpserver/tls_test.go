@@ -133,7 +133,7 @@ func TestTLSHostile(t *testing.T) {
 // ("hi\n") is closed as soon as its first byte arrives, not after the
 // handshake timeout, and counted and logged as plaintext.
 func TestTLSShortPlaintext(t *testing.T) {
-	logs := &lineBuffer{}
+	logs := &testnet.Buffer{}
 	// A handshake timeout far beyond the read deadline below: only the
 	// first-byte check can close the connection in time.
 	srv := &tcpserver.Server{HandshakeTimeout: time.Hour, Logger: slog.New(slog.NewJSONHandler(logs, nil))}
@@ -147,7 +147,7 @@ func TestTLSShortPlaintext(t *testing.T) {
 	if !testnet.Eventually(10*time.Second, func() bool { return srv.TLSStats().Plaintext == 1 }) {
 		t.Errorf("TLSStats = %+v, want one plaintext", srv.TLSStats())
 	}
-	if n := logs.lines(`"reason":"plaintext"`); n != 1 {
+	if n := strings.Count(logs.String(), `"reason":"plaintext"`); n != 1 {
 		t.Errorf("%d log lines for the plaintext client, want 1", n)
 	}
 }

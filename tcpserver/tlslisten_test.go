@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,24 +17,6 @@ import (
 	"github.com/netkit-dev/netkit/tcpserver"
 	"github.com/netkit-dev/netkit/tlsconf"
 )
-
-// lineBuffer collects log output, safe for concurrent writers.
-type lineBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lineBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lineBuffer) lines(sub string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), sub)
-}
 
 // httpsServer serves HTTP on a TLSListener with a certificate of a new
 // CA and returns its address and listener.
@@ -72,7 +53,7 @@ func httpsServer(t *testing.T, opts tcpserver.TLSListenerOptions) (string, *test
 // a second per reason, plain HTTP still gets net/http's 400, and good
 // clients are served throughout.
 func TestTLSListenerHostile(t *testing.T) {
-	logs := &lineBuffer{}
+	logs := &testnet.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	addr, ca, tl := httpsServer(t, tcpserver.TLSListenerOptions{Logger: logger, AnswerHTTP: true})
 
@@ -101,7 +82,7 @@ func TestTLSListenerHostile(t *testing.T) {
 	}
 	// Two reasons, each logged at most once a second.
 	elapsed := time.Since(began)
-	if n, most := logs.lines(`"msg":"TLS handshake failed; connection closed"`), 2*(int(elapsed/time.Second)+1); n == 0 || n > most {
+	if n, most := strings.Count(logs.String(), `"msg":"TLS handshake failed; connection closed"`), 2*(int(elapsed/time.Second)+1); n == 0 || n > most {
 		t.Errorf("%d log lines for %d probes in %v, want 1 to %d", n, probes, elapsed, most)
 	}
 
