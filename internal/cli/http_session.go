@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -44,6 +46,12 @@ func (o *httpOptions) openSession(req *httpclient.Request) (*httpSession, error)
 		return nil, fmt.Errorf("--session: %w", err)
 	}
 	file := httpie.SessionPath(filepath.Join(dir, "netkit", "sessions"), arg, u.Host)
+	_, statErr := os.Stat(file)
+	if readOnly && errors.Is(statErr, fs.ErrNotExist) {
+		// HTTPie writes a read-only session that does not exist yet: the
+		// first run creates it, later ones leave it as it is.
+		readOnly = false
+	}
 	s, err := httpie.LoadSession(file)
 	if err != nil {
 		return nil, err

@@ -60,6 +60,13 @@ func TestHTTPSession(t *testing.T) {
 	if string(before) != string(after) || !strings.Contains(out, "sid=abc") {
 		t.Errorf("--session-read-only changed the file or did not use it: %q", out)
 	}
+	// A read-only session that does not exist yet is written, as HTTPie
+	// writes it.
+	fresh := filepath.Join(t.TempDir(), "fresh.json")
+	run(t, "", "http", "--session-read-only", fresh, ts.URL+"/login")
+	if b, err := os.ReadFile(fresh); err != nil || !strings.Contains(string(b), `"sid"`) {
+		t.Errorf("new read-only session: %v, %s", err, b)
+	}
 	// The file is HTTPie's format.
 	var s struct {
 		Cookies []struct{ Name string } `json:"cookies"`

@@ -253,6 +253,7 @@ func TestHTTPieLive(t *testing.T) {
 		{"-p", "HBhb", "PUT", u + "/put", "a=1"},
 		{"-p", "hb", "-p", "b", u + "/get"}, // the last one wins
 		{"-p", "H", "--follow", u + "/redirect/2"},
+		{"-p", "H", "--follow", u + "/cookies/set?k=v"}, // the next hop carries the cookie
 		{"-p", "hb", "--all", "--follow", u + "/redirect/1"},
 		{"-v", u + "/get"},
 		{"-v", "POST", u + "/post", "a=1"},
