@@ -274,14 +274,15 @@ func (o *httpOptions) renderBody(b shownBody, afterHead bool) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case format && b.json:
-		if f, ok := httpie.FormatJSON([]byte(text), o.Unsorted); ok {
-			text = f
+	if format {
+		formatted := false
+		if b.json || maybeJSON(b.mediaType) {
+			text, formatted = formatJSON(text, o.Unsorted)
 		}
-	case format && isXML(b.mediaType):
-		if f, ok := pretty.FormatXML([]byte(text)); ok {
-			text = f
+		if !formatted && isXML(b.mediaType) {
+			if f, ok := pretty.FormatXML([]byte(text)); ok {
+				text = f
+			}
 		}
 	}
 	if colors && pretty.Lexes(b.mediaType) {
@@ -292,6 +293,22 @@ func (o *httpOptions) renderBody(b shownBody, afterHead bool) error {
 	}
 	_, err = io.WriteString(out, text)
 	return err
+}
+
+// maybeJSON reports a media type whose body HTTPie formats when it
+// parses as JSON: one that says json, javascript or text (text/plain
+// included).
+func maybeJSON(mt string) bool {
+	return strings.Contains(mt, "json") || strings.Contains(mt, "javascript") || strings.Contains(mt, "text")
+}
+
+// formatJSON indents text as HTTPie does when it is JSON, and returns it
+// as it is otherwise.
+func formatJSON(text string, unsorted bool) (string, bool) {
+	if f, ok := httpie.FormatJSON([]byte(text), unsorted); ok {
+		return f, true
+	}
+	return text, false
 }
 
 // binaryNotice stands for a binary body on a terminal (or with

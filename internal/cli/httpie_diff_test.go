@@ -269,6 +269,7 @@ func TestHTTPieLive(t *testing.T) {
 		{"--pretty=format", u + "/json"},
 		{"--pretty=none", u + "/json"},
 		{"--pretty=format", u + "/xml"},
+		{"--pretty=format", u + "/stream/1"}, // JSON in text/plain is formatted too
 		{"--pretty=format", "-v", "POST", u + "/post", "a=1"},
 		{"--pretty=format", "--unsorted", u + "/json"},
 		{"--pretty=format", "--unsorted", "POST", u + "/anything", "z=1", "a=2"},
@@ -458,6 +459,7 @@ func TestHTTPieTerminal(t *testing.T) {
 		{"-b", u + "/robots.txt"},
 		{"--stream", u + "/stream/2"},
 		{"--stream", "-b", u + "/robots.txt"},
+		{u + "/stream/1"}, // JSON in text/plain is formatted too
 	} {
 		name := strings.Join(args, " ")
 		t.Run(name, func(t *testing.T) {
