@@ -359,14 +359,14 @@ func TestServeTLSPython(t *testing.T) {
 	cert, key := ca.Server("server")
 	for _, mutual := range []bool{false, true} {
 		args := []string{"--echo-addr", "127.0.0.1:0", "--chat-addr", "127.0.0.1:0", "--rpc-addr", "127.0.0.1:0",
-			"--admin-addr", "off", "--web-addr", "off", "--tls-cert", cert, "--tls-key", key}
+			"--admin-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key}
 		var env []string
 		if mutual {
 			args = append(args, "--tls-client-ca", ca.CAFile)
 			ccert, ckey := ca.Client("pyclient")
 			env = []string{"NETKIT_CERT=" + ccert, "NETKIT_KEY=" + ckey}
 		}
-		addrs := serveInProcess(t, 3, args...)
+		addrs := serveInProcess(t, 5, args...)
 		runPy := func(script string, args ...string) string {
 			t.Helper()
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -394,8 +394,32 @@ func TestServeTLSPython(t *testing.T) {
 		if out := runPy("chat_client.py", host, port, "Alice"); !strings.Contains(out, "Welcome!") || !strings.Contains(out, ": How is everyone?") {
 			t.Errorf("mutual %v: chat_client.py over TLS:\n%s", mutual, out)
 		}
+		// The HTTP listeners, through urllib with an ssl context that
+		// verifies the server against the test's CA.
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		cmd := exec.CommandContext(ctx, py, "-c", httpsProbe, ca.CAFile,
+			"https://"+addrs["admin"]+"/healthz", "https://"+addrs["web"]+"/")
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if err != nil || strings.Count(string(out), " 200\n") != 2 {
+			t.Errorf("mutual %v: the admin and web listeners from Python's urllib over TLS: %v\n%s", mutual, err, out)
+		}
 	}
 }
+
+// httpsProbe fetches each URL of its arguments after the CA file with
+// Python's urllib over TLS, with the client certificate of NETKIT_CERT and
+// NETKIT_KEY when they are set, and prints each URL with its status.
+const httpsProbe = `
+import os, ssl, sys, urllib.request
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+if os.environ.get("NETKIT_CERT"):
+    ctx.load_cert_chain(os.environ["NETKIT_CERT"], os.environ["NETKIT_KEY"])
+for url in sys.argv[2:]:
+    with urllib.request.urlopen(url, context=ctx, timeout=30) as r:
+        print(url, r.status)
+`
 
 // TestServeTLSReloadSIGHUP: a netkit serve process re-reads its
 // certificate on SIGHUP; connections made before keep working.
