@@ -241,18 +241,26 @@ func (c *Conn) finish() {
 		c.nc.Close()
 		return
 	}
-	if c.CloseWrite() == nil {
-		c.nc.SetReadDeadline(time.Now().Add(c.srv.linger()))
+	lingerClose(c.nc, c.srv.linger())
+}
+
+// lingerClose sends FIN on nc, discards what the peer still sends until
+// its FIN, 256 KiB or d, and closes nc: what was written last (an answer,
+// or a TLS alert) then reaches the peer, where closing with its data
+// unread would send a reset that discards it.
+func lingerClose(nc net.Conn, d time.Duration) {
+	if stream.CloseWrite(nc) == nil {
+		nc.SetReadDeadline(time.Now().Add(d))
 		// A small buffer: thousands of connections may linger at once
 		// when a timeout or shutdown closes them together.
 		var buf [512]byte
 		for total := 0; total < 256<<10; {
-			n, err := c.nc.Read(buf[:])
+			n, err := nc.Read(buf[:])
 			total += n
 			if err != nil {
 				break
 			}
 		}
 	}
-	c.nc.Close()
+	nc.Close()
 }

@@ -66,8 +66,20 @@ func (s *Server) handshakeTimeout() time.Duration {
 // is closed at once.
 func (c *Conn) handshake(ctx context.Context, tc *tls.Conn) bool {
 	s := c.srv
-	if _, err := runHandshake(ctx, tc, s.handshakeTimeout(), &s.st.tls, &s.tlsLog, s.Logger); err != nil {
-		c.eof = true // close without lingering: the client is no TLS peer
+	reason, err := runHandshake(ctx, tc, s.handshakeTimeout(), &s.st.tls, &s.tlsLog, s.Logger)
+	if err != nil {
+		if reason == tlsRefused && ctx.Err() == nil && s.linger() >= 0 {
+			// A TLS peer refused, say for its client certificate: under
+			// TLS 1.3 it has finished its side of the handshake and may
+			// already be sending, so the alert must not be lost to a
+			// reset.
+			nc := tc.NetConn()
+			if sc, ok := nc.(*sniffConn); ok {
+				nc = sc.Conn // the socket, which can send FIN
+			}
+			lingerClose(nc, s.linger())
+		}
+		c.eof = true // close without lingering: the handshake is over
 		return false
 	}
 	return true

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/netkit-dev/netkit/internal/testnet"
+	"github.com/netkit-dev/netkit/netclass"
 	"github.com/netkit-dev/netkit/tcpserver"
 	"github.com/netkit-dev/netkit/tlsconf"
 )
@@ -254,6 +255,22 @@ func TestTLSMutual(t *testing.T) {
 		}
 		if err == nil {
 			t.Errorf("client certificate %s: served, want refused", name)
+		}
+	}
+	// Under TLS 1.3 a refused client has finished its handshake and may
+	// be sending already. The server's alert must still reach it, as
+	// class tls, rather than be discarded by a reset for the data it
+	// left unread.
+	for i := range 20 {
+		c, err := tlsDial(t, addr, &tls.Config{RootCAs: ca.Pool()})
+		if err == nil {
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			if _, err = c.Write(make([]byte, 64<<10)); err == nil {
+				_, err = c.Read(make([]byte, 1))
+			}
+		}
+		if class := netclass.Of(err); class != netclass.TLS {
+			t.Fatalf("refused client %d sending at once: %v, class %s; want the alert, class tls", i, err, class)
 		}
 	}
 }

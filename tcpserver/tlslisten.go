@@ -91,7 +91,14 @@ func (l *TLSListener) handshake(nc net.Conn) {
 	defer l.wg.Done()
 	tc := tls.Server(&sniffConn{Conn: nc}, l.config)
 	timeout := orDefault(l.opts.HandshakeTimeout, DefaultHandshakeTimeout)
-	if _, err := runHandshake(l.ctx, tc, timeout, &l.st, &l.log, l.opts.Logger); err != nil {
+	reason, err := runHandshake(l.ctx, tc, timeout, &l.st, &l.log, l.opts.Logger)
+	if err != nil {
+		if reason == tlsRefused && l.ctx.Err() == nil {
+			// As Server does: the alert of a refused TLS peer must not
+			// be lost to a reset.
+			lingerClose(nc, DefaultLinger)
+			return
+		}
 		var nte *NotTLSError
 		if l.opts.AnswerHTTP && errors.As(err, &nte) && looksLikeHTTP(nte.Prefix) {
 			// net/http's own answer, which it gives when it runs the
