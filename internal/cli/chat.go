@@ -149,16 +149,26 @@ func runChat(ctx context.Context, opts *chatOptions) error {
 // quit sends /quit and waits up to wait for the server to close, so that
 // the replies to the lines already sent are printed.
 func quit(ctx context.Context, cl *chat.Client, send func(string) error, received <-chan error, wait time.Duration) error {
-	if err := send("/quit"); err != nil {
-		// The connection is already gone. The reader has seen why (a
-		// refused client certificate arrives as the server's alert on
-		// the first read), and that is what the exit status must say;
-		// a server that simply closed leaves it nil.
-		cl.Close()
-		return <-received
-	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
+	if err := send("/quit"); err != nil {
+		// The connection is already gone, and why is what the exit
+		// status must say: a refused client certificate arrives as the
+		// server's alert, which this send or the reader may see first.
+		// Closing before the reader has ended would hide it from the
+		// reader; a server that simply closed leaves it nil.
+		if netclass.Of(err) == netclass.TLS {
+			return err
+		}
+		select {
+		case err := <-received:
+			return err
+		case <-t.C:
+			cl.Close()
+			<-received
+			return nil
+		}
+	}
 	select {
 	case err := <-received:
 		return err
