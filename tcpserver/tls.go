@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/netkit-dev/netkit/internal/ratelog"
+	"github.com/netkit-dev/netkit/stream"
 )
 
 // DefaultHandshakeTimeout bounds a TLS handshake when
@@ -73,11 +74,7 @@ func (c *Conn) handshake(ctx context.Context, tc *tls.Conn) bool {
 			// TLS 1.3 it has finished its side of the handshake and may
 			// already be sending, so the alert must not be lost to a
 			// reset.
-			nc := tc.NetConn()
-			if sc, ok := nc.(*sniffConn); ok {
-				nc = sc.Conn // the socket, which can send FIN
-			}
-			lingerClose(nc, s.linger())
+			lingerClose(tc.NetConn(), s.linger())
 		}
 		c.eof = true // close without lingering: the handshake is over
 		return false
@@ -162,6 +159,10 @@ func (c *sniffConn) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// CloseWrite sends FIN on the connection underneath, so that a refused
+// TLS peer's connection can be closed with a lingering close.
+func (c *sniffConn) CloseWrite() error { return stream.CloseWrite(c.Conn) }
 
 // httpMethodPrefixes are the record headers net/http takes for an HTTP
 // request sent to an HTTPS server (tlsRecordHeaderLooksLikeHTTP).
