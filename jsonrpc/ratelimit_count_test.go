@@ -9,7 +9,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/netkit-dev/netkit/frame"
 	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/tcpserver"
 )
@@ -25,18 +24,7 @@ func TestCallRateCounted(t *testing.T) {
 	addr := testnet.Serve(t, &tcpserver.Server{Handler: s.TCPHandler()})
 
 	began := time.Now()
-	c := testnet.Dial(t, addr)
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	fr := frame.NewReader(c, 0)
-	got := countLimited(t, 50,
-		func(b []byte) { c.Write(frame.Append(nil, b)) },
-		func() []byte {
-			b, err := fr.ReadFrame()
-			if err != nil {
-				t.Fatal(err)
-			}
-			return append([]byte(nil), b...)
-		})
+	got := countLimitedTCP(t, addr, 50)
 	elapsed := time.Since(began)
 	if got != 47 || s.RateLimited() != 47 {
 		t.Errorf("%d calls answered CodeRateLimited, RateLimited() = %d; want 47 (burst 3)", got, s.RateLimited())

@@ -46,6 +46,24 @@ func countLimited(t *testing.T, n int, send func([]byte), read func() []byte) (l
 	return limited
 }
 
+// countLimitedTCP makes n calls on a new TCP connection to addr, as
+// countLimited does, and returns how many were refused.
+func countLimitedTCP(t *testing.T, addr string, n int) int {
+	t.Helper()
+	c := testnet.Dial(t, addr)
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	fr := frame.NewReader(c, 0)
+	return countLimited(t, n,
+		func(b []byte) { c.Write(frame.Append(nil, b)) },
+		func() []byte {
+			b, err := fr.ReadFrame()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return append([]byte(nil), b...)
+		})
+}
+
 func pingServer() *jsonrpc.Server {
 	s := &jsonrpc.Server{CallRate: 0.001, CallBurst: 3}
 	jsonrpc.Register(s, "ping", func(context.Context, struct{}) (string, error) { return "pong", nil })
@@ -59,18 +77,7 @@ func TestCallRate(t *testing.T) {
 	s := pingServer()
 	addr := testnet.Serve(t, &tcpserver.Server{Handler: s.TCPHandler()})
 	for conn := range 2 {
-		c := testnet.Dial(t, addr)
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		fr := frame.NewReader(c, 0)
-		got := countLimited(t, 10,
-			func(b []byte) { c.Write(frame.Append(nil, b)) },
-			func() []byte {
-				b, err := fr.ReadFrame()
-				if err != nil {
-					t.Fatal(err)
-				}
-				return append([]byte(nil), b...)
-			})
+		got := countLimitedTCP(t, addr, 10)
 		if got != 7 {
 			t.Errorf("TCP connection %d: %d of 10 calls limited, want 7 (burst 3)", conn, got)
 		}
