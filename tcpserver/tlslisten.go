@@ -27,6 +27,13 @@ type TLSListenerOptions struct {
 	// net/http's "400 Bad Request: Client sent an HTTP request to an
 	// HTTPS server" before closing it.
 	AnswerHTTP bool
+	// MaxHandshakes bounds the handshakes in progress at once; zero
+	// means DefaultMaxConns. At the bound the listener stops accepting,
+	// leaving new connections in the kernel's backlog, until one ends:
+	// each handshake holds a goroutine and a socket for up to the
+	// handshake timeout, and the per-address limits do not bound their
+	// sum over many addresses.
+	MaxHandshakes int
 }
 
 // TLSListener serves TLS on the connections of another listener the way
@@ -49,6 +56,7 @@ type TLSListener struct {
 	errs      chan error
 	closeOnce sync.Once
 	wg        sync.WaitGroup // the accept loop and the handshakes
+	slots     chan struct{}  // one per handshake in progress, up to MaxHandshakes
 
 	st  tlsCounters
 	log ratelog.Limiter
@@ -57,7 +65,12 @@ type TLSListener struct {
 // NewTLSListener returns a listener that accepts ln's connections and
 // serves TLS with config on them.
 func NewTLSListener(ln net.Listener, config *tls.Config, opts TLSListenerOptions) *TLSListener {
-	l := &TLSListener{ln: ln, config: config, opts: opts, ready: make(chan net.Conn), errs: make(chan error)}
+	max := opts.MaxHandshakes
+	if max <= 0 {
+		max = DefaultMaxConns
+	}
+	l := &TLSListener{ln: ln, config: config, opts: opts, ready: make(chan net.Conn), errs: make(chan error),
+		slots: make(chan struct{}, max)}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.wg.Add(1)
 	go l.acceptLoop()
@@ -70,8 +83,14 @@ func NewTLSListener(ln net.Listener, config *tls.Config, opts TLSListenerOptions
 func (l *TLSListener) acceptLoop() {
 	defer l.wg.Done()
 	for {
+		select {
+		case l.slots <- struct{}{}:
+		case <-l.ctx.Done():
+			return
+		}
 		nc, err := l.ln.Accept()
 		if err != nil {
+			<-l.slots
 			select {
 			case l.errs <- err:
 			case <-l.ctx.Done():
@@ -89,6 +108,7 @@ func (l *TLSListener) acceptLoop() {
 
 func (l *TLSListener) handshake(nc net.Conn) {
 	defer l.wg.Done()
+	defer func() { <-l.slots }()
 	tc := tls.Server(&sniffConn{Conn: nc}, l.config)
 	timeout := orDefault(l.opts.HandshakeTimeout, DefaultHandshakeTimeout)
 	reason, err := runHandshake(l.ctx, tc, timeout, &l.st, &l.log, l.opts.Logger)

@@ -168,3 +168,22 @@ func TestTLSListenerClose(t *testing.T) {
 		t.Errorf("stalled handshake after Close: read returned %v, want closed", err)
 	}
 }
+
+// TestTLSListenerMaxHandshakes: at MaxHandshakes handshakes in progress
+// the listener accepts no more, so a good client behind two stalled
+// connections is served only once one of them has timed out.
+func TestTLSListenerMaxHandshakes(t *testing.T) {
+	addr, ca, tl := httpsServer(t, tcpserver.TLSListenerOptions{HandshakeTimeout: 300 * time.Millisecond, MaxHandshakes: 2})
+	testnet.Dial(t, addr)
+	testnet.Dial(t, addr)
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get("https://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if st := tl.TLSStats(); st.Timeouts < 1 || st.Handshakes != 1 {
+		t.Errorf("TLSStats = %+v when the good client was served; want a stalled handshake timed out before it", st)
+	}
+}
