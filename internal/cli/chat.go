@@ -160,14 +160,6 @@ func quit(ctx context.Context, cl *chat.Client, send func(string) error, receive
 		if netclass.Of(err) == netclass.TLS {
 			return err
 		}
-		select {
-		case err := <-received:
-			return err
-		case <-t.C:
-			cl.Close()
-			<-received
-			return nil
-		}
 	}
 	select {
 	case err := <-received:
