@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/netkit-dev/netkit/chat"
 	"github.com/netkit-dev/netkit/internal/testnet"
@@ -225,6 +226,10 @@ func TestHistoryAcrossNodesAndRestart(t *testing.T) {
 		testnet.ReadUntil(t, r1, fmt.Sprintf(": line %d", i))
 	}
 	c2, r2 := dialChat(t, a2)
+	// The stream stores what the hubs publish a moment after the rooms'
+	// members read it: wait until it holds c1's join notice, the three
+	// lines and c2's join notice before asking for them.
+	waitHistoryLines(t, nc2, 5)
 	// The last four: the three lines, then this client's join notice.
 	fmt.Fprint(c2, "/history 4\n")
 	for i := range 3 {
@@ -251,5 +256,30 @@ func TestHistoryAcrossNodesAndRestart(t *testing.T) {
 		if got := testnet.ReadUntil(t, r3, ": line"); !strings.HasSuffix(got, w) {
 			t.Fatalf("history after the restart = %q, want a line ending %q", got, w)
 		}
+	}
+}
+
+// waitHistoryLines waits until the history stream holds want lines, all
+// rooms together.
+func waitHistoryLines(t *testing.T, nc *nats.Conn, want uint64) {
+	t.Helper()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got uint64
+	if !testnet.Eventually(10*time.Second, func() bool {
+		s, err := js.Stream(context.Background(), DefaultHistoryStream)
+		if err != nil {
+			return false
+		}
+		info, err := s.Info(context.Background())
+		if err != nil {
+			return false
+		}
+		got = info.State.Msgs
+		return got >= want
+	}) {
+		t.Fatalf("the history stream holds %d lines, want %d", got, want)
 	}
 }

@@ -33,12 +33,16 @@ func TestExternalNATSServer(t *testing.T) {
 	url := "nats://" + addr
 
 	var nodes []string
+	var first *natsbus.Conn
 	for i := range 2 {
 		conn := natsbus.NewConn(natsbus.ConnConfig{URLs: []string{url}, Name: fmt.Sprintf("n%d", i+1)})
 		if err := conn.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { conn.Shutdown(context.Background()) })
+		if first == nil {
+			first = conn
+		}
 		dir := NewDirectory(conn, DirectoryConfig{Node: fmt.Sprintf("n%d", i+1), PresenceInterval: 20 * time.Millisecond})
 		cs := chat.NewServer(chat.Config{Hub: New(conn, Config{}), Directory: dir, History: dir, Rate: -1})
 		dir.SetSource(func() chat.Presence { return cs.Presence("") })
@@ -59,6 +63,8 @@ func TestExternalNATSServer(t *testing.T) {
 	testnet.ReadUntil(t, r2, "! nickname ann is taken")
 	fmt.Fprint(c1, "over the bus\n")
 	testnet.ReadUntil(t, r2, "ann: over the bus")
+	// Two join notices, ann's nick notice and the line.
+	waitHistoryLines(t, first.NATS(), 4)
 	fmt.Fprint(c2, "/history 5\n")
 	testnet.ReadUntil(t, r2, "ann: over the bus")
 }

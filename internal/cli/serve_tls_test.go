@@ -467,7 +467,8 @@ func TestServeTLSReloadSIGHUP(t *testing.T) {
 	if got, err := bufio.NewReader(old).ReadString('\n'); err != nil || got != "ECHO: still here\n" {
 		t.Errorf("a connection made before the reload: %q, %v", got, err)
 	}
-	if !strings.Contains(logs.String(), "TLS certificate reloaded") {
+	// The line is written just after the new certificate is in use.
+	if !testnet.Eventually(10*time.Second, func() bool { return strings.Contains(logs.String(), "TLS certificate reloaded") }) {
 		t.Errorf("no reload line in the logs:\n%s", logs.String())
 	}
 }
