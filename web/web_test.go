@@ -464,17 +464,22 @@ func TestThousandBrowsers(t *testing.T) {
 		readWS(t, conns[i], "Welcome!")
 	}
 	sendWS(t, conns[0], "to everyone")
+	// Each client reads, through the join notices of those after it, to
+	// the line: half a million messages in all, which take a while under
+	// the race detector on a busy machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	var wg sync.WaitGroup
 	var got atomic.Int64
+	errs := make(chan error, n)
 	for _, c := range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
 			for {
 				_, msg, err := c.Read(ctx)
 				if err != nil {
+					errs <- err
 					return
 				}
 				if strings.HasSuffix(string(msg), ": to everyone") {
@@ -485,8 +490,13 @@ func TestThousandBrowsers(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	close(errs)
 	if got.Load() != n {
 		t.Errorf("%d of %d browsers read the line", got.Load(), n)
+		for err := range errs {
+			t.Errorf("the first browser's read that failed: %v", err)
+			break
+		}
 	}
 }
 
