@@ -75,13 +75,7 @@ the server closed the connection first (shutdown, slow or flooding client).`,
 var errServerClosed = errors.New("chat: connection closed by server")
 
 func runChat(ctx context.Context, opts *chatOptions) error {
-	addr, tlsCfg, err := opts.TLS.resolve(opts.Addr)
-	if err != nil {
-		return err
-	}
-	dctx, cancel := withTimeout(ctx, opts.Timeout)
-	conn, err := dialConn(dctx, addr, tlsCfg)
-	cancel()
+	conn, err := opts.TLS.dial(ctx, opts.Addr, opts.Timeout)
 	if err != nil {
 		return err
 	}

@@ -57,13 +57,7 @@ func withTimeout(ctx context.Context, d time.Duration) (context.Context, context
 }
 
 func runEcho(ctx context.Context, opts *echoOptions) error {
-	addr, tlsCfg, err := opts.TLS.resolve(opts.Addr)
-	if err != nil {
-		return err
-	}
-	dctx, cancel := withTimeout(ctx, opts.Timeout)
-	conn, err := dialConn(dctx, addr, tlsCfg)
-	cancel()
+	conn, err := opts.TLS.dial(ctx, opts.Addr, opts.Timeout)
 	if err != nil {
 		return err
 	}

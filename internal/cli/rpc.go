@@ -166,11 +166,7 @@ func runRPCCall(ctx context.Context, opts *rpcCallOptions) error {
 		if opts.Dialect == "bare" {
 			dialect = jsonrpc.Bare
 		}
-		addr, tlsCfg, rerr := opts.TLS.resolve(opts.Addr)
-		if rerr != nil {
-			return rerr
-		}
-		conn, derr := dialConn(ctx, addr, tlsCfg)
+		conn, derr := opts.TLS.dial(ctx, opts.Addr, 0)
 		if derr != nil {
 			return derr
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -53,6 +54,18 @@ func (f *clientTLSFlags) resolve(addr string) (string, *tls.Config, error) {
 		return "", nil, err
 	}
 	return hostport, cfg, nil
+}
+
+// dial connects to addr (as resolve reads it) within timeout, none when
+// it is not positive, with TLS when the address or the flags ask for it.
+func (f *clientTLSFlags) dial(ctx context.Context, addr string, timeout time.Duration) (net.Conn, error) {
+	hostport, cfg, err := f.resolve(addr)
+	if err != nil {
+		return nil, err
+	}
+	dctx, cancel := withTimeout(ctx, timeout)
+	defer cancel()
+	return dialConn(dctx, hostport, cfg)
 }
 
 // dialConn connects to addr, with TLS when cfg is set, the handshake
