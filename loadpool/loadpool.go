@@ -123,8 +123,10 @@ func (j *job) config() (loadgen.Config, error) {
 	}, nil
 }
 
-// split divides cfg among n workers: connections as evenly as they go,
-// and the rate and request budget in proportion to them.
+// split divides cfg among n workers: connections and the request budget
+// as evenly as they go, and the rate in proportion to the connections.
+// Every worker gets at least one request of a budget, since a job's zero
+// budget would mean none at all: a budget smaller than n is refused.
 func split(cfg loadgen.Config, tlsJob *TLSJob, run string, n int) ([]job, error) {
 	conns := cfg.Conns
 	if conns <= 0 {
@@ -133,9 +135,11 @@ func split(cfg loadgen.Config, tlsJob *TLSJob, run string, n int) ([]job, error)
 	if conns < n {
 		return nil, fmt.Errorf("%w: %d connections cannot be split over %d workers", ErrWorkers, conns, n)
 	}
+	if cfg.Requests > 0 && cfg.Requests < int64(n) {
+		return nil, fmt.Errorf("%w: a budget of %d requests cannot be split over %d workers", ErrWorkers, cfg.Requests, n)
+	}
 	jobs := make([]job, n)
 	first := 0
-	var reqLeft = cfg.Requests
 	for i := range jobs {
 		c := conns / n
 		if i < conns%n {
@@ -152,12 +156,12 @@ func split(cfg loadgen.Config, tlsJob *TLSJob, run string, n int) ([]job, error)
 			j.Rate = cfg.Rate * float64(c) / float64(conns)
 		}
 		if cfg.Requests > 0 {
-			// The last worker takes what rounding left.
-			j.Requests = cfg.Requests * int64(c) / int64(conns)
-			if i == n-1 {
-				j.Requests = reqLeft
+			// The workers' connections differ by one at most, so an even
+			// split of the budget keeps the load per connection even too.
+			j.Requests = cfg.Requests / int64(n)
+			if int64(i) < cfg.Requests%int64(n) {
+				j.Requests++
 			}
-			reqLeft -= j.Requests
 		}
 		first += c
 		jobs[i] = j
