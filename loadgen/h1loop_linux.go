@@ -501,7 +501,11 @@ func (l *h1Loop) done(ctx context.Context, sh *shard, c *loopConn, now time.Time
 	sh.success(lat, lat)
 	l.counts.status(c.resp.status)
 	l.counts.bodyBytes += c.resp.bodyBytes
-	if c.resp.close || c.eof {
+	// An answer that came before the whole request was written (a 405
+	// or 413 to a large upload) leaves the rest of the body unsent: the
+	// connection cannot carry the next request, which would land inside
+	// that body (RFC 9112 asks a client to finish it or to close).
+	if c.resp.close || c.eof || c.wpos < len(c.req.bytes) {
 		l.detach(c)
 	}
 	l.send(ctx, sh, c, now)
