@@ -3,7 +3,6 @@ package loadgen_test
 import (
 	"bufio"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,28 +17,14 @@ import (
 func hangUp(t *testing.T, abort bool) string {
 	t.Helper()
 	ln := testnet.Listen(t)
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				// Reading the line first keeps the close orderly: a
-				// line arriving after it would draw an RST.
-				if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
-					return
-				}
-				if abort {
-					c.(*net.TCPConn).SetLinger(0)
-				}
-			})
+	testnet.Handle(t, ln, func(c net.Conn) {
+		// Reading the line first keeps the close orderly: a line
+		// arriving after it would draw an RST.
+		if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
+			return
+		}
+		if abort {
+			c.(*net.TCPConn).SetLinger(0)
 		}
 	})
 	return ln.Addr().String()
