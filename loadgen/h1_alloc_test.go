@@ -7,9 +7,10 @@ import (
 	"net"
 	"net/http"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/netkit-dev/netkit/internal/testnet"
 )
 
 // TestH1NoAllocs: a request of the HTTP engine on a kept-alive connection
@@ -66,48 +67,30 @@ func BenchmarkReadH1Response(b *testing.B) {
 // allocates nothing per request itself: it runs in the test's process,
 // whose allocations the tests count (net/http's server would allocate).
 func quietServer(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	ln := testnet.Listen(t)
 	answer := []byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	testnet.Handle(t, ln, func(c net.Conn) {
+		buf := make([]byte, 4096)
+		var have int
 		for {
-			c, err := ln.Accept()
+			n, err := c.Read(buf[have:])
 			if err != nil {
 				return
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				buf := make([]byte, 4096)
-				var have int
-				for {
-					n, err := c.Read(buf[have:])
-					if err != nil {
-						return
-					}
-					have += n
-					for {
-						i := bytes.Index(buf[:have], []byte("\r\n\r\n"))
-						if i < 0 {
-							break
-						}
-						copy(buf, buf[i+4:have])
-						have -= i + 4
-						if _, err := c.Write(answer); err != nil {
-							return
-						}
-					}
+			have += n
+			for {
+				i := bytes.Index(buf[:have], []byte("\r\n\r\n"))
+				if i < 0 {
+					break
 				}
-			}()
+				copy(buf, buf[i+4:have])
+				have -= i + 4
+				if _, err := c.Write(answer); err != nil {
+					return
+				}
+			}
 		}
-	}()
+	})
 	return ln.Addr().String()
 }
 
