@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -220,26 +219,10 @@ func TestPeerAlert(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer ln.Close()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				c.(*tls.Conn).Handshake()
-				c.Close()
-			}()
-		}
-	}()
+	testnet.Handle(t, ln, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		c.(*tls.Conn).Handshake()
+	})
 	for _, version := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
 		for name, certs := range map[string][]tls.Certificate{"none": nil, "another CA's": clientCert(other)} {
 			c, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{
