@@ -24,26 +24,14 @@ func serveTLS(t *testing.T, cfg *tls.Config) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	t.Cleanup(func() { ln.Close(); <-done })
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				if c.(*tls.Conn).Handshake() != nil {
-					return
-				}
-				io.WriteString(c, "ok")
-				io.Copy(io.Discard, c)
-			}()
+	testnet.Handle(t, ln, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		if c.(*tls.Conn).Handshake() != nil {
+			return
 		}
-	}()
+		io.WriteString(c, "ok")
+		io.Copy(io.Discard, c)
+	})
 	return ln.Addr().String()
 }
 
