@@ -152,22 +152,11 @@ func TestClientReconnect(t *testing.T) {
 	s.MaxInFlight = 1
 	ln := testnet.Listen(t)
 	var accepted atomic.Int64
-	var wg sync.WaitGroup
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			wg.Go(func() {
-				// One request per connection, then hang up.
-				one := &oneShot{Conn: conn}
-				s.ServeConn(context.Background(), one)
-			})
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	testnet.Handle(t, ln, func(conn net.Conn) {
+		accepted.Add(1)
+		// One request per connection, then hang up.
+		s.ServeConn(context.Background(), &oneShot{Conn: conn})
+	})
 
 	ctx := context.Background()
 	policy := retry.Policy{MaxAttempts: 5, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}
