@@ -283,12 +283,18 @@ func (s *h1Session) do(ctx context.Context, now, _ time.Time) error {
 		reused := hc.used
 		hc.used = true
 		_, err := hc.c.Write(req.bytes)
+		op := "write"
 		var r h1Response
 		if err == nil {
+			op = "read"
 			r, err = readH1Response(hc.br, req.head, s.max)
 		}
 		if err != nil {
 			s.drop(req.origin)
+			if errors.Is(err, ErrProtocol) {
+				return &RequestError{Op: op, Class: netclass.Protocol, Err: err}
+			}
+			err = reqErr(op, err)
 			// A kept-alive connection the server closed while idle: the
 			// request never reached it, so try once on a new connection,
 			// as net/http's client does for idempotent requests.
@@ -296,10 +302,7 @@ func (s *h1Session) do(ctx context.Context, now, _ time.Time) error {
 				now = time.Now()
 				continue
 			}
-			if errors.Is(err, ErrProtocol) {
-				return &RequestError{Op: "read", Class: netclass.Protocol, Err: err}
-			}
-			return reqErr("read", err)
+			return err
 		}
 		s.counts.status(r.status)
 		s.counts.bodyBytes += r.bodyBytes
@@ -311,9 +314,15 @@ func (s *h1Session) do(ctx context.Context, now, _ time.Time) error {
 }
 
 // idleClosed reports an error that a server closing an idle connection
-// gives: an end of input before any byte of the answer, or a reset.
+// gives: an end or a reset of the connection before any byte of the
+// answer, or a write that found it closed. A reset after part of the
+// answer is the server's failure, and counts as one.
 func idleClosed(err error) bool {
-	return errors.Is(err, errNoAnswer) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+	if errors.Is(err, errNoAnswer) {
+		return true
+	}
+	var re *RequestError
+	return errors.As(err, &re) && re.Op == "write" && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE))
 }
 
 // idempotentMethod reports the methods net/http's client also sends

@@ -368,6 +368,12 @@ func (l *h1Loop) read(ctx context.Context, sh *shard, c *loopConn, now time.Time
 		}
 		if err != nil {
 			if c.busy {
+				if c.phase == phaseHead && c.first && len(c.buf) == c.off {
+					// Not a byte of the answer: as readH1Head says of
+					// an end of input, so that a reused connection's
+					// request is sent again.
+					err = fmt.Errorf("%w: %w", errNoAnswer, err)
+				}
 				l.fail(ctx, sh, c, now, reqErr("read", err))
 			} else {
 				l.detach(c)
