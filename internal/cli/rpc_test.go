@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -98,18 +97,7 @@ func rpcTestServer(t *testing.T) (*jsonrpc.Server, string) {
 	s := &jsonrpc.Server{AcceptBare: true}
 	rpcdemo.Register(s)
 	ln := testnet.Listen(t)
-	var wg sync.WaitGroup
-	ctx, cancel := context.WithCancel(context.Background())
-	wg.Go(func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { s.ServeConn(ctx, conn) })
-		}
-	})
-	t.Cleanup(func() { cancel(); ln.Close(); wg.Wait() })
+	testnet.Handle(t, ln, func(conn net.Conn) { s.ServeConn(t.Context(), conn) })
 	return s, ln.Addr().String()
 }
 
