@@ -7,7 +7,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -32,7 +31,8 @@ import (
 func TestHTTPEngineEarlyAnswer(t *testing.T) {
 	const size = 16 << 20 // more than the sockets' buffers hold
 	var counted, answered, garbled atomic.Int64
-	addr := serveConns(t, func(c net.Conn) {
+	ln := testnet.Listen(t)
+	testnet.Handle(t, ln, func(c net.Conn) {
 		c.SetDeadline(time.Now().Add(30 * time.Second))
 		br := bufio.NewReader(c)
 		for {
@@ -54,7 +54,7 @@ func TestHTTPEngineEarlyAnswer(t *testing.T) {
 			}
 		}
 	})
-	cfg := loadgen.Config{Target: loadgen.HTTP, URL: "http://" + addr + "/", Method: http.MethodPost,
+	cfg := loadgen.Config{Target: loadgen.HTTP, URL: "http://" + ln.Addr().String() + "/", Method: http.MethodPost,
 		Body: bytes.Repeat([]byte("x"), size), Conns: 1, Requests: 3, Duration: 20 * time.Second, Timeout: 10 * time.Second,
 		Interval: time.Millisecond, Progress: func(p loadgen.Progress) { counted.Store(p.Requests) }}
 	res := run(t, cfg)
@@ -78,7 +78,8 @@ func TestHTTPEngineResetMidAnswer(t *testing.T) {
 		}
 		t.Run(e.name, func(t *testing.T) {
 			var cut atomic.Int64
-			addr := serveConns(t, func(c net.Conn) {
+			ln := testnet.Listen(t)
+			testnet.Handle(t, ln, func(c net.Conn) {
 				br := bufio.NewReader(c)
 				for i := 0; ; i++ {
 					if _, err := http.ReadRequest(br); err != nil {
@@ -99,7 +100,7 @@ func TestHTTPEngineResetMidAnswer(t *testing.T) {
 					return
 				}
 			})
-			cfg := loadgen.Config{Target: loadgen.HTTP, URL: "http://" + addr + "/", Conns: 1, Requests: 4,
+			cfg := loadgen.Config{Target: loadgen.HTTP, URL: "http://" + ln.Addr().String() + "/", Conns: 1, Requests: 4,
 				Duration: 20 * time.Second, Timeout: 5 * time.Second}
 			e.set(&cfg)
 			res := run(t, cfg)
@@ -123,30 +124,4 @@ func unacked(c net.Conn) int {
 		syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCOUTQ, uintptr(unsafe.Pointer(&n)))
 	})
 	return int(n)
-}
-
-// serveConns serves each connection to a loopback listener with handle,
-// and closes it after; at the end of the test it closes the listener and
-// waits for every handler.
-func serveConns(t *testing.T, handle func(net.Conn)) string {
-	ln := testnet.Listen(t)
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				handle(c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
 }
