@@ -92,6 +92,8 @@ func FuzzReadH1Response(f *testing.F) {
 		"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi",
 		"HTTP/1.1 101 Switching Protocols\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabcdef",
+		"HTTP/1.1 999 Odd\r\nContent-Length: 0\r\n\r\n",
 	} {
 		f.Add([]byte(s), false)
 	}

@@ -153,6 +153,24 @@ func write(c net.Conn, s string) bool {
 
 const okResponse = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
 
+// TestHTTPEngineOddStatus: an answer with a three-digit status above 599
+// is counted under its code, so that the codes add up to the answers.
+func TestHTTPEngineOddStatus(t *testing.T) {
+	url := rawServer(t, func(c net.Conn, _ int) bool {
+		return write(c, "HTTP/1.1 999 Odd\r\nContent-Length: 0\r\n\r\n")
+	})
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			cfg := loadgen.Config{Target: loadgen.HTTP, URL: url, Conns: 1, Requests: 5, Duration: 10 * time.Second}
+			e.set(&cfg)
+			res := run(t, cfg)
+			if res.Requests != 5 || res.StatusCodes[999] != 5 {
+				t.Errorf("%d answers, status codes %v; want five 999s", res.Requests, res.StatusCodes)
+			}
+		})
+	}
+}
+
 // TestHTTPEngineHostile: servers that break HTTP/1.1 fail requests by
 // class, never hang one past its timeout, and leave the run going.
 func TestHTTPEngineHostile(t *testing.T) {

@@ -175,6 +175,7 @@ func discardToEOF(br *bufio.Reader, maxBody int) (int64, error) {
 type h1Framing struct {
 	length    int64 // -1: none given
 	chunked   bool
+	encoded   bool // a Transfer-Encoding was given
 	keepAlive bool // "Connection: keep-alive", which HTTP/1.0 needs
 }
 
@@ -212,10 +213,16 @@ func readH1Head(br *bufio.Reader, budget *int, first bool) (h1Response, h1Framin
 	if http10 {
 		// Transfer-Encoding is HTTP/1.1's; an HTTP/1.0 answer that names
 		// it is framed as if it did not, as net/http reads it.
-		f.chunked = false
+		f.chunked, f.encoded = false, false
 		if !f.keepAlive {
 			r.close = true
 		}
+	}
+	if f.encoded && !f.chunked {
+		// Transfer-Encoding overrides Content-Length, and without chunked
+		// last the body runs to the connection's end (RFC 9112, section
+		// 6.3).
+		f.length = -1
 	}
 	if f.chunked && f.length >= 0 {
 		// Both framings: chunked wins, and the connection is not to be
@@ -258,6 +265,7 @@ func readHeaders(br *bufio.Reader, budget *int, f *h1Framing, closeConn *bool) e
 			if i := bytes.LastIndexByte(value, ','); i >= 0 {
 				last = bytes.Trim(value[i+1:], " \t")
 			}
+			f.encoded = true
 			f.chunked = asciiEqualFold(last, "chunked")
 			if !f.chunked {
 				*closeConn = true

@@ -343,7 +343,7 @@ type runState struct {
 	dials   atomic.Int64
 	// statuses counts HTTP answers by status code, and bodyBytes the
 	// size of their bodies.
-	statuses  [600]atomic.Int64
+	statuses  [1000]atomic.Int64 // every three-digit code a server may send
 	bodyBytes atomic.Int64
 
 	mu       sync.Mutex
