@@ -100,7 +100,16 @@ func (c *Coordinator) Run(ctx context.Context, cfg loadgen.Config) (*loadgen.Res
 	}
 	byID := map[string]*workerState{}
 	abort := func() { c.Conn.Publish(subjAbort(run), nil); c.Conn.Flush() }
+	// A worker waits for the start no longer than this coordinator can
+	// take to assign the others (wait each) and to see them set up; a
+	// margin of one more wait covers the clocks' drift between them.
+	setup := cfg.SetupTimeout
+	if setup <= 0 {
+		setup = loadgen.DefaultSetupTimeout
+	}
+	startWithin := time.Duration(len(found)+2)*wait + setup
 	for i, h := range found {
+		jobs[i].StartWithin = startWithin
 		ws := &workerState{hello: h, job: jobs[i], seen: time.Now()}
 		byID[h.ID] = ws
 		b, err := json.Marshal(ws.job)
@@ -124,10 +133,7 @@ func (c *Coordinator) Run(ctx context.Context, cfg loadgen.Config) (*loadgen.Res
 	}
 
 	// Wait until every worker is set up, then start them together.
-	setupEnd := time.Now().Add(wait + cfg.SetupTimeout)
-	if cfg.SetupTimeout <= 0 {
-		setupEnd = setupEnd.Add(loadgen.DefaultSetupTimeout)
-	}
+	setupEnd := time.Now().Add(wait + setup)
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for ready := 0; ready < len(byID); {

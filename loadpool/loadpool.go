@@ -47,7 +47,7 @@ var (
 	// in time, or when every worker was lost.
 	ErrWorkers = errors.New("loadpool: workers")
 	// ErrAborted is matched by a worker's run that its coordinator gave
-	// up.
+	// up, or never started.
 	ErrAborted = errors.New("loadpool: run aborted by its coordinator")
 )
 
@@ -107,7 +107,15 @@ type job struct {
 	Timeout      time.Duration         `json:"timeout,omitempty"`
 	MaxReply     int                   `json:"max_reply,omitempty"`
 	Interval     time.Duration         `json:"interval,omitempty"`
+	// StartWithin bounds the worker's wait, from its assignment, for the
+	// start: past it the coordinator is gone, or its abort was lost, and
+	// the worker frees itself. 0 means defaultStartWithin.
+	StartWithin time.Duration `json:"start_within,omitempty"`
 }
+
+// defaultStartWithin is the start's bound for a job that gives none: the
+// coordinator's default waits for the assignments and the set-up, twice.
+const defaultStartWithin = 2 * (2*DefaultWaitTimeout + loadgen.DefaultSetupTimeout)
 
 func (j *job) config() (loadgen.Config, error) {
 	tc, err := j.TLS.config()

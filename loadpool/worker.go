@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -163,6 +164,7 @@ func (w *Worker) release() {
 // run runs one job: set-up, ready, wait for the start, the run with a
 // heartbeat, then the result.
 func (w *Worker) run(ctx context.Context, j job, cfg loadgen.Config, start <-chan struct{}) {
+	assigned := time.Now()
 	id := w.ID()
 	w.log("run assigned", "run", j.Run, "target", j.Target, "conns", j.Conns)
 	var requests int64
@@ -194,6 +196,12 @@ func (w *Worker) run(ctx context.Context, j job, cfg loadgen.Config, start <-cha
 		requests = p.Requests
 		mu.Unlock()
 	}
+	startWithin := j.StartWithin
+	if startWithin <= 0 {
+		startWithin = defaultStartWithin
+	}
+	noStart := time.NewTimer(time.Until(assigned.Add(startWithin)))
+	defer noStart.Stop()
 	cfg.Barrier = func(bctx context.Context) error {
 		w.Conn.Publish(subjReady(j.Run, id), nil)
 		select {
@@ -203,6 +211,8 @@ func (w *Worker) run(ctx context.Context, j job, cfg loadgen.Config, start <-cha
 			return ErrAborted
 		case <-bctx.Done():
 			return bctx.Err()
+		case <-noStart.C:
+			return fmt.Errorf("%w: no start within %v of the assignment", ErrAborted, startWithin)
 		}
 	}
 	res, err := loadgen.Run(ctx, cfg)
