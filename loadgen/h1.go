@@ -278,7 +278,13 @@ func (s *h1Session) do(ctx context.Context, now, _ time.Time) error {
 		// however slowly the server drips it.
 		if now.Add(s.timeout / 2).After(hc.deadline) {
 			hc.deadline = now.Add(s.timeout)
-			hc.c.SetDeadline(hc.deadline)
+			// Under the lock, so as not to undo an interrupt's deadline
+			// in the past, which ends the run's last request at once.
+			s.mu.Lock()
+			if !s.stopped {
+				hc.c.SetDeadline(hc.deadline)
+			}
+			s.mu.Unlock()
 		}
 		reused := hc.used
 		hc.used = true
