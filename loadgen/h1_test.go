@@ -219,6 +219,9 @@ func TestHTTPEngineHostile(t *testing.T) {
 		{"not HTTP", func(c net.Conn, _ int) bool {
 			return write(c, "SSH-2.0-OpenSSH_9.2\r\n")
 		}, "protocol", false, false, 0},
+		{"not HTTP, no line end", func(c net.Conn, _ int) bool {
+			return write(c, "\x15\x03\x03\x00\x02\x02\x46") // a TLS alert
+		}, "protocol", false, false, 0},
 		{"closes after 3 requests", func(c net.Conn, i int) bool {
 			write(c, okResponse)
 			return i < 2

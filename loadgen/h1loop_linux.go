@@ -549,14 +549,6 @@ func (l *h1Loop) close() {
 	})
 }
 
-// looksHTTP reports whether data can be the start of an HTTP/1.x
-// response.
-func looksHTTP(data []byte) bool {
-	const prefix = "HTTP/1."
-	n := min(len(data), len(prefix))
-	return string(data[:n]) == prefix[:n]
-}
-
 func rawRead(fd int, p []byte) (int, error) {
 	n, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
 	if e != 0 {

@@ -183,6 +183,14 @@ type h1Framing struct {
 func readH1Head(br *bufio.Reader, budget *int, first bool) (h1Response, h1Framing, error) {
 	var r h1Response
 	f := h1Framing{length: -1}
+	// Bytes that cannot begin a status line are refused as soon as they
+	// come, rather than when a line end or the timeout does: a server
+	// of another protocol may send no line end at all.
+	if _, err := br.Peek(1); err == nil {
+		if b, _ := br.Peek(br.Buffered()); !looksHTTP(b) {
+			return r, f, malformed("status line", b)
+		}
+	}
 	line, err := readHeaderLine(br, budget)
 	if err != nil {
 		if first && len(line) == 0 && br.Buffered() == 0 {
@@ -412,4 +420,12 @@ func buildH1Request(method string, u *url.URL, host string, header http.Header, 
 	}
 	b = append(b, "\r\n"...)
 	return append(b, body...)
+}
+
+// looksHTTP reports whether data can be the start of an HTTP/1.x
+// response.
+func looksHTTP(data []byte) bool {
+	const prefix = "HTTP/1."
+	n := min(len(data), len(prefix))
+	return string(data[:n]) == prefix[:n]
 }
