@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -124,4 +125,26 @@ func unacked(c net.Conn) int {
 		syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCOUTQ, uintptr(unsafe.Pointer(&n)))
 	})
 	return int(n)
+}
+
+// TestHTTPEngineEndDuringDial: against a server that closes every
+// connection, the run's end finds dials in progress; they fail with the
+// run's deadline, and such failures are not the server's: none counts.
+func TestHTTPEngineEndDuringDial(t *testing.T) {
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Connection", "close")
+	}))
+	defer hs.Close()
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			for range 3 {
+				cfg := loadgen.Config{Target: loadgen.HTTP, URL: hs.URL, Conns: 50, Duration: 300 * time.Millisecond}
+				e.set(&cfg)
+				res := run(t, cfg)
+				if res.Requests == 0 || res.Errors != 0 {
+					t.Fatalf("%d answers, %d errors %v; want answers and no error", res.Requests, res.Errors, res.ErrorsBy)
+				}
+			}
+		})
+	}
 }

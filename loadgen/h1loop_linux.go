@@ -524,6 +524,12 @@ func (l *h1Loop) done(ctx context.Context, sh *shard, c *loopConn, now time.Time
 func (l *h1Loop) fail(ctx context.Context, sh *shard, c *loopConn, now time.Time, err error) {
 	reused := c.reused
 	l.detach(c)
+	if l.st.ended(ctx, time.Now()) {
+		// The run ended during this request: it does not count, as in
+		// the other engines.
+		c.idle = true
+		return
+	}
 	if reused && !c.retried && idleClosed(err) && c.req.idem {
 		c.retried = true
 		l.start(ctx, sh, c, now)

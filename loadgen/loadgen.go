@@ -373,14 +373,34 @@ func (st *runState) track(s closer, add bool) bool {
 // blocked reads return at once.
 func (st *runState) stop() {
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	if st.stopped.Swap(true) {
+		st.mu.Unlock()
 		return
 	}
 	st.rec.stop(time.Now())
+	sessions := make([]closer, 0, len(st.sessions))
 	for s := range st.sessions {
+		sessions = append(sessions, s)
+	}
+	st.mu.Unlock()
+	// Outside the lock: a session may hold its own lock while it tracks
+	// a new connection, which waits for this one. None registers from
+	// now on (track sees stopped), so the list is complete.
+	for _, s := range sessions {
 		s.interrupt()
 	}
+}
+
+// ended reports whether the run is over at now, so that what fails then
+// is not counted: stopped, its context done, or past its end or its
+// context's deadline. A dial bounded by that deadline fails an instant
+// before the context reports it, and the deadline falls just before end.
+func (st *runState) ended(ctx context.Context, now time.Time) bool {
+	if st.stopped.Load() || ctx.Err() != nil || !now.Before(st.end) {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !now.Before(d)
 }
 
 // claim reserves one request of the budget; false when it is spent or the

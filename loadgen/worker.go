@@ -217,11 +217,8 @@ func (w *worker) run(ctx context.Context, st *runState, i, n int) {
 		err := w.sess.do(ctx, now, intended)
 		end := time.Now()
 		last = end
-		if st.stopped.Load() || ctx.Err() != nil || !end.Before(st.end) {
-			// The run ended during this request: it does not count. (A
-			// dial bounded by the run's deadline fails an instant before
-			// the context reports it.)
-			return
+		if st.ended(ctx, end) {
+			return // the run ended during this request: it does not count
 		}
 		if err != nil {
 			sh.failure(err)
