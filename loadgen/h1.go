@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -34,6 +35,9 @@ const h1BufSize = 8 << 10
 type h1Engine struct {
 	reqs    []h1Request
 	origins []h1Origin
+	// raddr is where the first connection went, for the event loop's
+	// reconnects (learnAddr).
+	raddr atomic.Pointer[net.TCPAddr]
 }
 
 type h1Origin struct {

@@ -148,3 +148,33 @@ func TestHTTPEngineEndDuringDial(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPEngineReconnectRefused: the engine reconnects after each answer
+// of a server that closes every connection, and once the server stops
+// listening those reconnects fail as refused, counted as such, while the
+// run goes on to its end.
+func TestHTTPEngineReconnectRefused(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			var served atomic.Int64
+			hs := httptest.NewUnstartedServer(nil)
+			hs.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Connection", "close")
+				if served.Add(1) == 200 {
+					hs.Listener.Close()
+				}
+			})
+			hs.Start()
+			defer hs.Close()
+			cfg := loadgen.Config{Target: loadgen.HTTP, URL: hs.URL, Conns: 4, Duration: 500 * time.Millisecond}
+			e.set(&cfg)
+			res := run(t, cfg)
+			// A connection waiting in the listener's queue when it closes
+			// is reset, and one that was accepted may close early: a few
+			// errors of other classes.
+			if refused := res.ErrorsBy["refused"]; res.Requests < 150 || refused == 0 || res.Errors-refused > 5 {
+				t.Errorf("%d answers, errors %v; want the answers before the listener closed, then refused dials", res.Requests, res.ErrorsBy)
+			}
+		})
+	}
+}

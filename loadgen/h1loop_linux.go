@@ -73,6 +73,9 @@ type loopConn struct {
 	remain  int64
 	resp    h1Response
 	writing bool // EPOLLOUT is armed
+	// connecting: a non-blocking connect is in progress, its request
+	// to be written once the socket is writable.
+	connecting bool
 }
 
 // h1Loop drives a share of a run's connections from one goroutine.
@@ -89,6 +92,7 @@ type h1Loop struct {
 	events  []syscall.EpollEvent
 	rd      bytes.Reader
 	br      *bufio.Reader
+	sa      syscall.Sockaddr // where reconnects go (connectAddr)
 
 	closeOnce sync.Once
 }
@@ -138,6 +142,7 @@ func (l *h1Loop) dialFd(ctx context.Context, origin int) (int, error) {
 		return -1, err
 	}
 	defer c.Close()
+	l.eng.learnAddr(c)
 	sc, ok := c.(syscall.Conn)
 	if !ok {
 		return -1, errors.New("loadgen: connection without a descriptor")
@@ -171,12 +176,23 @@ func (l *h1Loop) attach(ctx context.Context, j int) error {
 	if err != nil {
 		return err
 	}
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(j)}
+	return l.register(c, fd, false)
+}
+
+// register adds fd, a new connection, to the loop's epoll set as c's;
+// writable says whether to watch for writability too (a connect in
+// progress).
+func (l *h1Loop) register(c *loopConn, fd int, writable bool) error {
+	events := uint32(syscall.EPOLLIN | syscall.EPOLLRDHUP)
+	if writable {
+		events |= syscall.EPOLLOUT
+	}
+	ev := syscall.EpollEvent{Events: events, Fd: c.idx}
 	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		syscall.Close(fd)
 		return reqErr("dial", err)
 	}
-	c.fd, c.reused, c.eof, c.writing = fd, false, false, false
+	c.fd, c.reused, c.eof, c.writing, c.connecting = fd, false, false, writable, writable
 	c.buf, c.off, c.scanned = c.buf[:0], 0, 0
 	return nil
 }
@@ -187,7 +203,7 @@ func (l *h1Loop) detach(c *loopConn) {
 		syscall.Close(c.fd)
 		c.fd = -1
 	}
-	c.busy = false
+	c.busy, c.connecting = false, false
 }
 
 // setup opens every connection of the loop before the clock starts,
@@ -252,6 +268,12 @@ func (l *h1Loop) run(ctx context.Context) {
 			if c.fd < 0 {
 				continue
 			}
+			if c.connecting {
+				if ev.Events&(syscall.EPOLLOUT|syscall.EPOLLERR|syscall.EPOLLHUP) != 0 {
+					l.connected(ctx, sh, c)
+				}
+				continue
+			}
 			if ev.Events&syscall.EPOLLOUT != 0 && c.busy && c.wpos < len(c.req.bytes) {
 				l.write(ctx, sh, c, now)
 			}
@@ -266,6 +288,9 @@ func (l *h1Loop) run(ctx context.Context) {
 			for j := range l.conns {
 				c := &l.conns[j]
 				switch {
+				case c.busy && c.connecting && now.Sub(c.start) > l.timeout:
+					l.fail(ctx, sh, c, now, &RequestError{Op: "dial", Class: netclass.Timeout,
+						Err: fmt.Errorf("not connected within %v", l.timeout)})
 				case c.busy && now.Sub(c.start) > l.timeout:
 					l.fail(ctx, sh, c, now, &RequestError{Op: "read", Class: netclass.Timeout,
 						Err: fmt.Errorf("no response within %v", l.timeout)})
@@ -297,16 +322,57 @@ func (l *h1Loop) send(ctx context.Context, sh *shard, c *loopConn, now time.Time
 	l.start(ctx, sh, c, now)
 }
 
-// start writes the current request on the connection.
+// start writes the current request on the connection, once it has one:
+// a reconnect that cannot complete at once writes it when it does
+// (connected).
 func (l *h1Loop) start(ctx context.Context, sh *shard, c *loopConn, now time.Time) {
 	if c.fd < 0 {
-		if err := l.attach(ctx, int(c.idx)); err != nil {
-			c.busy = true // so that fail counts it
-			l.fail(ctx, sh, c, now, err)
-			return
+		sa := l.connectAddr()
+		if sa == nil {
+			// No connection has opened yet to say where to: dial as
+			// the set-up does.
+			if err := l.attach(ctx, int(c.idx)); err != nil {
+				c.busy = true // so that fail counts it
+				l.fail(ctx, sh, c, now, err)
+				return
+			}
+			now = time.Now()
+		} else {
+			fd, done, err := l.connect(sa)
+			if err == nil {
+				err = l.register(c, fd, !done)
+			}
+			if err != nil {
+				c.busy = true
+				l.fail(ctx, sh, c, now, reqErr("dial", err))
+				return
+			}
+			if !done {
+				// The timeout counts from here, as a dial's does.
+				c.busy, c.start = true, now
+				return
+			}
 		}
-		now = time.Now()
 	}
+	l.begin(ctx, sh, c, now)
+}
+
+// connected goes on once a connect in progress has ended: the request
+// is written, or the dial's failure counted.
+func (l *h1Loop) connected(ctx context.Context, sh *shard, c *loopConn) {
+	c.connecting = false
+	now := time.Now()
+	if err := connectResult(c.fd); err != nil {
+		l.fail(ctx, sh, c, now, reqErr("dial", err))
+		return
+	}
+	// Latency counts from the request's first byte, as after a dial at
+	// set-up.
+	l.begin(ctx, sh, c, now)
+}
+
+// begin writes the current request on c's open connection.
+func (l *h1Loop) begin(ctx context.Context, sh *shard, c *loopConn, now time.Time) {
 	c.busy, c.start, c.wpos = true, now, 0
 	c.phase, c.first, c.resp, c.scanned = phaseHead, true, h1Response{}, 0
 	l.write(ctx, sh, c, now)
