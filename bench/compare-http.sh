@@ -5,7 +5,13 @@
 # net/http hello server (bench/hello), with the server pinned to core 0 and
 # each generator to core 1, 100 connections, for the same duration.
 #
-#   bench/compare-http.sh [RUNS] [SECONDS] [CONNS]   (default 5 10 100)
+#   bench/compare-http.sh [RUNS] [SECONDS] [CONNS] [keep-alive|close]
+#                                      (default 5 10 100 keep-alive)
+#
+# With "close" every request asks the server to close its connection
+# (Connection: close; hey's -disable-keepalive), so each request costs a
+# new connection; the fasthttp loop, which cannot send that header, sits
+# it out.
 #
 # For every run and tool it measures requests per second (as the tool
 # reports it), the generator's CPU time per request (user + system, from
@@ -18,6 +24,8 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-5}
 SECS=${2:-10}
 CONNS=${3:-100}
+MODE=${4:-keep-alive}
+case "$MODE" in keep-alive|close) ;; *) echo "mode: keep-alive or close, not $MODE" >&2; exit 2 ;; esac
 for tool in wrk hey taskset; do
 	command -v $tool >/dev/null || { echo "$tool is not installed: apt-get install -y wrk hey util-linux" >&2; exit 1; }
 done
@@ -28,10 +36,10 @@ go build -o "$TMP/netkit" ./cmd/netkit
 go build -o "$TMP/hello" ./bench/hello
 # fasthttp's client, in a module of its own so that netkit does not depend on it.
 (cd bench/fasthttp && go build -o "$TMP/fasthttp" .)
-python3 - "$RUNS" "$SECS" "$CONNS" "$TMP" <<'PY'
+python3 - "$RUNS" "$SECS" "$CONNS" "$TMP" "$MODE" <<'PY'
 import json, os, re, resource, statistics, subprocess, sys, time
 
-runs, secs, conns, tmp = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+runs, secs, conns, tmp, mode = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 srv = subprocess.Popen(["taskset", "-c", "0", tmp + "/hello"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 addr = srv.stdout.readline().strip()
 url = "http://" + addr + "/"
@@ -48,13 +56,16 @@ def netkit(out):
     r = json.loads(out)
     return r["requests"], r["rps"]
 
+close = ["-H", "Connection: close"] if mode == "close" else []
 tools = {
-    "wrk": (["wrk", "-t1", "-c%d" % conns, "-d%ds" % secs, url], wrk),
-    "hey": (["hey", "-z", "%ds" % secs, "-c", str(conns), url], hey),
-    "netkit": ([tmp + "/netkit", "bench", "http", url, "-c", str(conns), "-d", "%ds" % secs, "--json"], netkit),
+    "wrk": (["wrk", "-t1", "-c%d" % conns, "-d%ds" % secs] + close + [url], wrk),
+    "hey": (["hey", "-z", "%ds" % secs, "-c", str(conns)] + (["-disable-keepalive"] if close else []) + [url], hey),
+    "netkit": ([tmp + "/netkit", "bench", "http", url, "-c", str(conns), "-d", "%ds" % secs, "--json"] + close, netkit),
     "fasthttp": ([tmp + "/fasthttp", "-c", str(conns), "-d", "%ds" % secs, url], wrk),
-    "netkit (net/http)": ([tmp + "/netkit", "bench", "http", url, "-c", str(conns), "-d", "%ds" % secs, "--json", "--engine", "net/http"], netkit),
+    "netkit (net/http)": ([tmp + "/netkit", "bench", "http", url, "-c", str(conns), "-d", "%ds" % secs, "--json", "--engine", "net/http"] + close, netkit),
 }
+if close:
+    del tools["fasthttp"]
 
 tick = os.sysconf("SC_CLK_TCK")
 
@@ -85,7 +96,7 @@ for i in range(runs):
 srv.stdin.close()
 srv.wait()
 
-print("%d runs of %d s, %d connections, server on core 0, generator on core 1" % (runs, secs, conns))
+print("%d runs of %d s, %d connections%s, server on core 0, generator on core 1" % (runs, secs, conns, ", Connection: close" if close else ""))
 print()
 print("| generator | req/s (median) | generator CPU µs/request (median) | server CPU µs/request (median) | req/s ÷ wrk: median (min–max) | generator CPU/request ÷ wrk: median (min–max) |")
 print("|---|---:|---:|---:|---:|---:|")
