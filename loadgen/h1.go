@@ -574,6 +574,13 @@ func (s *h1Slot) try(ctx context.Context, now time.Time, req *h1Request) error {
 	}
 	s.cur = pc
 	s.seq++
+	// An answer left from this slot's last request, which timed out as
+	// its reader was delivering it, would fill the slot's channel, and
+	// the reader would drop this request's answer for want of room.
+	select {
+	case <-s.slots[s.slot]:
+	default:
+	}
 	timeout := s.p.st.cfg.timeout()
 	pc.wmu.Lock()
 	if now.Add(timeout / 2).After(pc.wdl) {
