@@ -17,6 +17,10 @@
 //	run.RUN.beat.ID       worker: alive, once a second (with its progress)
 //	run.RUN.result.ID     worker: its result, histogram included, or its error
 //	run.RUN.abort         coordinator: give up the run
+//
+// A worker that hears no start within the job's start_within of its
+// assignment gives the run up by itself: its coordinator is gone, or the
+// abort was lost (core NATS delivers at most once).
 package loadpool
 
 import (
