@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -144,19 +145,43 @@ func safeToken(s string) bool {
 
 // Subscribe implements chat.Hub. The node subscribes to the room's subject
 // with its first member there, and unsubscribes with its last.
-func (h *Hub) Subscribe(_ context.Context, name string, sub chat.Subscriber) (func(), error) {
+func (h *Hub) Subscribe(ctx context.Context, name string, sub chat.Subscriber) (func(), error) {
+	unsub, nc, err := h.subscribe(name, sub)
+	if err != nil {
+		return nil, err
+	}
+	if nc != nil {
+		// A new subscription reaches the NATS server with the next round
+		// trip: have it there before the member is told it has joined, so
+		// that it reads every line that other nodes publish from then on.
+		// During an outage the wait is cut short, and the subscription is
+		// sent on reconnect.
+		fctx, cancel := context.WithTimeout(ctx, subscribeFlush)
+		nc.FlushWithContext(fctx)
+		cancel()
+	}
+	return unsub, nil
+}
+
+// subscribeFlush bounds Subscribe's wait for a new subscription to reach
+// the NATS server.
+const subscribeFlush = time.Second
+
+// subscribe adds sub to the room, subscribing the node when it is the
+// room's first member here; nc is then the connection to flush.
+func (h *Hub) subscribe(name string, sub chat.Subscriber) (unsub func(), nc *nats.Conn, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	r := h.rooms[name]
 	if r == nil {
-		nc := h.conn.NATS()
+		nc = h.conn.NATS()
 		if nc == nil {
-			return nil, ErrNoConn
+			return nil, nil, ErrNoConn
 		}
 		r = &room{members: make(map[chat.Subscriber]uint64)}
 		ns, err := nc.Subscribe(Subject(h.prefix, name), func(m *nats.Msg) { h.deliver(r, m.Data) })
 		if err != nil {
-			return nil, fmt.Errorf("natshub: subscribe %s: %w", name, err)
+			return nil, nil, fmt.Errorf("natshub: subscribe %s: %w", name, err)
 		}
 		ns.SetPendingLimits(pendingMsgs, pendingBytes)
 		r.sub = ns
@@ -185,7 +210,7 @@ func (h *Hub) Subscribe(_ context.Context, name string, sub chat.Subscriber) (fu
 				}
 			}
 		})
-	}, nil
+	}, nc, nil
 }
 
 // Publish implements chat.Hub: it publishes line once, framed with this

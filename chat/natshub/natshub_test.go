@@ -343,3 +343,36 @@ func TestBadInputOnNATSNode(t *testing.T) {
 		t.Errorf("DroppedFlood = %d, want 1", st.DroppedFlood)
 	}
 }
+
+// TestSubscribeIsLive: once Subscribe returns, the member reads what
+// another node publishes next, because the node's subscription has
+// already reached the NATS server. A chat client is told it has joined
+// only then.
+func TestSubscribeIsLive(t *testing.T) {
+	ns, err := startNATS(t, t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := node(t, ns.ClientURL())
+	h1 := New(Static(pub), Config{})
+	h2 := New(Static(node(t, ns.ClientURL())), Config{})
+	ctx := context.Background()
+	for i := range 200 {
+		room := fmt.Sprintf("room-%d", i)
+		c := &collector{}
+		unsub, err := h2.Subscribe(ctx, room, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h1.Publish(ctx, room, []byte("hello")); err != nil {
+			t.Fatal(err)
+		}
+		if err := pub.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if !testnet.Eventually(2*time.Second, func() bool { return len(c.get()) == 1 }) {
+			t.Fatalf("room %d: a line published just after Subscribe returned never came", i)
+		}
+		unsub()
+	}
+}
