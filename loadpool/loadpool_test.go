@@ -15,6 +15,7 @@ import (
 
 	"github.com/netkit-dev/netkit/chat"
 	"github.com/netkit-dev/netkit/echo"
+	"github.com/netkit-dev/netkit/internal/testnats"
 	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/jsonrpc"
 	"github.com/netkit-dev/netkit/loadgen"
@@ -31,15 +32,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // NATS connection closes and its run stops, with no result sent.
 func pool(t *testing.T, n int) (url string, kill []func()) {
 	t.Helper()
-	s, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Shutdown(context.Background()) })
-	url = s.ClientURL()
+	url = testnats.Start(t, natsbus.ServerConfig{}).ClientURL()
 	var wg sync.WaitGroup
 	t.Cleanup(wg.Wait)
 	for i := range n {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/netkit-dev/netkit/internal/testnats"
 	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/loadgen"
 	"github.com/netkit-dev/netkit/natsbus"
@@ -21,14 +22,7 @@ import (
 func TestWorkerNoStart(t *testing.T) {
 	hs := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer hs.Close()
-	s, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown(context.Background())
+	s := testnats.Start(t, natsbus.ServerConfig{})
 	wc, err := nats.Connect(s.ClientURL())
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netkit-dev/netkit/internal/testnats"
 	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/loadgen"
 	"github.com/netkit-dev/netkit/natsbus"
@@ -25,14 +25,7 @@ import (
 // result partial, named, with a non-zero exit.
 func TestBenchWorkers(t *testing.T) {
 	bin := netkitBinary(t)
-	ns, err := natsbus.NewServer(natsbus.ServerConfig{StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ns.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer ns.Shutdown(context.Background())
+	ns := testnats.Start(t, natsbus.ServerConfig{})
 	var served atomic.Int64
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { served.Add(1) }))
 	defer hs.Close()
