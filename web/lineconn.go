@@ -37,6 +37,12 @@ type addr struct{ network, s string }
 func (a addr) Network() string { return a.network }
 func (a addr) String() string  { return a.s }
 
+// maxServiceLine bounds a line from the chat service to a browser: far
+// over its longest (a line of chat.DefaultMaxLine bytes whose every byte
+// was invalid UTF-8 and became U+FFFD, or a long /rooms), and within its
+// send queue.
+const maxServiceLine = 1 << 20
+
 // pipe connects ws to a new net.Conn for the chat service and starts the
 // pumps; done is closed once both have stopped and ws is closed. drop
 // counts a close of the pumps' own: a message over the read limit, or a
@@ -89,14 +95,27 @@ func pipe(ws *websocket.Conn, remote, local string, writeTimeout time.Duration, 
 		}
 	}()
 	go func() {
-		// Service to browser: each line is a message.
+		// Service to browser: each line is a message, however long: a
+		// line cut in two would reach the browser as two, and a cut inside
+		// a character makes an invalid text frame, on which a browser must
+		// fail the connection.
 		defer close(ch)
 		r := bufio.NewReaderSize(gw, 4096)
+		var long []byte // a line longer than r's buffer, gathered
 		for {
 			line, err := r.ReadSlice('\n')
 			if errors.Is(err, bufio.ErrBufferFull) {
-				// Longer than any line the service sends; pass it on whole.
-				err = nil
+				if len(long)+len(line) > maxServiceLine {
+					// No line of the service's is this long.
+					ws.Close(websocket.StatusInternalError, "line too long")
+					gw.Close()
+					return
+				}
+				long = append(long, line...)
+				continue
+			}
+			if len(long) > 0 {
+				line, long = append(long, line...), long[:0]
 			}
 			if len(line) > 0 {
 				out := bytes.TrimSuffix(line, []byte{'\n'})

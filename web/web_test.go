@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/google/go-cmp/cmp"
@@ -581,5 +582,44 @@ func TestRefusalsLogRateLimited(t *testing.T) {
 	// one line per second it lasted is the bound either way.
 	if lines < 1 || lines >= flood/2 {
 		t.Errorf("%d log lines for %d refusals, want one a second:\n%s", lines, flood, logs.String())
+	}
+}
+
+// TestLongLine: a line longer than the gateway's read buffer reaches the
+// browser as one message, valid UTF-8: a multi-byte character over the
+// buffer's end, and invalid bytes that the chat service replaces with
+// U+FFFD, tripling the line's length. In JSON mode too.
+func TestLongLine(t *testing.T) {
+	_, url, _ := setup(t, web.Config{})
+	for _, tc := range []struct {
+		name, send, want string
+		json             bool
+	}{
+		{"characters over the buffer's end", strings.Repeat("語", 1365), strings.Repeat("語", 1365), false},
+		{"invalid bytes", strings.Repeat("\xff", 4000), strings.Repeat("\uFFFD", 4000), false},
+		{"JSON mode", strings.Repeat("x", 4095), strings.Repeat("x", 4095), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := "/ws/chat"
+			if tc.json {
+				path += "?format=json"
+			}
+			c := dialWSPath(t, url, path)
+			readWS(t, c, "Welcome!")
+			send := tc.send
+			if tc.json {
+				b, _ := json.Marshal(map[string]string{"text": send})
+				send = string(b)
+			}
+			// A client may send invalid UTF-8 in a text message; the
+			// service replaces it.
+			if err := c.Write(context.Background(), websocket.MessageText, []byte(send)); err != nil {
+				t.Fatal(err)
+			}
+			msg := readWS(t, c, tc.want[:30])
+			if !utf8.ValidString(msg) || !strings.Contains(msg, tc.want) {
+				t.Errorf("a message of %d bytes (valid UTF-8: %v), want one holding the whole line of %d", len(msg), utf8.ValidString(msg), len(tc.want))
+			}
+		})
 	}
 }
