@@ -137,3 +137,41 @@ func TestMetricsSubscribe(t *testing.T) {
 		t.Fatalf("after unsubscribing: %+v", n)
 	}
 }
+
+// TestRebinding: without an admin token the dashboard answers only to a
+// loopback host name, so that a page whose name an attacker points at
+// 127.0.0.1 (DNS rebinding) cannot read it; the chat page, public, answers
+// to any.
+func TestRebinding(t *testing.T) {
+	_, url, _ := setup(t, web.Config{})
+	port := url[strings.LastIndex(url, ":")+1:]
+	for _, tt := range []struct {
+		path, host string
+		status     int
+	}{
+		{"/dashboard", "127.0.0.1:" + port, 200},
+		{"/dashboard", "localhost:" + port, 200},
+		{"/dashboard", "LOCALHOST.:" + port, 200},
+		{"/dashboard", "app.localhost:" + port, 200},
+		{"/dashboard", "[::1]:" + port, 200},
+		{"/dashboard", "127.9.9.9", 200},
+		{"/dashboard", "evil.example:" + port, 403},
+		{"/dashboard", "localhost.evil.example", 403},
+		{"/dashboard", "192.0.2.1:" + port, 403},
+		{"/", "evil.example:" + port, 200},
+	} {
+		req, err := http.NewRequest(http.MethodGet, url+tt.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = tt.host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("GET %s with Host %q = %d, want %d", tt.path, tt.host, resp.StatusCode, tt.status)
+		}
+	}
+}

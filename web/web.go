@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -201,13 +203,43 @@ func NewServer(cfg Config) *Server {
 }
 
 // private refuses h's requests with 403 when the listener is Locked.
+// Without a token, on loopback, it also refuses a request whose Host is
+// not a loopback name or address: a web page whose name an attacker
+// points at 127.0.0.1 (DNS rebinding) is of the same origin as the
+// listener to the browser, and would otherwise reach the dashboard and
+// /ws/rpc from any site the user visits.
 func (s *Server) private(h http.Handler) http.Handler {
-	if !s.cfg.Locked {
-		return h
+	if s.cfg.Locked {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "403 forbidden: the dashboard and /ws/rpc need an admin token on a listener reachable from other machines (netkit serve --admin-token)", http.StatusForbidden)
+		})
+	}
+	if s.cfg.Auth != nil {
+		return h // a rebound page has no token
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "403 forbidden: the dashboard and /ws/rpc need an admin token on a listener reachable from other machines (netkit serve --admin-token)", http.StatusForbidden)
+		if !loopbackHost(r.Host) {
+			s.refusals.Warn(s.cfg.Logger, "host", "request for a host that is not loopback refused", "remote", r.RemoteAddr, "host", r.Host)
+			http.Error(w, "403 forbidden: without an admin token the dashboard and /ws/rpc answer only to a loopback host name (localhost, 127.0.0.1, [::1])", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
+}
+
+// loopbackHost reports whether host (a Host header, with or without a
+// port) names this machine's loopback: localhost, a name under
+// .localhost (RFC 6761), or a loopback address.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && ip.IsLoopback()
 }
 
 // signIn serves the sign-in form instead of h to a browser without the
