@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -341,7 +340,7 @@ func (ss *session) handleLine(ctx context.Context, b []byte) *ending {
 	case "nick":
 		ss.nickCmd(ctx, now, cmd.arg)
 	case "join":
-		ss.joinCmd(ctx, cmd.arg)
+		return ss.joinCmd(ctx, cmd.arg)
 	case "history":
 		ss.historyCmd(ctx, cmd.arg)
 	case "rooms":
@@ -441,23 +440,34 @@ func (ss *session) historyCmd(ctx context.Context, arg string) {
 	}
 }
 
-func (ss *session) joinCmd(ctx context.Context, arg string) {
+// joinCmd moves the client to another room. If the hub cannot take it
+// there (the backplane is down), it goes back to the room it left; if it
+// cannot go back either, the session ends rather than leave the client
+// in no room, where its lines would go nowhere.
+func (ss *session) joinCmd(ctx context.Context, arg string) *ending {
 	room := CanonicalRoom(arg)
 	if arg == "" {
 		ss.replyError("usage: /join ROOM")
-		return
+		return nil
 	}
 	if ValidRoom(room) != nil {
 		ss.replyError(fmt.Sprintf("invalid room %q: letters, digits, - or _, at most %d", arg, MaxRoomLen))
-		return
+		return nil
 	}
 	if room == ss.room {
 		ss.replyError("you are in " + room + " already")
-		return
+		return nil
 	}
 	old := ss.room
 	ss.srv.leave(ctx, ss, ss.name+" left "+old)
-	if err := ss.srv.join(ctx, ss, room, true); err != nil {
-		ss.replyError(strings.TrimPrefix(err.Error(), "chat: "))
+	err := ss.srv.join(ctx, ss, room, true)
+	if err == nil {
+		return nil
 	}
+	ss.srv.logf(slog.LevelWarn, "join failed", "remote", ss.addr, "room", room, "err", err)
+	if ss.srv.join(ctx, ss, old, true) == nil {
+		ss.replyError("cannot join " + room + " now; back in " + old)
+		return nil
+	}
+	return &ending{reason: "", farewell: formatError(ss.srv.cfg.Now(), "cannot join a room now; try again later"), err: err}
 }
