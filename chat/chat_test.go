@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -122,7 +123,7 @@ func (c *tclient) expectEOF() {
 	}
 }
 
-func isReset(err error) bool { return err != nil && strings.Contains(err.Error(), "reset") }
+func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
 
 func TestWelcomeAndRoomMessages(t *testing.T) {
 	addr, cs, _ := start(t, chat.Config{}, nil)
