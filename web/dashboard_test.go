@@ -3,7 +3,9 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,7 +15,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
+	"github.com/netkit-dev/netkit/internal/testnet"
 	"github.com/netkit-dev/netkit/tcpserver"
 	"github.com/netkit-dev/netkit/web"
 )
@@ -173,5 +177,26 @@ func TestRebinding(t *testing.T) {
 		if resp.StatusCode != tt.status {
 			t.Errorf("GET %s with Host %q = %d, want %d", tt.path, tt.host, resp.StatusCode, tt.status)
 		}
+	}
+}
+
+// TestStatsGatherFails: when the registry cannot be gathered, the
+// dashboard's watchers get no statistics, and the log says why, at most
+// once a second however often the sampling fails.
+func TestStatsGatherFails(t *testing.T) {
+	began := time.Now()
+	logs := &testnet.Buffer{}
+	failing := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return nil, errors.New("collector broke") })
+	_, url, _ := setup(t, web.Config{Metrics: failing, StatsInterval: 10 * time.Millisecond, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	c := dialWSPath(t, url, "/ws/rpc")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c.Write(ctx, websocket.MessageText, []byte(`{"jsonrpc":"2.0","method":"metrics.subscribe","id":1}`))
+	if !testnet.Eventually(10*time.Second, func() bool { return strings.Contains(logs.String(), "collector broke") }) {
+		t.Fatalf("no log of the failed gathering:\n%s", logs.String())
+	}
+	// Sampled every 10 ms: a line each time would be dozens.
+	if n, most := strings.Count(logs.String(), "dashboard statistics unavailable"), int(time.Since(began)/time.Second)+1; n > most {
+		t.Errorf("%d log lines in %v, want at most one a second", n, time.Since(began))
 	}
 }

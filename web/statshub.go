@@ -19,6 +19,9 @@ const DefaultStatsInterval = time.Second
 type statsHub struct {
 	s        *sampler
 	interval time.Duration
+	// failed hears a sampling that failed (the registry's Gather), after
+	// which the watchers get no Stats that interval: the log's to tell.
+	failed func(error)
 
 	mu      sync.Mutex
 	subs    map[chan Stats]struct{}
@@ -66,6 +69,9 @@ func (h *statsHub) loop() {
 			h.running = false
 			h.mu.Unlock()
 			return
+		}
+		if err != nil && h.failed != nil {
+			h.failed(err)
 		}
 		if err == nil {
 			for ch := range h.subs {

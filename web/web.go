@@ -171,7 +171,10 @@ func NewServer(cfg Config) *Server {
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), ln: newGatewayListener(), done: make(chan struct{}), counts: newCounters("chat", "rpc")}
 	s.maxConns.Store(int64(cfg.MaxConns))
 	s.base, s.stopBase = context.WithCancel(context.Background())
-	s.stats = &statsHub{s: &sampler{g: cfg.Metrics, presence: cfg.Presence}, interval: cfg.StatsInterval}
+	s.stats = &statsHub{s: &sampler{g: cfg.Metrics, presence: cfg.Presence}, interval: cfg.StatsInterval,
+		failed: func(err error) {
+			s.refusals.Warn(cfg.Logger, "stats", "dashboard statistics unavailable: gathering the metrics failed", "err", err)
+		}}
 	cfg.RPC.HandleSubscription(s.stats.metricsSubscription())
 	rpcOpts := jsonrpc.WebSocketOptions{
 		OriginPatterns: cfg.AllowedOrigins,
