@@ -52,9 +52,12 @@ func (e *events) fromClient(msg []byte) (line []byte, errText string) {
 	if err := json.Unmarshal(msg, &ce); err != nil {
 		return nil, `want {"text": "..."}: ` + err.Error()
 	}
-	if rest, ok := strings.CutPrefix(ce.Text, "/join "); ok {
+	// As the service reads a command: surrounding space trimmed, and the
+	// command's name in any case ("/JOIN dev").
+	name, arg, _ := strings.Cut(strings.TrimSpace(ce.Text), " ")
+	if strings.EqualFold(name, "/join") && strings.TrimSpace(arg) != "" {
 		e.mu.Lock()
-		e.joining = chat.CanonicalRoom(strings.TrimSpace(rest))
+		e.joining = chat.CanonicalRoom(strings.TrimSpace(arg))
 		e.mu.Unlock()
 	}
 	return []byte(ce.Text), ""
@@ -64,8 +67,16 @@ func (e *events) fromClient(msg []byte) (line []byte, errText string) {
 func (e *events) toClient(line []byte) []byte {
 	l := chat.ParseLine(string(line))
 	e.mu.Lock()
-	if l.Kind == chat.KindNotice && e.joining != "" && strings.HasSuffix(l.Text, " joined "+e.joining) {
+	switch {
+	case e.joining == "":
+	case l.Kind == chat.KindNotice && strings.HasSuffix(l.Text, " joined "+e.joining):
 		e.room, e.joining = e.joining, ""
+	case l.Kind == chat.KindError && strings.Contains(strings.ToLower(l.Text), e.joining):
+		// The service refused the join (an invalid room, the room the
+		// client is in, or one it cannot join now), naming the room: a
+		// later notice of someone else's joining that room must not move
+		// this client there.
+		e.joining = ""
 	}
 	room := e.room
 	e.mu.Unlock()

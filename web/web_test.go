@@ -366,6 +366,21 @@ func TestJSONMode(t *testing.T) {
 	if ev := next("unknown command"); ev != (web.Event{Type: "error", Room: "dev", Text: "unknown command /frob; try /help", Time: ev.Time, ServerTime: ev.ServerTime}) || ev.ServerTime == "" {
 		t.Errorf("unknown command event = %+v", ev)
 	}
+	// A /join as the service reads it: in any case, with space around.
+	sendWS(t, c, `{"text": "  /JOIN ops "}`)
+	next("jay joined ops")
+	sendWS(t, c, `{"text": "in ops"}`)
+	if ev := next("in ops"); ev.Room != "ops" {
+		t.Errorf("after /JOIN ops the event's room is %q", ev.Room)
+	}
+	// A refused /join leaves the room as it was, even when someone's
+	// notice then ends in "joined" that room.
+	sendWS(t, c, `{"text": "/join bad!"}`)
+	next("invalid room")
+	sendWS(t, c, `{"text": "/me joined bad!"}`)
+	if ev := next("jay joined bad!"); ev.Room != "ops" {
+		t.Errorf("after a refused /join the event's room is %q", ev.Room)
+	}
 }
 
 func dialWSPath(t *testing.T, httpURL, path string) *websocket.Conn {
