@@ -45,6 +45,7 @@ var layers = map[string]layer{
 	"internal/config":    buildingBlock,
 	"internal/ratelog":   buildingBlock,
 	"internal/testnet":   buildingBlock,
+	"internal/testnats":  buildingBlock,
 	"internal/layers":    buildingBlock,
 	"echo":               service,
 	"chat":               service,
