@@ -57,9 +57,7 @@ func newDialer(cfg *Config) (*dialer, error) {
 
 // dial opens one connection to addr from the next source address.
 func (d *dialer) dial(ctx context.Context, addr string) (net.Conn, error) {
-	nd := d.dialers[int(d.next.Add(1)-1)%len(d.dialers)]
-	c, err := nd.DialContext(ctx, "tcp", addr)
-	d.dials.Add(1)
+	c, err := d.pick().DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, &RequestError{Op: "dial", Class: netclass.Of(err), Err: err}
 	}
@@ -75,6 +73,12 @@ func (d *dialer) dial(ctx context.Context, addr string) (net.Conn, error) {
 		return tc, nil
 	}
 	return c, nil
+}
+
+// pick counts a dial and returns the dialer of the next source address.
+func (d *dialer) pick() *net.Dialer {
+	d.dials.Add(1)
+	return d.dialers[int(d.next.Add(1)-1)%len(d.dialers)]
 }
 
 // paced waits for a set-up dial slot (concurrency and ramp rate), then

@@ -16,11 +16,14 @@ const ipBindAddressNoPort = 24
 // EADDRINUSE.
 func bindNoPort(_, _ string, c syscall.RawConn) error {
 	var serr error
-	err := c.Control(func(fd uintptr) {
-		serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, ipBindAddressNoPort, 1)
-	})
+	err := c.Control(func(fd uintptr) { serr = setBindNoPort(int(fd)) })
 	if err != nil {
 		return err
 	}
 	return serr
+}
+
+// setBindNoPort sets IP_BIND_ADDRESS_NO_PORT on fd (see bindNoPort).
+func setBindNoPort(fd int) error {
+	return syscall.SetsockoptInt(fd, syscall.IPPROTO_IP, ipBindAddressNoPort, 1)
 }

@@ -63,13 +63,12 @@ func (l *h1Loop) connect(sa syscall.Sockaddr) (fd int, done bool, err error) {
 	if err != nil {
 		return -1, false, err
 	}
-	nd := l.d.dialers[int(l.d.next.Add(1)-1)%len(l.d.dialers)]
-	l.d.dials.Add(1)
+	nd := l.d.pick()
 	if err = syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1); err == nil && nd.LocalAddr != nil {
 		// Bound to a source address as the dialer's sockets are, the
-		// port left to connect (bindNoPort).
+		// port left to connect.
 		local := nd.LocalAddr.(*net.TCPAddr)
-		if err = syscall.SetsockoptInt(fd, syscall.IPPROTO_IP, ipBindAddressNoPort, 1); err == nil {
+		if err = setBindNoPort(fd); err == nil {
 			if lsa := sockaddr(local.IP, 0); lsa != nil {
 				err = syscall.Bind(fd, lsa)
 			}
